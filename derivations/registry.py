@@ -1,0 +1,298 @@
+"""The schedule registry: noise schedules, parameterizations and diffusion rates (paper, Section 2-5).
+
+This is the suite's extension point.  Every entry is a SymPy expression of forward time ``t``; the
+mpmath, NumPy and torch versions are lambdified from the same expression (:func:`numeric`), so a
+formula exists once.  Registering validates the entry numerically on a logit-spaced grid of (0, 1):
+
+* a noise schedule needs ring-rho = alpha/sigma positive and *increasing* (ring-lambda' > 0),
+  alpha, sigma positive and finite, and log(alpha/sigma) equal to the stated ring-lambda;
+* a parameterization needs S_t positive and finite for every registered schedule;
+* a diffusion rate needs lambda'_t >= 0 and finite on the generation interval.
+
+A violation raises :class:`RegistryError` with one line naming the entry and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping
+
+import mpmath as mp
+import sympy as sp
+
+from .symbols import t
+
+
+class RegistryError(ValueError):
+    """A registry entry is invalid (the message is one line naming the entry and the reason)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Entries
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoiseSchedule:
+    """A noise schedule: alpha_t increasing signal, sigma_t decreasing noise, ring-lambda_t = log(alpha/sigma)."""
+
+    name: str
+    ring_lam: sp.Expr
+    alpha: sp.Expr
+    sigma: sp.Expr
+    reference: str = ""
+    description: str = ""
+
+    @property
+    def ring_rho(self) -> sp.Expr:
+        """ring-rho_t = exp(ring-lambda_t), the signal-to-noise ratio."""
+        return sp.exp(self.ring_lam)
+
+    @property
+    def ring_lam_rate(self) -> sp.Expr:
+        """ring-lambda'_t."""
+        return sp.diff(self.ring_lam, t)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A training target u_t = a_t X + b_t eps, sampled with time density ``weight`` relative to U(0, 1).
+
+    The parameterization it induces is S_t = sqrt(weight) (b_t - a_t / ring-rho_t)  (Section 2, (3)).
+    """
+
+    data_coefficient: sp.Expr
+    noise_coefficient: sp.Expr
+    weight: sp.Expr = sp.Integer(1)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Parameterization:
+    """A parameterization: the output scaling S_t of u_hat - u = S_t (eps_hat - eps), as the paper prints it."""
+
+    name: str
+    scale: Callable[[NoiseSchedule], sp.Expr]
+    target: Callable[[NoiseSchedule], Target] | None = None
+    reference: str = ""
+    description: str = ""
+
+    def S(self, schedule: NoiseSchedule) -> sp.Expr:
+        return sp.sympify(self.scale(schedule))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The generation interval 0 < t0 < t_max < 1 (Section 3, "Generation interval")."""
+
+    t0: float = 0.01
+    t_max: float = 0.99
+
+    def __post_init__(self):
+        for label, v in (("t0", self.t0), ("t_max", self.t_max)):
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                raise RegistryError(f"interval: {label}={v!r} is not a finite number")
+        if not 0.0 < self.t0 < self.t_max < 1.0:
+            raise RegistryError(
+                f"interval: need 0 < t0 < t_max < 1, got t0={self.t0!r}, t_max={self.t_max!r}"
+            )
+
+
+@dataclass(frozen=True)
+class DiffusionRate:
+    """A diffusion rate lambda'_t, possibly depending on the schedule, parameterization and interval.
+
+    ``is_flow`` marks the deterministic limit lambda' -> 0 (beta = 0), which has no diffusion schedule rho.
+    """
+
+    name: str
+    rate: Callable[[NoiseSchedule, Parameterization, Interval], sp.Expr]
+    description: str = ""
+    is_flow: bool = False
+
+    def lam_rate(self, schedule: NoiseSchedule, param: Parameterization, interval: Interval) -> sp.Expr:
+        return sp.sympify(self.rate(schedule, param, interval))
+
+
+# ----------------------------------------------------------------------------------------------
+# Numeric versions, lambdified from the one expression
+# ----------------------------------------------------------------------------------------------
+
+BACKENDS = ("mpmath", "numpy", "torch")
+
+
+def _numpy_safe(expr: sp.Expr) -> sp.Expr:
+    """Rewrite for float64 near the endpoints: log(1 + x) -> log1p, exp(x) - 1 -> expm1."""
+    from sympy.codegen.rewriting import optimize, optims_c99
+
+    try:
+        return optimize(expr, optims_c99)
+    except Exception:  # the rewriting is an optimisation only
+        return expr
+
+
+@lru_cache(maxsize=4096)
+def _lambdified(expr: sp.Expr, backend: str):
+    if backend not in BACKENDS:
+        raise RegistryError(f"unknown numeric backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    free = expr.free_symbols - {t}
+    if free:
+        raise RegistryError(f"expression {expr} has free symbols other than t: {sorted(map(str, free))}")
+    if backend == "mpmath":
+        return sp.lambdify(t, expr, modules="mpmath")
+    if backend == "numpy":
+        return sp.lambdify(t, _numpy_safe(expr), modules=["numpy", "scipy"])
+    import torch  # noqa: F401  (torch printer needs it at call time)
+
+    return sp.lambdify(t, _numpy_safe(expr), modules="torch")
+
+
+def numeric(expr: sp.Expr, backend: str = "numpy") -> Callable:
+    """The function t -> expr(t) for ``backend`` in {"mpmath", "numpy", "torch"}."""
+    return _lambdified(sp.sympify(expr), backend)
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+# ----------------------------------------------------------------------------------------------
+
+#: Validation grid: logistic-spaced points in (0, 1), dense near both endpoints.
+VALIDATION_GRID = tuple(float(1 / (1 + mp.exp(-x))) for x in mp.linspace(-9, 9, 61))
+
+
+def _mp_values(expr: sp.Expr, points: Iterable[float], dps: int = 30):
+    f = numeric(expr, "mpmath")
+    with mp.workdps(dps):
+        for p in points:
+            try:
+                v = f(mp.mpf(p))
+            except (ZeroDivisionError, ValueError, OverflowError) as exc:
+                yield p, None, str(exc)
+                continue
+            if isinstance(v, mp.mpc):
+                if abs(v.imag) > mp.mpf(10) ** (-dps // 2) * (1 + abs(v.real)):
+                    yield p, None, f"complex value {mp.nstr(v, 6)}"
+                    continue
+                v = v.real
+            if not mp.isfinite(v):
+                yield p, None, f"non-finite value {v}"
+                continue
+            yield p, v, ""
+
+
+def _check_expression(entry: str, label: str, expr, allowed=frozenset({t})):
+    if not isinstance(expr, sp.Basic):
+        raise RegistryError(f"{entry}: {label} is not a SymPy expression ({type(expr).__name__})")
+    extra = expr.free_symbols - set(allowed)
+    if extra:
+        names = ", ".join(sorted(map(str, extra)))
+        raise RegistryError(f"{entry}: {label} depends on unknown symbol(s) {names}; only t is allowed")
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise RegistryError(f"{entry}: {label} contains nan or infinity")
+
+
+def _require(entry: str, label: str, expr, predicate, what: str, points=VALIDATION_GRID):
+    for p, v, err in _mp_values(expr, points):
+        if v is None:
+            raise RegistryError(f"{entry}: {label} is not finite at t={p:.6g} ({err})")
+        if not predicate(v):
+            raise RegistryError(f"{entry}: {label} is not {what} at t={p:.6g} (value {mp.nstr(v, 6)})")
+
+
+def validate_schedule(schedule: NoiseSchedule) -> None:
+    entry = f"noise schedule {schedule.name!r}"
+    for label in ("ring_lam", "alpha", "sigma"):
+        _check_expression(entry, label, getattr(schedule, label))
+    _require(entry, "alpha", schedule.alpha, lambda v: v > 0, "positive")
+    _require(entry, "sigma", schedule.sigma, lambda v: v > 0, "positive")
+    _require(entry, "ring-lambda'", schedule.ring_lam_rate, lambda v: v > 0, "positive (ring-rho must increase)")
+    mismatch = sp.log(schedule.alpha / schedule.sigma) - schedule.ring_lam
+    _require(entry, "log(alpha/sigma) - ring-lambda", mismatch, lambda v: abs(v) < mp.mpf(10) ** -20, "zero")
+
+
+def validate_parameterization(param: Parameterization, schedules: Iterable[NoiseSchedule]) -> None:
+    for sch in schedules:
+        entry = f"parameterization {param.name!r} with schedule {sch.name!r}"
+        try:
+            S = param.S(sch)
+        except Exception as exc:  # a user callable that fails
+            raise RegistryError(f"{entry}: S_t could not be built ({exc})") from None
+        _check_expression(entry, "S_t", S)
+        _require(entry, "S_t", S, lambda v: v > 0, "positive")
+
+
+def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameterization, interval: Interval) -> None:
+    entry = f"diffusion rate {rate.name!r} ({schedule.name}, {param.name})"
+    expr = rate.lam_rate(schedule, param, interval)
+    _check_expression(entry, "lambda'_t", expr)
+    grid = [interval.t0 + (interval.t_max - interval.t0) * k / 32 for k in range(33)]
+    _require(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", points=grid)
+
+
+# ----------------------------------------------------------------------------------------------
+# The registries
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Registry:
+    """Ordered name -> entry maps for the three kinds of entries."""
+
+    schedules: dict[str, NoiseSchedule] = field(default_factory=dict)
+    parameterizations: dict[str, Parameterization] = field(default_factory=dict)
+    rates: dict[str, DiffusionRate] = field(default_factory=dict)
+    #: (schedule, parameterization) pairs the paper (Section 6) or the literature actually uses.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_schedule(self, schedule: NoiseSchedule, *, replace: bool = False) -> NoiseSchedule:
+        self._check_name("noise schedule", schedule.name, self.schedules, replace)
+        validate_schedule(schedule)
+        for param in self.parameterizations.values():
+            validate_parameterization(param, [schedule])
+        self.schedules[schedule.name] = schedule
+        return schedule
+
+    def add_parameterization(self, param: Parameterization, *, replace: bool = False) -> Parameterization:
+        self._check_name("parameterization", param.name, self.parameterizations, replace)
+        validate_parameterization(param, self.schedules.values())
+        self.parameterizations[param.name] = param
+        return param
+
+    def add_rate(self, rate: DiffusionRate, *, replace: bool = False) -> DiffusionRate:
+        self._check_name("diffusion rate", rate.name, self.rates, replace)
+        self.rates[rate.name] = rate
+        return rate
+
+    def add_pair(self, schedule: str, param: str) -> None:
+        self.schedule(schedule), self.parameterization(param)
+        if (schedule, param) not in self.pairs:
+            self.pairs.append((schedule, param))
+
+    @staticmethod
+    def _check_name(kind: str, name: str, table: Mapping, replace: bool) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise RegistryError(f"{kind}: the name must be a non-empty string, got {name!r}")
+        if name in table and not replace:
+            raise RegistryError(f"{kind} {name!r} is already registered")
+
+    def _lookup(self, kind: str, table: Mapping, name: str):
+        try:
+            return table[name]
+        except KeyError:
+            known = ", ".join(table) or "none"
+            raise RegistryError(f"unknown {kind} {name!r}; known: {known}") from None
+
+    def schedule(self, name: str) -> NoiseSchedule:
+        return self._lookup("noise schedule", self.schedules, name)
+
+    def parameterization(self, name: str) -> Parameterization:
+        return self._lookup("parameterization", self.parameterizations, name)
+
+    def rate(self, name: str) -> DiffusionRate:
+        return self._lookup("diffusion rate", self.rates, name)
+
+
+#: The process-wide registry; :mod:`derivations.builtin` fills it with the paper's entries.
+REGISTRY = Registry()

@@ -1,0 +1,3 @@
+"""fbd-verify: the claim ledger, the CLI and the reports."""
+
+__version__ = "0.1.0"

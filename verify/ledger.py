@@ -1,0 +1,362 @@
+"""The claim ledger: one entry per claim of the paper, with printed form, derived form, method and verdict.
+
+A claim compares what the paper *prints* (transcribed into SymPy) with an independent derivation:
+
+* every printed form is mapped by ``implied`` to the quantities the derivation produces;
+* each pair is compared symbolically (``simplify(printed - derived) == 0``) **and** numerically at
+  50 digits on random points (trust no single route);
+* both agree                      -> ``proved``  (the symbolic route carried it);
+* only the numeric route agrees   -> ``confirmed`` (with the residual and the number of points);
+* the printed form disagrees, and the claim declares a ``corrected`` form that the same comparison
+  accepts                          -> ``erratum`` (printed, corrected and the reason are recorded);
+* anything else, an exception, or a time-out                                       -> ``failed``.
+
+Every check can fail: :func:`perturbations` flips a sign, scales by 2 or swaps two symbols of the
+accepted form, and ``tests/test_mutations.py`` asserts that each perturbed form is rejected.
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import random
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import mpmath as mp
+import sympy as sp
+
+Forms = dict[str, sp.Expr]
+
+
+class Verdict(str, enum.Enum):
+    PROVED = "proved"
+    CONFIRMED = "confirmed"
+    ERRATUM = "erratum"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:  # pragma: no cover - cosmetic
+        return self.value
+
+
+ACCEPTING = (Verdict.PROVED, Verdict.CONFIRMED)
+
+METHODS = ("symbolic", "mpmath", "torch", "monte-carlo")
+
+
+class LedgerError(ValueError):
+    """Bad use of the ledger (unknown claim id, empty selection); one-line message."""
+
+
+@dataclass
+class Comparison:
+    """The result of comparing one printed (implied) form with its derived counterpart."""
+
+    key: str
+    symbolic_zero: bool
+    numeric_ok: bool
+    max_residual: str
+    points: int
+    note: str = ""
+
+    @property
+    def match(self) -> bool:
+        return self.numeric_ok
+
+    def record(self) -> dict:
+        return {
+            "key": self.key,
+            "symbolic_zero": self.symbolic_zero,
+            "numeric_agreement": self.numeric_ok,
+            "max_residual": self.max_residual,
+            "points": self.points,
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+@dataclass
+class Derivation:
+    """What a claim derives independently of the printed text."""
+
+    expected: Forms
+    evidence: dict[str, Any] = field(default_factory=dict)
+    notes: str = ""
+    #: Sampler for the numeric route: rng -> {symbol: value}, or {symbol: (lo, hi)} ranges; default
+    #: samples each free symbol in (0.2, 2) or (-2, 2).
+    sampler: Callable[[random.Random], dict] | Mapping | None = None
+    #: SymPy simplifier for the symbolic route.
+    simplify: Callable[[sp.Expr], sp.Expr] | None = None
+    #: Keys whose symbolic route is attempted and required for ``proved`` (None: all keys).  The other
+    #: keys are instances of a generic identity proved under a symbolic key, checked numerically only.
+    symbolic_keys: frozenset[str] | None = None
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    method: str
+    printed: Forms | None = None
+    derived: Forms | None = None
+    corrected: Forms | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    notes: str = ""
+    seconds: float = 0.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Comparison: symbolic and numeric routes
+# ------------------------------------------------------------------------------------------------
+
+NUMERIC_DPS = 50
+NUMERIC_POINTS = 8
+NUMERIC_TOL = mp.mpf(10) ** -35
+
+
+def default_sampler(symbols: Iterable[sp.Symbol], ranges: Mapping[sp.Symbol, tuple] | None = None
+                    ) -> Callable[[random.Random], dict]:
+    """Random rational points: ``ranges[sym] = (lo, hi)`` where given, else (0.2, 2) for positive symbols
+    and (-2, 2) for the others."""
+    syms = sorted(set(symbols), key=str)
+    ranges = dict(ranges or {})
+
+    def sample(rng: random.Random) -> dict:
+        out = {}
+        for sym in syms:
+            if sym in ranges:
+                lo, hi = (sp.nsimplify(v) for v in ranges[sym])
+                out[sym] = lo + (hi - lo) * sp.Rational(rng.randint(1, 999), 1000)
+            elif sym.is_positive or sym.is_nonnegative:
+                out[sym] = sp.Rational(rng.randint(200, 2000), 1000)
+            else:
+                out[sym] = sp.Rational(rng.randint(-2000, 2000), 1000)
+        return out
+
+    return sample
+
+
+def _evaluate(expr: sp.Expr, subs: dict):
+    """expr at the point ``subs``, as an mpmath number at NUMERIC_DPS digits (None where undefined)."""
+    try:
+        val = sp.N(expr.subs(subs), NUMERIC_DPS)
+    except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+        return None
+    if val.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not val.is_number:
+        return None
+    re, im = val.as_real_imag()
+    try:
+        return mp.mpc(mp.mpf(sp.Float(re, NUMERIC_DPS)._mpf_), mp.mpf(sp.Float(im, NUMERIC_DPS)._mpf_))
+    except (TypeError, AttributeError):
+        return None
+
+
+def compare(key: str, candidate: sp.Expr, expected: sp.Expr, *, sampler=None, simplify=None,
+            seed: int = 20260101) -> Comparison:
+    """Compare ``candidate`` with ``expected`` by both routes."""
+    candidate, expected = sp.sympify(candidate), sp.sympify(expected)
+    diff = candidate - expected
+    free = candidate.free_symbols | expected.free_symbols
+    if sampler is None:
+        sampler = default_sampler(free)
+    elif isinstance(sampler, Mapping):
+        sampler = default_sampler(free, sampler)
+    rng = random.Random(seed)
+    worst, points, ok, note = mp.mpf(0), 0, True, ""
+    with mp.workdps(NUMERIC_DPS):
+        for _ in range(NUMERIC_POINTS * 4):
+            if points >= NUMERIC_POINTS:
+                break
+            subs = sampler(rng)
+            a, b = _evaluate(candidate, subs), _evaluate(expected, subs)
+            if b is None:
+                continue
+            if a is None:
+                ok, note = False, f"printed form undefined at {subs}"
+                break
+            points += 1
+            res = abs(a - b) / (1 + abs(b))
+            worst = max(worst, res)
+            if res > NUMERIC_TOL:
+                ok = False
+        if points == 0:
+            ok, note = False, "no sample point where the derived form is defined"
+    symbolic_zero = False
+    if ok:  # only spend SymPy time where the numbers already agree
+        simp = simplify or _default_simplify
+        try:
+            symbolic_zero = simp(diff) == 0
+        except Exception as exc:  # pragma: no cover - SymPy internals
+            note = f"simplify raised {type(exc).__name__}"
+    return Comparison(key, bool(symbolic_zero), ok, mp.nstr(worst, 3), points, note)
+
+
+#: Expressions larger than this (in count_ops) skip SymPy's general ``simplify``, which can run for minutes;
+#: the cheap rewrites still run, and a form they cannot reduce is ``confirmed`` (numeric route), not proved.
+SIMPLIFY_OPS_LIMIT = 80
+
+
+def _default_simplify(expr: sp.Expr) -> sp.Expr:
+    """Cheap rewrites first (logs expanded with force: every symbol here is a real schedule value), then
+    SymPy's simplify for small expressions; the first step that reaches 0 wins."""
+    cheap = (sp.expand, sp.cancel,
+             lambda e: sp.expand(sp.expand_log(e, force=True)),
+             lambda e: sp.cancel(sp.powsimp(sp.expand_log(e, force=True), force=True)))
+    for step in cheap:
+        expr = step(expr)
+        if expr == 0:
+            return expr
+    if sp.count_ops(expr) <= SIMPLIFY_OPS_LIMIT:
+        expr = sp.simplify(expr)
+    return expr
+
+
+def compare_forms(printed: Forms, expected: Forms, derivation: Derivation) -> list[Comparison]:
+    missing = set(expected) - set(printed)
+    if missing:
+        raise LedgerError(f"printed forms lack keys {sorted(missing)}")
+    numeric_only = lambda e: e  # noqa: E731  (no symbolic reduction: the route reports False)
+    out = []
+    for k in expected:
+        symbolic = derivation.symbolic_keys is None or k in derivation.symbolic_keys
+        out.append(compare(k, printed[k], expected[k], sampler=derivation.sampler,
+                           simplify=derivation.simplify if symbolic else numeric_only))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Claims
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Claim:
+    """One ledger entry.  ``evaluate`` is the check; the defaults implement the symbolic comparison."""
+
+    id: str
+    section: str
+    title: str
+    equations: tuple[int, ...]
+    method: str
+    printed: Callable[[], Forms]
+    derive: Callable[[], Derivation] | None = None
+    implied: Callable[[Forms], Forms] | None = None
+    corrected: Callable[[], Forms] | None = None
+    erratum_reason: str = ""
+    #: A fully custom check (numerical claims): (printed_forms) -> Outcome.
+    custom: Callable[[Forms], Outcome] | None = None
+    timeout: float = 60.0
+    #: Keys of the printed forms that the mutation test may perturb (default: all).
+    mutable_keys: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
+
+    # The derivation is independent of the printed form, so it is computed once per process.
+    _derivation_cache: Derivation | None = field(default=None, repr=False, compare=False)
+
+    def derivation(self) -> Derivation:
+        if self._derivation_cache is None:
+            self._derivation_cache = self.derive()
+        return self._derivation_cache
+
+    def judge(self, forms: Forms) -> tuple[bool, bool, list[Comparison], Forms]:
+        """(all match, all symbolic, comparisons, implied forms) for candidate printed ``forms``."""
+        der = self.derivation()
+        implied = self.implied(forms) if self.implied else forms
+        comps = compare_forms(implied, der.expected, der)
+        keys = der.symbolic_keys
+        symbolic = all(c.symbolic_zero for c in comps if keys is None or c.key in keys)
+        return all(c.match for c in comps), symbolic, comps, implied
+
+    def evaluate(self, forms: Forms | None = None, *, allow_erratum: bool = True) -> Outcome:
+        """Check the printed forms (or the given candidate forms)."""
+        forms = self.printed() if forms is None else forms
+        if self.custom is not None:
+            return self.custom(forms)
+        der = self.derivation()
+        ok, symbolic, comps, _ = self.judge(forms)
+        evidence = dict(der.evidence)
+        evidence["comparisons"] = [c.record() for c in comps]
+        if ok:
+            verdict = Verdict.PROVED if symbolic else Verdict.CONFIRMED
+            return Outcome(verdict, self.method, forms, der.expected, None, evidence, der.notes)
+        if allow_erratum and self.corrected is not None:
+            fixed = self.corrected()
+            c_ok, c_sym, c_comps, _ = self.judge(fixed)
+            evidence["corrected_comparisons"] = [c.record() for c in c_comps]
+            evidence["corrected_proof"] = "symbolic" if c_sym else "numeric (50 digits)"
+            if c_ok:
+                notes = (self.erratum_reason + (" " + der.notes if der.notes else "")).strip()
+                return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence, notes)
+        bad = [c.key for c in comps if not c.match]
+        return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
+                       f"printed form disagrees with the derivation at: {', '.join(bad)}")
+
+    def accepted_forms(self) -> Forms:
+        """The forms the ledger accepts: the printed ones, or the corrected ones for an erratum."""
+        return self.corrected() if self.corrected is not None else self.printed()
+
+
+CLAIMS: dict[str, Claim] = {}
+
+
+def register(claim: Claim) -> Claim:
+    if claim.id in CLAIMS:
+        raise LedgerError(f"claim {claim.id!r} is registered twice")
+    CLAIMS[claim.id] = claim
+    return claim
+
+
+def select(patterns: Iterable[str] | None) -> list[Claim]:
+    """Claims whose id matches any of ``patterns`` (exact id or glob); all claims if None."""
+    if not patterns:
+        return list(CLAIMS.values())
+    chosen: list[Claim] = []
+    for pat in patterns:
+        hits = [c for c in CLAIMS.values() if fnmatch.fnmatchcase(c.id, pat)]
+        if not hits:
+            raise LedgerError(f"no claim matches {pat!r} (see --list for the ids)")
+        chosen += [c for c in hits if c not in chosen]
+    return chosen
+
+
+# ------------------------------------------------------------------------------------------------
+# Perturbations, for the "every check can fail" tests
+# ------------------------------------------------------------------------------------------------
+
+
+def perturbations(expr: sp.Expr) -> dict[str, sp.Expr]:
+    """Perturbed copies of ``expr``: sign flip, scale by 2, and a swap of two of its symbols (when any)."""
+    expr = sp.sympify(expr)
+    out = {"flip sign": -expr, "scale by 2": 2 * expr}
+    syms = sorted(expr.free_symbols, key=str)
+    for a, b in zip(syms, syms[1:]):
+        swapped = expr.xreplace({a: b, b: a})
+        if sp.simplify(swapped - expr) != 0:
+            out[f"swap {a} <-> {b}"] = swapped
+            break
+    if expr == 0:
+        out = {"replace 0 by 1": sp.Integer(1)}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Running one claim safely
+# ------------------------------------------------------------------------------------------------
+
+
+def run_claim(claim: Claim) -> Outcome:
+    """Evaluate one claim in this process; an exception becomes a ``failed`` outcome with the reason."""
+    start = time.perf_counter()
+    try:
+        out = claim.evaluate()
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        out = Outcome(Verdict.FAILED, claim.method, None, None, None,
+                      {"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}"},
+                      f"the check raised {type(exc).__name__}: {exc}")
+    out.seconds = time.perf_counter() - start
+    return out
