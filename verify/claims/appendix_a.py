@@ -1,0 +1,1 @@
+"""Ledger entries for appendix_a (to be filled in)."""

@@ -1,0 +1,1 @@
+"""Ledger entries for convergence (to be filled in)."""

@@ -1,0 +1,1 @@
+"""Ledger entries for section3 (to be filled in)."""

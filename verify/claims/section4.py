@@ -1,0 +1,1 @@
+"""Ledger entries for section4 (to be filled in)."""

@@ -1,0 +1,1 @@
+"""Ledger entries for section5 (to be filled in)."""

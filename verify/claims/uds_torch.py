@@ -1,0 +1,1 @@
+"""Ledger entries for uds_torch (to be filled in)."""
