@@ -66,7 +66,9 @@ SECH_INTER = vp_schedule(
 #: ring-lambda = (1/2) log(alpha_bar / (1 - alpha_bar)) = -(1/2) log(e^B - 1).
 _BETA_MIN, _BETA_MAX = sp.Rational(1, 10), sp.Integer(20)
 _TAU = 1 - t
-_B = _BETA_MIN * _TAU + (_BETA_MAX - _BETA_MIN) * _TAU**2 / 2
+# Factored as tau (beta_min + (beta_max - beta_min) tau / 2): SymPy would distribute beta_min over 1 - t
+# and float64 would then lose every digit of B as t -> 1.
+_B = _TAU * (_BETA_MIN + (_BETA_MAX - _BETA_MIN) * _TAU / 2)
 DDPM_LINEAR = NoiseSchedule(
     "DDPM-linear",
     ring_lam=-sp.log(sp.exp(_B) - 1) / 2,

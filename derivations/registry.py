@@ -124,13 +124,116 @@ BACKENDS = ("mpmath", "numpy", "torch")
 
 
 def _numpy_safe(expr: sp.Expr) -> sp.Expr:
-    """Rewrite for float64 near the endpoints: log(1 + x) -> log1p, exp(x) - 1 -> expm1."""
-    from sympy.codegen.rewriting import optimize, optims_c99
+    """Rewrite for float64 near the endpoints: exp(x) - 1 -> expm1(x) and log(1 + x) -> log1p(x).
+
+    Done by hand, structurally: SymPy's ``expm1_opt`` expands the argument, which turns 1 - t into a
+    difference of large numbers and loses every digit as t -> 1."""
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    def _exp_pair(a):
+        """(one, exp-term) in an Add holding +-1 and -+exp(x), else None."""
+        if not a.is_Add:
+            return None
+        for one in (sp.S.One, sp.S.NegativeOne):
+            if one in a.args:
+                for z in a.args:
+                    if isinstance(z, sp.exp) and one == -1 or (z.is_Mul and z.args == (-1, *z.args[1:])
+                                                               and len(z.args) == 2 and isinstance(z.args[1], sp.exp)
+                                                               and one == 1):
+                        return one, z
+        return None
+
+    def is_exp_minus_one(a):
+        return _exp_pair(a) is not None
+
+    def to_expm1(a):
+        one, e = _exp_pair(a)
+        rest = list(a.args)
+        rest.remove(one)
+        rest.remove(e)
+        arg = e.args[0] if isinstance(e, sp.exp) else e.args[1].args[0]
+        return sp.Add(-one * expm1(arg), *rest, evaluate=False)
+
+    def is_log_one_plus(a):
+        return isinstance(a, sp.log) and a.args[0].is_Add and sp.S.One in a.args[0].args
+
+    def to_log1p(a):
+        rest = list(a.args[0].args)
+        rest.remove(sp.S.One)
+        return log1p(sp.Add(*rest, evaluate=False))
+
+    def is_normal_quantile(a):  # erfinv(2x - 1) = Phi^{-1}(x)/sqrt(2): loses digits as x -> 0
+        return isinstance(a, sp.erfinv) and (a.args[0] + 1).is_Mul and sp.S(2) in (a.args[0] + 1).args
+
+    def to_ndtri(a):
+        return ndtri(sp.expand((a.args[0] + 1) / 2)) / sp.sqrt(2)
+
+    half_pi_t = sp.pi * t / 2  # cos(pi t/2) = sin(pi (1 - t)/2): 1 - t is exact for t >= 1/2
 
     try:
-        return optimize(expr, optims_c99)
+        expr = expr.replace(sp.tan(half_pi_t), sp.sin(half_pi_t) / cos_half_pi(t))
+        expr = expr.replace(sp.cos(half_pi_t), cos_half_pi(t))
+        expr = expr.replace(is_normal_quantile, to_ndtri)
+        return expr.replace(is_exp_minus_one, to_expm1).replace(is_log_one_plus, to_log1p)
     except Exception:  # the rewriting is an optimisation only
         return expr
+
+
+class cos_half_pi(sp.Function):
+    """cos(pi t/2) evaluated as sin(pi (1 - t)/2), accurate as t -> 1 (numeric printers only)."""
+
+    nargs = 1
+
+
+def _np_cos_half_pi(x):
+    import numpy as np
+
+    return np.sin(np.pi * (1 - x) / 2)
+
+
+class ndtri(sp.Function):
+    """Phi^{-1}, the standard normal quantile, for the numeric printers only (scipy/torch ``ndtri``)."""
+
+    nargs = 1
+
+
+def _torch_printer():
+    """SymPy's TorchPrinter plus the functions the registry needs (erfinv, expm1, log1p, sech, Max)."""
+    from sympy.printing.pytorch import TorchPrinter
+
+    class _Printer(TorchPrinter):
+        def _print(self, e, **kwargs):
+            # Constant subexpressions (sqrt(2), pi**(1/4), log(16)) become float literals: torch
+            # functions reject Python numbers.
+            if isinstance(e, sp.Expr) and e.is_number and not e.is_Integer and e.is_real:
+                return repr(float(e))
+            return super()._print(e, **kwargs)
+
+        def _print_cos_half_pi(self, e):
+            return f"torch.sin(3.141592653589793 * (1 - {self._print(e.args[0])}) / 2)"
+
+        def _print_ndtri(self, e):
+            return f"torch.special.ndtri({self._print(e.args[0])})"
+
+        def _print_erfinv(self, e):
+            return f"torch.special.erfinv({self._print(e.args[0])})"
+
+        def _print_expm1(self, e):
+            return f"torch.expm1({self._print(e.args[0])})"
+
+        def _print_log1p(self, e):
+            return f"torch.log1p({self._print(e.args[0])})"
+
+        def _print_sech(self, e):
+            return f"(1/torch.cosh({self._print(e.args[0])}))"
+
+        def _print_Max(self, e):
+            out = self._print(e.args[0])
+            for a in e.args[1:]:
+                out = f"torch.maximum(torch.as_tensor({out}), torch.as_tensor({self._print(a)}))"
+            return out
+
+    return _Printer
 
 
 @lru_cache(maxsize=4096)
@@ -143,14 +246,29 @@ def _lambdified(expr: sp.Expr, backend: str):
     if backend == "mpmath":
         return sp.lambdify(t, expr, modules="mpmath")
     if backend == "numpy":
-        return sp.lambdify(t, _numpy_safe(expr), modules=["numpy", "scipy"])
-    import torch  # noqa: F401  (torch printer needs it at call time)
+        import scipy.special
 
-    return sp.lambdify(t, _numpy_safe(expr), modules="torch")
+        f = sp.lambdify(t, _numpy_safe(expr), modules=[{"ndtri": scipy.special.ndtri, "cos_half_pi": _np_cos_half_pi},
+                                                              "numpy", "scipy"])
+        if t not in expr.free_symbols:  # a constant: broadcast like the input
+            import numpy as np
+
+            value = float(expr)
+            return lambda x: np.full_like(np.asarray(x, dtype=float), value)
+        return f
+    import torch
+
+    if t not in expr.free_symbols:
+        value = float(expr)
+        return lambda x: torch.full_like(torch.as_tensor(x, dtype=torch.float64), value)
+    return sp.lambdify(t, _numpy_safe(expr), modules="torch", printer=_torch_printer())
 
 
 def numeric(expr: sp.Expr, backend: str = "numpy") -> Callable:
-    """The function t -> expr(t) for ``backend`` in {"mpmath", "numpy", "torch"}."""
+    """The function t -> expr(t) for ``backend`` in {"mpmath", "numpy", "torch"}.
+
+    NumPy and torch versions get exp(x)-1 -> expm1 and log(1+x) -> log1p (endpoint accuracy) and
+    broadcast constants to the input's shape."""
     return _lambdified(sp.sympify(expr), backend)
 
 
@@ -205,6 +323,7 @@ def validate_schedule(schedule: NoiseSchedule) -> None:
     entry = f"noise schedule {schedule.name!r}"
     for label in ("ring_lam", "alpha", "sigma"):
         _check_expression(entry, label, getattr(schedule, label))
+    _require(entry, "ring-lambda", schedule.ring_lam, lambda v: True, "real")
     _require(entry, "alpha", schedule.alpha, lambda v: v > 0, "positive")
     _require(entry, "sigma", schedule.sigma, lambda v: v > 0, "positive")
     _require(entry, "ring-lambda'", schedule.ring_lam_rate, lambda v: v > 0, "positive (ring-rho must increase)")

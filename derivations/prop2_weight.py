@@ -1,0 +1,131 @@
+"""Proposition 2 and (40): the per-step weight w^N_s of (17) expanded in the step h around the LEFT point s.
+
+The sum (21) evaluates the denoising error at t_i = s, the left end of the step s -> t = s + h, so the
+expansion is taken at s.  With only the schedules' log-increments entering (17),
+
+    rho_s / rho_t = exp(-(lambda(s+h) - lambda(s))),   ring-rho_t / ring-rho_s = exp(ring-lambda(s+h) - ring-lambda(s)),
+
+the weight divided by the step is
+
+    w^N_s / h = w_bar(s) + b(s) h + O(h^2),   w_bar = (lambda' + ring-lambda')^2 / (4 lambda')   ((23), (40)),
+
+with b(s) an explicit expression in lambda', lambda'', ring-lambda', ring-lambda'' at s
+(:func:`weight_expansion`).  Then for a smooth denoising error e(tau) = E||eps_hat_tau - eps||^2 and
+dt = (t - t0)/N, the left Riemann sum of (21) and the weight's own O(h) term give
+
+    L^N - L = dt [ int_{t0}^{t} b e dtau - (1/2)(w_bar e |_t - w_bar e |_{t0}) ] + O(dt^2),
+
+so C := lim N (L^N - L) = (t - t0) [ int b e - (1/2)(w_bar e(t) - w_bar e(t0)) ]  (:func:`predicted_constant`).
+
+Beware SymPy 1.14 ``series`` with a cancelling denominator (1 - exp(-2(...)) here): the expansion is
+requested to one more order than needed, and :func:`check_b_numerically` compares b with finite
+differences of the exact weight at 50 digits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath as mp
+import sympy as sp
+
+from .registry import NoiseSchedule
+from .section4_kl import kl_weight, limit_weight
+from .symbols import t
+
+#: The step and the derivatives of lambda = log rho and ring-lambda = log ring-rho at the left point s.
+h = sp.Symbol("h", positive=True)
+lam1 = sp.Symbol("lamprime", positive=True)  # lambda' > 0 (a diffusion, not the flow)
+ring1 = sp.Symbol("ringlamprime", positive=True)  # ring-lambda' > 0 for every registered schedule
+lam2, lam3 = sp.symbols("lamprime2 lamprime3", real=True)
+ring2, ring3 = sp.symbols("ringlamprime2 ringlamprime3", real=True)
+
+
+def step_weight_exact(dlam, dring) -> sp.Expr:
+    """w^N_s of (17) (the derived form :func:`derivations.section4_kl.kl_weight`) from the log-increments
+    dlam = lambda_t - lambda_s and dring = ring-lambda_t - ring-lambda_s."""
+    return kl_weight(rho_ratio=sp.exp(-dlam), ring_s=sp.Integer(1), ring_t=sp.exp(dring))
+
+
+def _increments():
+    dlam = lam1 * h + lam2 * h**2 / 2 + lam3 * h**3 / 6
+    dring = ring1 * h + ring2 * h**2 / 2 + ring3 * h**3 / 6
+    return dlam, dring
+
+
+@lru_cache(maxsize=1)
+def weight_expansion() -> tuple[sp.Expr, sp.Expr]:
+    """(w_bar, b) with w^N_s / h = w_bar + b h + O(h^2), in the symbols lamprime, lamprime2 (lambda', lambda''),
+    ringlamprime, ringlamprime2 at the left point s.  Expanded to O(h^3) (one order more than needed)."""
+    dlam, dring = _increments()
+    ratio = step_weight_exact(dlam, dring) / h
+    ser = sp.series(ratio, h, 0, 3).removeO()
+    w0 = sp.factor(sp.simplify(ser.coeff(h, 0)))
+    w1 = sp.factor(sp.simplify(ser.coeff(h, 1)))
+    return w0, w1
+
+
+def b_closed_form() -> sp.Expr:
+    """The O(h) coefficient in a readable form (derived by hand; :func:`weight_expansion` must agree):
+    b = w_bar [ (lambda'' + ring-lambda'')/(lambda' + ring-lambda') + ring-lambda' - lambda''/(2 lambda') ]."""
+    wbar = limit_weight(lam1, ring1)
+    return wbar * ((lam2 + ring2) / (lam1 + ring1) + ring1 - lam2 / (2 * lam1))
+
+
+def check_b_numerically(points=((0.7, -0.3, 1.3, 0.4, 0.2, -0.5), (2.0, 0.5, 0.6, -1.1, 0.9, 0.3)),
+                        dps: int = 50) -> dict:
+    """Compare w_bar and b with the exact weight at tiny h (50 digits): b ~ (w(h)/h - w_bar)/h by a
+    Richardson-extrapolated finite difference.  Returns the worst relative residuals."""
+    w0, w1 = weight_expansion()
+    dlam, dring = _increments()
+    exact = step_weight_exact(dlam, dring) / h
+    syms = (lam1, lam2, lam3, ring1, ring2, ring3)
+    f = sp.lambdify((h,) + syms, exact, "mpmath")
+    g0 = sp.lambdify(syms, w0, "mpmath")
+    g1 = sp.lambdify(syms, w1, "mpmath")
+    worst0 = worst1 = mp.mpf(0)
+    with mp.workdps(dps):
+        for p in points:
+            vals = [mp.mpf(x) for x in p]
+            a0, a1 = g0(*vals), g1(*vals)
+            hh = mp.mpf(10) ** -12
+            d1 = (f(hh, *vals) - a0) / hh
+            d2 = (f(hh / 2, *vals) - a0) / (hh / 2)
+            b_fd = 2 * d2 - d1  # removes the O(h) term of the difference quotient
+            w_fd = 2 * f(hh / 2, *vals) - f(hh, *vals)  # w/h at h -> 0, O(h^2) error
+            worst0 = max(worst0, abs(w_fd - a0) / abs(a0))
+            worst1 = max(worst1, abs(b_fd - a1) / (1 + abs(a1)))
+    return {"w_bar_rel_residual": mp.nstr(worst0, 3), "b_rel_residual": mp.nstr(worst1, 3),
+            "h": "1e-12 (Richardson of two difference quotients)", "dps": dps}
+
+
+# ------------------------------------------------------------------------------------------------
+# For a registry schedule and rate: expressions of t
+# ------------------------------------------------------------------------------------------------
+
+
+def _plain(expr: sp.Expr) -> sp.Expr:
+    """Drop Max(0, X) -> X (the MSE rate's guard, inactive strictly inside its interval) so that the
+    derivative is an ordinary expression."""
+    return expr.replace(lambda e: isinstance(e, sp.Max) and sp.S.Zero in e.args,
+                        lambda e: sp.Add(*[a for a in e.args if a != 0]) if len(e.args) == 2 else e)
+
+
+def schedule_weight_terms(schedule: NoiseSchedule, lam_rate: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(w_bar(t), b(t)) for a schedule (ring-lambda) and a diffusion rate lambda'(t): expressions of t."""
+    w0, w1 = weight_expansion()
+    lr = _plain(sp.sympify(lam_rate))
+    rr = schedule.ring_lam_rate
+    subs = {lam1: lr, lam2: sp.diff(lr, t), ring1: rr, ring2: sp.diff(rr, t)}
+    return w0.xreplace(subs), w1.xreplace(subs)
+
+
+def predicted_constant(wbar, b, error, t0, t1, dps: int = 30):
+    """C = lim N (L^N - L) = (t1 - t0) [ int_{t0}^{t1} b e dtau - (1/2)(w_bar e(t1) - w_bar e(t0)) ].
+
+    ``wbar``, ``b`` and ``error`` are mpmath functions of tau."""
+    with mp.workdps(dps):
+        a, z = mp.mpf(t0), mp.mpf(t1)
+        integral = mp.quad(lambda x: b(x) * error(x), [a, (a + z) / 2, z])
+        boundary = wbar(z) * error(z) - wbar(a) * error(a)
+        return (z - a) * (integral - boundary / 2)

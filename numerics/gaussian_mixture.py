@@ -1,0 +1,214 @@
+r"""Gaussian mixtures in R^d with the exact posterior-mean denoiser (paper, Section 2, (1)-(3); Section 3, (7)).
+
+The data distribution is
+
+    p(x) = sum_k w_k N(x; mu_k, Sigma_k),   k = 1..K,  w_k > 0,  sum_k w_k = 1,
+
+with Sigma_k diagonal (``variances``, shape (K, d)) or full (``covariances``, shape (K, d, d)).
+The noisy variable of (7) is Y_t = X + ring-rho_t^{-1} eps (eps ~ N(0, I_d)), so with
+tau_t = ring-rho_t^{-1}:
+
+    p(y) = sum_k w_k N(y; mu_k, Sigma_k + tau^2 I),
+    E[X | Y_t = y] = sum_k gamma_k(y) [ mu_k + Sigma_k (Sigma_k + tau^2 I)^{-1} (y - mu_k) ],
+    gamma_k(y) = softmax_k( log w_k + log N(y; mu_k, Sigma_k + tau^2 I) )        (responsibilities),
+
+the closed-form denoiser X_hat_t(y) of the paper, and eps_hat_t(y) = ring-rho_t (y - X_hat_t(y)) ((3)).
+(As in EDM2's ``toy_example.py``, the score of the noisy mixture is available in closed form; here
+we return the posterior mean, the quantity the UDS (13)-(15) integrates.)
+
+Numerics.  Everything is written with the log-SNR ring-lambda = log ring-rho and the eigenvalues
+v_kj of Sigma_k (Sigma_k = U_k diag(v_k) U_k^T; U_k = I for diagonal covariances):
+
+    gain_kj = v_kj/(v_kj + tau^2) = sigmoid(log v_kj + 2 ring-lambda),
+    (y - mu)_j^2/(v_kj + tau^2) = (ring-rho (y - mu)_j)^2 sigmoid(-(log v_kj + 2 ring-lambda)),
+    log(v_kj + tau^2) = softplus(log v_kj + 2 ring-lambda) - 2 ring-lambda,
+
+and the responsibilities use log-sum-exp, so nothing overflows at t -> 0 (ring-rho -> 0) or
+t -> 1 (ring-rho -> infinity), in float32 or float64.  The term -2 ring-lambda is common to all
+components and cancels in the softmax.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from derivations.registry import NoiseSchedule, numeric
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class GaussianMixture:
+    """A K-component Gaussian mixture in R^d with exact moments and the exact denoiser E[X | Y_t = y]."""
+
+    def __init__(self, weights, means, variances=None, covariances=None, *, dtype=torch.float64, device=None):
+        device = torch.device(device or "cpu")
+        self.dtype, self.device = dtype, device
+        w = torch.as_tensor(weights, dtype=torch.float64)
+        if w.ndim != 1 or (w <= 0).any():
+            raise ValueError("weights must be a positive vector")
+        self.weights = (w / w.sum()).to(device=device, dtype=dtype)
+        self.log_weights = torch.log(w / w.sum()).to(device=device, dtype=dtype)
+        mu = torch.as_tensor(means, dtype=torch.float64)
+        if mu.ndim != 2 or mu.shape[0] != w.shape[0]:
+            raise ValueError("means must have shape (K, d)")
+        self.K, self.d = mu.shape
+        self.means = mu.to(device=device, dtype=dtype)
+        if (variances is None) == (covariances is None):
+            raise ValueError("give exactly one of variances (K, d) or covariances (K, d, d)")
+        if variances is not None:
+            v = torch.as_tensor(variances, dtype=torch.float64).expand(self.K, self.d).clone()
+            if (v <= 0).any():
+                raise ValueError("variances must be positive")
+            self.full = False
+            self.eigvals = v
+            self.eigvecs = None
+            cov = torch.diag_embed(v)
+        else:
+            cov = torch.as_tensor(covariances, dtype=torch.float64)
+            cov = (cov + cov.transpose(-1, -2)) / 2
+            vals, vecs = torch.linalg.eigh(cov)
+            if (vals <= 0).any():
+                raise ValueError("covariances must be positive definite")
+            self.full = True
+            self.eigvals = vals
+            self.eigvecs = vecs.to(device=device, dtype=dtype)
+        self.covariances = cov.to(device=device, dtype=dtype)
+        self.log_eigvals = torch.log(self.eigvals).to(device=device, dtype=dtype)
+        self.eigvals = self.eigvals.to(device=device, dtype=dtype)
+        self._chol = torch.linalg.cholesky(cov).to(device=device, dtype=dtype)
+
+    # --------------------------------------------------------------------------------------------
+    def to(self, device=None, dtype=None) -> "GaussianMixture":
+        """A copy on ``device`` with ``dtype``."""
+        dtype = dtype or self.dtype
+        kw = dict(dtype=dtype, device=device or self.device)
+        if self.full:
+            return GaussianMixture(self.weights.double().cpu(), self.means.double().cpu(),
+                                   covariances=self.covariances.double().cpu(), **kw)
+        return GaussianMixture(self.weights.double().cpu(), self.means.double().cpu(),
+                               variances=self.eigvals.double().cpu(), **kw)
+
+    @classmethod
+    def random(cls, K: int, d: int, *, seed: int = 0, spread: float = 2.0, scale: tuple = (0.05, 0.3),
+               full: bool = False, dtype=torch.float64, device=None) -> "GaussianMixture":
+        """A reproducible random mixture: means ~ N(0, spread^2 I), standard deviations in ``scale``."""
+        g = torch.Generator().manual_seed(seed)
+        w = 0.5 + torch.rand(K, generator=g, dtype=torch.float64)
+        mu = spread * torch.randn(K, d, generator=g, dtype=torch.float64)
+        lo, hi = scale
+        std = lo + (hi - lo) * torch.rand(K, d, generator=g, dtype=torch.float64)
+        if not full:
+            return cls(w, mu, variances=std**2, dtype=dtype, device=device)
+        A = torch.randn(K, d, d, generator=g, dtype=torch.float64)
+        Q, _ = torch.linalg.qr(A)
+        cov = Q @ torch.diag_embed(std**2) @ Q.transpose(-1, -2)
+        return cls(w, mu, covariances=cov, dtype=dtype, device=device)
+
+    # --------------------------------------------------------------------------------------------
+    # Sampling and exact moments
+    # --------------------------------------------------------------------------------------------
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n samples of X, shape (n, d)."""
+        k = torch.multinomial(self.weights.double().cpu(), n, replacement=True, generator=_cpu(generator))
+        k = k.to(self.device)
+        z = torch.randn(n, self.d, generator=generator, dtype=self.dtype, device=self.device)
+        return self.means[k] + (self._chol[k] @ z.unsqueeze(-1)).squeeze(-1)
+
+    def sample_noisy(self, n: int, ring_lam, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n samples of Y_t = X + ring-rho_t^{-1} eps  ((7))."""
+        x = self.sample(n, generator)
+        eps = torch.randn(n, self.d, generator=generator, dtype=self.dtype, device=self.device)
+        return x + torch.exp(-torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)) * eps
+
+    def mean(self) -> torch.Tensor:
+        """E[X] = sum_k w_k mu_k."""
+        return self.weights @ self.means
+
+    def covariance(self) -> torch.Tensor:
+        """Cov[X] = sum_k w_k (Sigma_k + mu_k mu_k^T) - E[X] E[X]^T."""
+        m = self.mean()
+        second = torch.einsum("k,kij->ij", self.weights, self.covariances) + torch.einsum(
+            "k,ki,kj->ij", self.weights, self.means, self.means)
+        return second - torch.outer(m, m)
+
+    def marginal_moments(self, ring_lam) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and covariance of Y_t: (E X, Cov X + ring-rho_t^{-2} I)."""
+        tau2 = torch.exp(-2 * torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device))
+        return self.mean(), self.covariance() + tau2 * torch.eye(self.d, dtype=self.dtype, device=self.device)
+
+    # --------------------------------------------------------------------------------------------
+    # The denoiser
+    # --------------------------------------------------------------------------------------------
+    def denoise(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 24) -> torch.Tensor:
+        """X_hat(y) = E[X | Y = y] at log-SNR ``ring_lam`` (scalar or shape (n,)), batched over rows of y (n, d)."""
+        y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
+        lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
+        n = y.shape[0]
+        per_row = self.K * self.d * (self.d if self.full else 1)
+        rows = max(1, chunk_elements // max(per_row, 1))
+        if n <= rows:
+            return self._denoise(y, lam)
+        out = torch.empty_like(y)
+        for a in range(0, n, rows):
+            b = min(n, a + rows)
+            out[a:b] = self._denoise(y[a:b], lam if lam.ndim == 0 else lam[a:b])
+        return out
+
+    def _denoise(self, y: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        lam_b = lam.reshape(-1, 1, 1) if lam.ndim else lam  # (n, 1, 1) or scalar
+        diff = y.unsqueeze(1) - self.means.unsqueeze(0)  # (n, K, d)
+        if self.full:
+            diff = torch.einsum("kji,nkj->nki", self.eigvecs, diff)  # U_k^T (y - mu_k)
+        z = self.log_eigvals.unsqueeze(0) + 2 * lam_b  # (n or 1, K, d): log v + 2 ring-lambda
+        gain = torch.sigmoid(z)
+        scaled = torch.exp(lam_b) * diff  # ring-rho (y - mu)
+        quad = (scaled * scaled * torch.sigmoid(-z)).sum(-1)  # (n, K)
+        logdet = F.softplus(z).sum(-1)  # sum_j log(v + tau^2) + 2 d ring-lambda
+        logits = self.log_weights.unsqueeze(0) - 0.5 * (quad + logdet)
+        resp = torch.softmax(logits, dim=-1)  # log-sum-exp inside
+        shift = gain * diff  # posterior mean minus mu_k, in the eigenbasis
+        if self.full:
+            shift = torch.einsum("kij,nkj->nki", self.eigvecs, shift)
+        post = self.means.unsqueeze(0) + shift
+        return torch.einsum("nk,nkd->nd", resp, post)
+
+    def eps_hat(self, y: torch.Tensor, ring_lam) -> torch.Tensor:
+        """eps_hat(y) = ring-rho (y - X_hat(y))  ((3))."""
+        lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
+        lam_b = lam.reshape(-1, 1) if lam.ndim else lam
+        return torch.exp(lam_b) * (y - self.denoise(y, lam))
+
+    def denoiser_for(self, schedule: NoiseSchedule) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """t -> X_hat_t for a registry schedule: (y, t) -> denoise(y, ring-lambda_t)."""
+        ring_lam = numeric(schedule.ring_lam, "torch")
+
+        def den(y, tt):
+            tt = torch.as_tensor(tt, dtype=torch.float64, device=self.device)
+            return self.denoise(y, ring_lam(tt).to(self.dtype))
+        return den
+
+    def log_density_noisy(self, y: torch.Tensor, ring_lam) -> torch.Tensor:
+        """log p_{Y_t}(y) (for tests): log sum_k w_k N(y; mu_k, Sigma_k + tau^2 I)."""
+        lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
+        diff = y.unsqueeze(1) - self.means.unsqueeze(0)
+        if self.full:
+            diff = torch.einsum("kji,nkj->nki", self.eigvecs, diff)
+        z = self.log_eigvals.unsqueeze(0) + 2 * lam
+        quad = ((torch.exp(lam) * diff) ** 2 * torch.sigmoid(-z)).sum(-1)
+        logdet = F.softplus(z).sum(-1) - 2 * self.d * lam
+        logits = self.log_weights.unsqueeze(0) - 0.5 * (quad + logdet + self.d * math.log(2 * math.pi))
+        return torch.logsumexp(logits, dim=-1)
+
+
+def _cpu(generator):
+    """torch.multinomial on a CPU tensor needs a CPU generator (None when the given one is on CUDA)."""
+    if generator is None or generator.device.type == "cpu":
+        return generator
+    return None

@@ -1,0 +1,227 @@
+"""Per-step UDS coefficients on a uniform time grid (paper, Section 3, (10)-(15)).
+
+For a registry noise schedule, diffusion rate, parameterization and generation interval, on the grid
+t_i = t0 + i (t_max - t0)/N (i = 0..N, s = t_{i-1}, t = t_i) this module returns, as float64 torch
+tensors on a chosen device:
+
+* ring-lambda_{t_i} (the log-SNR) and ring-rho_{t_i} = exp(ring-lambda_{t_i}) (log space, exp at the end);
+* lambda_{t_i} - lambda_{t0}, with lambda the integral of the diffusion rate lambda'
+  (closed form by ``sympy.integrate`` when it gives a real one that agrees with quadrature, otherwise
+  mpmath ``quad`` per step); the flow (``rate.is_flow``) has lambda constant;
+* rho_s/rho_t = exp(-(lambda_t - lambda_s)) (1 for the flow), log r_t = lambda_t + ring-lambda_t
+  (r = rho ring-rho, normalised by rho_{t0} = 1);
+* q_st and beta_st of (13), lambdified from :func:`derivations.section3_diffusion.uds_coefficients`
+  (one source of truth; a caller may pass perturbed ``forms`` to test that a check can fail).
+
+Intermediate points of a step (Runge-Kutta stages placed in r) need the inverse map log r -> t; for
+the flow and for rates proportional to ring-lambda' (ML, penalized) it is exact, otherwise it uses a
+fine monotone table of log r (piecewise-linear inverse interpolation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import mpmath as mp
+import numpy as np
+import sympy as sp
+import torch
+
+from derivations.registry import DiffusionRate, Interval, NoiseSchedule, Parameterization, numeric
+from derivations.section3_diffusion import kappa, uds_coefficients
+from derivations.symbols import ring_rho_s, ring_rho_t, t
+
+#: Keys of the UDS coefficient forms (expressions of kappa = rho_s/rho_t, ringrho_s, ringrho_t).
+Q_KEY, BETA_KEY = "q_st", "beta_st"
+
+
+def uds_forms() -> dict[str, sp.Expr]:
+    """{q_st, beta_st} of (13) as expressions of kappa = rho_s/rho_t, ring-rho_s, ring-rho_t."""
+    q, beta = uds_coefficients(kappa, ring_rho_s, ring_rho_t)
+    return {Q_KEY: q, BETA_KEY: beta}
+
+
+def lambdify_forms(forms: Mapping[str, sp.Expr] | None = None) -> tuple[Callable, Callable]:
+    """torch functions (kappa, ring_s, ring_t) -> q_st and -> beta_st from ``forms`` (default: :func:`uds_forms`)."""
+    forms = uds_forms() if forms is None else forms
+    args = (kappa, ring_rho_s, ring_rho_t)
+    out = []
+    for key in (Q_KEY, BETA_KEY):
+        f = sp.lambdify(args, sp.sympify(forms[key]), modules="torch")
+
+        def g(k, a, b, f=f):
+            v = f(k, a, b)
+            return v if isinstance(v, torch.Tensor) else torch.full_like(torch.as_tensor(b), float(v))
+        out.append(g)
+    return out[0], out[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# lambda = integral of the diffusion rate
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LambdaIntegral:
+    """How lambda_t - lambda_{t0} is computed: ``kind`` in {"flow", "proportional", "closed", "quad"}."""
+
+    kind: str
+    factor: float = 0.0  # lambda = factor * ring-lambda for "proportional"
+    antiderivative: sp.Expr | None = None
+    rate: sp.Expr | None = None
+
+
+def lambda_integral(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization,
+                    interval: Interval) -> LambdaIntegral:
+    """Choose the route for lambda: the flow, c * ring-lambda, a verified closed form, or quadrature."""
+    if rate.is_flow:
+        return LambdaIntegral("flow")
+    expr = rate.lam_rate(schedule, param, interval)
+    ratio = sp.simplify(expr / schedule.ring_lam_rate)
+    if ratio.is_number and ratio.is_real and float(ratio) >= 0:
+        return LambdaIntegral("proportional", factor=float(ratio), rate=expr)
+    if not expr.has(sp.Max, sp.Min, sp.Piecewise) and sp.count_ops(expr) <= 60:
+        try:
+            anti = sp.integrate(expr, t)
+        except Exception:  # pragma: no cover - SymPy internals
+            anti = None
+        if anti is not None and not anti.has(sp.Integral) and _antiderivative_ok(anti, expr, interval):
+            return LambdaIntegral("closed", antiderivative=anti, rate=expr)
+    return LambdaIntegral("quad", rate=expr)
+
+
+def _antiderivative_ok(anti: sp.Expr, expr: sp.Expr, interval: Interval) -> bool:
+    """Real on the interval (torch evaluates it) and its differences equal quadratures of the rate."""
+    try:
+        F = numeric(anti, "numpy")
+        f = numeric(expr, "mpmath")
+        pts = np.linspace(interval.t0, interval.t_max, 5)
+        vals = np.asarray(F(pts), dtype=float)
+        if not np.all(np.isfinite(vals)):
+            return False
+        for a, b in zip(pts[:-1], pts[1:]):
+            ref = float(mp.quad(f, [a, b]))
+            if abs((F(b) - F(a)) - ref) > 1e-10 * (1 + abs(ref)):
+                return False
+        return True
+    except Exception:
+        return False
+
+
+def lambda_values(route: LambdaIntegral, schedule: NoiseSchedule, times: np.ndarray) -> np.ndarray:
+    """lambda_{times} - lambda_{times[0]} in float64 (numpy)."""
+    times = np.asarray(times, dtype=float)
+    if route.kind == "flow":
+        return np.zeros_like(times)
+    if route.kind == "proportional":
+        lam = np.asarray(numeric(schedule.ring_lam, "numpy")(times), dtype=float)
+        return route.factor * (lam - lam[0])
+    if route.kind == "closed":
+        F = np.asarray(numeric(route.antiderivative, "numpy")(times), dtype=float)
+        return F - F[0]
+    f = numeric(route.rate, "mpmath")
+    with mp.workdps(20):
+        steps = [mp.quad(f, [a, b]) for a, b in zip(times[:-1], times[1:])]
+    return np.concatenate([[0.0], np.cumsum(np.asarray([float(x) for x in steps]))])
+
+
+def _lambda_fine(route: LambdaIntegral, schedule: NoiseSchedule, times: np.ndarray) -> np.ndarray:
+    """lambda on a fine table (for the inverse map); composite Gauss-Legendre for the quadrature route."""
+    if route.kind != "quad":
+        return lambda_values(route, schedule, times)
+    f = numeric(route.rate, "numpy")
+    x, w = np.polynomial.legendre.leggauss(8)
+    a, b = times[:-1], times[1:]
+    nodes = (a[:, None] + b[:, None]) / 2 + (b - a)[:, None] / 2 * x[None, :]
+    vals = np.asarray(f(nodes.ravel()), dtype=float).reshape(nodes.shape)
+    steps = (vals * w[None, :]).sum(1) * (b - a) / 2
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+# ----------------------------------------------------------------------------------------------
+# The grid
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleGrid:
+    """Node values (length N + 1) and per-step values (length N) of one generation grid."""
+
+    schedule: NoiseSchedule
+    rate: DiffusionRate
+    interval: Interval
+    times: torch.Tensor
+    ring_lam: torch.Tensor
+    ring_rho: torch.Tensor
+    lam: torch.Tensor
+    log_r: torch.Tensor
+    rho_ratio: torch.Tensor
+    q: torch.Tensor
+    beta: torch.Tensor
+    route: LambdaIntegral
+    q_fn: Callable = field(repr=False)
+    beta_fn: Callable = field(repr=False)
+    _ring_lam_fn: Callable = field(repr=False, default=None)
+    _table: tuple | None = field(repr=False, default=None)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.times) - 1
+
+    @property
+    def is_flow(self) -> bool:
+        return self.rate.is_flow
+
+    @property
+    def device(self):
+        return self.times.device
+
+    def coefficients(self, rho_ratio, ring_s, ring_t):
+        """(q, beta) of (13) for any step (vectorised), from the same forms as the grid."""
+        return self.q_fn(rho_ratio, ring_s, ring_t), self.beta_fn(rho_ratio, ring_s, ring_t)
+
+    def ring_lam_at_log_r(self, log_r: torch.Tensor) -> torch.Tensor:
+        """ring-lambda at the (intermediate) point where log r takes the value ``log_r``.
+
+        Exact for the flow (lambda constant) and for lambda = c ring-lambda; otherwise inverse
+        interpolation of a fine table, then ring-lambda at that time."""
+        log_r = torch.as_tensor(log_r, dtype=torch.float64, device=self.device)
+        if self.route.kind == "flow":
+            return log_r
+        if self.route.kind == "proportional":
+            lam0 = self.ring_lam[0]
+            # log r = c (ring_lam - ring_lam0) + ring_lam
+            return (log_r + self.route.factor * lam0) / (1 + self.route.factor)
+        if self._table is None:
+            tt = np.linspace(self.interval.t0, self.interval.t_max, 4097)
+            lam = _lambda_fine(self.route, self.schedule, tt)
+            ring = np.asarray(numeric(self.schedule.ring_lam, "numpy")(tt), dtype=float)
+            self._table = (torch.as_tensor(lam + ring, device=self.device), torch.as_tensor(tt, device=self.device))
+        xs, ts = self._table
+        idx = torch.clamp(torch.searchsorted(xs, log_r.reshape(-1)), 1, len(xs) - 1)
+        x0, x1, t0, t1 = xs[idx - 1], xs[idx], ts[idx - 1], ts[idx]
+        tq = (t0 + (log_r.reshape(-1) - x0) / (x1 - x0) * (t1 - t0)).reshape(log_r.shape)
+        return self._ring_lam_fn(tq)
+
+
+def schedule_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
+                  n_steps: int, *, device=None, forms: Mapping[str, sp.Expr] | None = None,
+                  route: LambdaIntegral | None = None) -> ScheduleGrid:
+    """The grid t_0..t_N with ring-rho, rho_s/rho_t, q_st, beta_st (float64 torch tensors on ``device``)."""
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    device = torch.device(device or "cpu")
+    times_np = np.linspace(interval.t0, interval.t_max, n_steps + 1)
+    times = torch.as_tensor(times_np, dtype=torch.float64, device=device)
+    ring_lam_fn = numeric(schedule.ring_lam, "torch")
+    ring_lam = torch.as_tensor(ring_lam_fn(times), dtype=torch.float64, device=device)
+    route = route or lambda_integral(schedule, rate, param, interval)
+    lam = torch.as_tensor(lambda_values(route, schedule, times_np), dtype=torch.float64, device=device)
+    rho_ratio = torch.exp(-(lam[1:] - lam[:-1]))
+    ring_rho = torch.exp(ring_lam)
+    q_fn, beta_fn = lambdify_forms(forms)
+    q = q_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])
+    beta = beta_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])  # 0 for the flow (kappa = 1)
+    return ScheduleGrid(schedule, rate, interval, times, ring_lam, ring_rho, lam, lam + ring_lam, rho_ratio,
+                        q, beta, route, q_fn, beta_fn, ring_lam_fn)

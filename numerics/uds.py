@@ -1,0 +1,267 @@
+r"""Universal diffusion solvers (UDS) in the paper's Y-variables, forward time (Section 3, (10)-(15)).
+
+State: Y_t = X + ring-rho_t^{-1} eps_t ((7)); a denoiser is a callable ``den(y, ring_lam) -> X_hat``
+taking the log-SNR ring-lambda_t (scalar tensor).  With r = rho ring-rho, q_st = r_s/r_t and
+beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2/rho_t^2) (from :mod:`numerics.schedule_grid`), (12) reads
+
+    Y_t = q_st Y_s + (1 - q_st) * [ mean of X_hat_r(Y_r) over r in [r_s, r_t] ] + beta_st xi*_s,   (13)
+
+* **Euler (14)**: the mean is X_hat_s(Y_s).
+* **Heun (15)**: the mean is (X_hat_s(Y_s) + X_hat_t(Y_t^Euler))/2, Y_t^Euler with the same xi*.
+* **Explicit Runge-Kutta (c, A, b) in UDS form**: with h = r_t - r_s, stage nodes r_i = r_s + c_i h,
+
+      Y_i = q_si Y_s + (1 - q_si) sum_j (a_ij/c_i) X_hat_j + (beta_si^2/beta_st)(r_i/r_t) xi*,
+      Y_t = q_st Y_s + (1 - q_st) sum_i b_i X_hat_i + beta_st xi*,
+
+  i.e. the tableau applied to d(r Y)/dr = X_hat(Y) (for the flow, rho constant, this is an exact
+  reformulation of the probability-flow ODE in the variable r, so classical RK4 has order 4: a
+  fourth-order solver of the kind the paper says DPM-solvers lack).  For a diffusion the stage noise
+  is the conditional mean of the noise path given xi* (a Brownian bridge in rho^2); at c = 1 it is
+  beta_st xi*, so the Heun tableau reproduces (15).
+* **Adams-Bashforth k = 2, 3 in UDS form**: the mean over [r_s, r_t] of the polynomial through the past
+  denoiser values at r_{n}, r_{n-1}, ... (variable-step weights from the exact Vandermonde moments).
+* **DDPM / DDIM** steps in their own alpha/sigma form (z-space, then Y = z/alpha) for equivalence checks.
+* **DPM-Solver++(2M)** (Lu et al. 2022, data prediction, multistep), in the paper's variables:
+  lambda_DPM = log(alpha/sigma) = ring-lambda, h = ring-lambda_t - ring-lambda_s,
+  Y_t = e^{-h} Y_s + (1 - e^{-h}) D,  D = (1 + 1/(2 r_h)) X_hat_s - X_hat_prev/(2 r_h),  r_h = h_prev/h.
+
+Sampling keeps only the current state unless ``return_trajectory=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from derivations.registry import NoiseSchedule, numeric
+
+from .schedule_grid import ScheduleGrid
+
+Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Tableau:
+    """An explicit Runge-Kutta tableau (c, A strictly lower triangular, b)."""
+
+    name: str
+    c: tuple[float, ...]
+    a: tuple[tuple[float, ...], ...]
+    b: tuple[float, ...]
+
+    @property
+    def stages(self) -> int:
+        return len(self.b)
+
+
+EULER = Tableau("Euler", (0.0,), ((),), (1.0,))
+HEUN = Tableau("Heun", (0.0, 1.0), ((), (1.0,)), (0.5, 0.5))
+MIDPOINT = Tableau("midpoint", (0.0, 0.5), ((), (0.5,)), (0.0, 1.0))
+RK3 = Tableau("Kutta3", (0.0, 0.5, 1.0), ((), (0.5,), (-1.0, 2.0)), (1 / 6, 2 / 3, 1 / 6))
+RK4 = Tableau("RK4", (0.0, 0.5, 0.5, 1.0), ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6))
+TABLEAUS = {tb.name.lower(): tb for tb in (EULER, HEUN, MIDPOINT, RK3, RK4)}
+
+METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim")
+
+#: Denoiser evaluations per step of each method (the multistep methods: one per step).
+STAGES = {"euler": 1, "heun": 2, "rk4": 4, "rk3": 3, "midpoint": 2, "ab2": 1, "ab3": 1, "dpm++2m": 1,
+          "ddpm": 1, "ddim": 1}
+
+
+@dataclass
+class SampleResult:
+    y: torch.Tensor
+    nfe: int
+    trajectory: list[torch.Tensor] | None = None
+
+
+# ------------------------------------------------------------------------------------------------
+# One step
+# ------------------------------------------------------------------------------------------------
+
+
+def _c(x, like: torch.Tensor):
+    return torch.as_tensor(x, device=like.device).to(like.dtype)
+
+
+def euler_step(grid: ScheduleGrid, i: int, y: torch.Tensor, x_hat: torch.Tensor, xi: torch.Tensor | None):
+    """EulerUDS (14): Y_t = q Y_s + (1 - q) X_hat_s + beta xi*."""
+    q = _c(grid.q[i], y)
+    out = q * y + (1 - q) * x_hat
+    if xi is not None:
+        out = out + _c(grid.beta[i], y) * xi
+    return out
+
+
+def heun_step(grid: ScheduleGrid, i: int, y: torch.Tensor, den: Denoiser, xi: torch.Tensor | None,
+              x_hat_s: torch.Tensor | None = None):
+    """HeunUDS (15); returns (Y_t, NFE used)."""
+    nfe = 0
+    if x_hat_s is None:
+        x_hat_s, nfe = den(y, _c(grid.ring_lam[i], y)), 1
+    y_euler = euler_step(grid, i, y, x_hat_s, xi)
+    x_hat_t = den(y_euler, _c(grid.ring_lam[i + 1], y))
+    return euler_step(grid, i, y, (x_hat_s + x_hat_t) / 2, xi), nfe + 1
+
+
+def rk_step(grid: ScheduleGrid, i: int, y: torch.Tensor, den: Denoiser, tableau: Tableau,
+            xi: torch.Tensor | None):
+    """One step of the Runge-Kutta tableau in UDS form (nodes uniform in r on [r_s, r_t])."""
+    q_st = _c(grid.q[i], y)
+    beta_st = grid.beta[i]
+    log_r_s, log_r_t = grid.log_r[i], grid.log_r[i + 1]
+    q_true = torch.exp(log_r_s - log_r_t)  # node placement from the grid's r (the update uses q_st)
+    ring_s = grid.ring_lam[i]
+    xs: list[torch.Tensor] = []
+    for k, ck in enumerate(tableau.c):
+        if k == 0 and ck == 0.0:
+            y_k, lam_k = y, ring_s
+        else:
+            frac = q_true + ck * (1 - q_true)  # r_k / r_t
+            log_r_k = log_r_t + torch.log(frac)
+            lam_k = grid.ring_lam_at_log_r(log_r_k)
+            rho_ratio = torch.exp((log_r_s - ring_s) - (log_r_k - lam_k))  # rho_s / rho_k
+            q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(lam_k))
+            mean = sum(((a / ck) * xs[j] for j, a in enumerate(tableau.a[k]) if a != 0.0),
+                       torch.zeros_like(y))
+            qk = _c(q_sk, y)
+            y_k = qk * y + (1 - qk) * mean
+            if xi is not None and float(beta_st) != 0.0:  # bridge mean of the noise: (beta_sk^2/beta_st)(r_k/r_t)
+                y_k = y_k + _c(beta_sk**2 / beta_st * (grid.q[i] / q_sk), y) * xi
+        xs.append(den(y_k, _c(lam_k, y)))
+    mean = sum((b * xs[k] for k, b in enumerate(tableau.b) if b != 0.0), torch.zeros_like(y))
+    out = q_st * y + (1 - q_st) * mean
+    if xi is not None:
+        out = out + _c(beta_st, y) * xi
+    return out, tableau.stages
+
+
+def adams_weights(nodes_over_rt: Sequence[float], q: float) -> np.ndarray:
+    """Weights w_j with sum_j w_j P(r_j) = mean of P over [r_s, r_t] for polynomials of degree < len(nodes).
+
+    ``nodes_over_rt`` are r_j / r_t (newest first, r_0 = r_s), ``q`` = r_s/r_t; in x = (r - r_s)/(r_t - r_s)
+    the moments are int_0^1 x^k dx = 1/(k + 1)."""
+    x = (np.asarray(nodes_over_rt, dtype=float) - q) / (1 - q)
+    k = np.arange(len(x))
+    V = x[None, :] ** k[:, None]
+    return np.linalg.solve(V, 1.0 / (k + 1))
+
+
+def ddpm_step_z(z_s, x_hat, alpha_s, sigma_s, alpha_t, sigma_t, noise):
+    """DDPM ancestral step (Ho et al. 2020; Kingma et al. 2021 notation) from the noisier s to the cleaner t:
+    z_t ~ q(z_t | z_s, x = x_hat) with alpha_{s|t} = alpha_s/alpha_t, sigma_{s|t}^2 = sigma_s^2 - alpha_{s|t}^2 sigma_t^2,
+    mean = alpha_{s|t} sigma_t^2/sigma_s^2 z_s + alpha_t sigma_{s|t}^2/sigma_s^2 x_hat, var = sigma_{s|t}^2 sigma_t^2/sigma_s^2."""
+    a_st = alpha_s / alpha_t
+    var_st = sigma_s**2 - a_st**2 * sigma_t**2
+    mean = a_st * sigma_t**2 / sigma_s**2 * z_s + alpha_t * var_st / sigma_s**2 * x_hat
+    return mean + torch.sqrt(var_st * sigma_t**2 / sigma_s**2) * noise
+
+
+def ddim_step_z(z_s, x_hat, alpha_s, sigma_s, alpha_t, sigma_t):
+    """DDIM step (Song et al. 2021a, eta = 0): z_t = alpha_t x_hat + sigma_t eps_hat, eps_hat = (z_s - alpha_s x_hat)/sigma_s."""
+    eps_hat = (z_s - alpha_s * x_hat) / sigma_s
+    return alpha_t * x_hat + sigma_t * eps_hat
+
+
+def alpha_sigma(schedule: NoiseSchedule, times: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """alpha_t, sigma_t of the schedule at ``times`` (float64)."""
+    a = torch.as_tensor(numeric(schedule.alpha, "torch")(times), dtype=torch.float64, device=times.device)
+    s = torch.as_tensor(numeric(schedule.sigma, "torch")(times), dtype=torch.float64, device=times.device)
+    return a.expand_as(times), s.expand_as(times)
+
+
+def ddpm_step_y(grid: ScheduleGrid, i: int, y, x_hat, noise):
+    """DDPM in z-space (z = alpha Y), then divided by alpha_t."""
+    a, s = alpha_sigma(grid.schedule, grid.times[i:i + 2])
+    z_t = ddpm_step_z(a[0] * y, x_hat, a[0], s[0], a[1], s[1], noise)
+    return z_t / a[1]
+
+
+def ddim_step_y(grid: ScheduleGrid, i: int, y, x_hat):
+    """DDIM in z-space (z = alpha Y), then divided by alpha_t."""
+    a, s = alpha_sigma(grid.schedule, grid.times[i:i + 2])
+    return ddim_step_z(a[0] * y, x_hat, a[0], s[0], a[1], s[1]) / a[1]
+
+
+# ------------------------------------------------------------------------------------------------
+# Sampling
+# ------------------------------------------------------------------------------------------------
+
+
+def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "euler", *,
+           generator: torch.Generator | None = None, tableau: Tableau | None = None,
+           return_trajectory: bool = False, lower_order_final: bool = True) -> SampleResult:
+    """Run ``method`` from Y_{t0} = ``y0`` over the grid; returns Y_{t_max} (and the trajectory if asked).
+
+    ``method``: one of :data:`METHODS`, or "rk" with a ``tableau``.  Diffusion noise xi* is drawn per step
+    from ``generator`` (none for the flow).  DPM-Solver++(2M) is the ODE solver (flow only)."""
+    method = method.lower()
+    if method in TABLEAUS and method not in ("euler", "heun"):
+        tableau, method = TABLEAUS[method], "rk"
+    if method == "rk" and tableau is None:
+        raise ValueError("method 'rk' needs a tableau")
+    if method not in METHODS and method != "rk":
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)} or 'rk'")
+    if method in ("dpm++2m", "ddim") and not grid.is_flow:
+        raise ValueError(f"{method} is a deterministic (flow) solver; use the flow rate")
+    stochastic = not grid.is_flow
+    y = y0.clone()
+    traj = [y.clone()] if return_trajectory else None
+    nfe = 0
+    n = grid.n_steps
+    history: list[tuple[torch.Tensor, torch.Tensor]] = []  # (log r, X_hat), newest first
+    h_prev = None
+    for i in range(n):
+        xi = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device) if stochastic else None
+        lam_s = _c(grid.ring_lam[i], y)
+        if method == "euler":
+            y = euler_step(grid, i, y, den(y, lam_s), xi)
+            nfe += 1
+        elif method == "heun":
+            y, k = heun_step(grid, i, y, den, xi)
+            nfe += k
+        elif method == "rk":
+            y, k = rk_step(grid, i, y, den, tableau, xi)
+            nfe += k
+        elif method in ("ab2", "ab3"):
+            order = int(method[-1])
+            x_s = den(y, lam_s)
+            nfe += 1
+            history.insert(0, (grid.log_r[i], x_s))
+            del history[order:]
+            if order == 3 and i == 0:  # start-up: Heun (local error O(h^3)), reusing X_hat_s
+                y, k = heun_step(grid, i, y, den, xi, x_hat_s=x_s)
+                nfe += k
+            else:
+                q_true = float(torch.exp(grid.log_r[i] - grid.log_r[i + 1]))
+                nodes = [float(torch.exp(lr - grid.log_r[i + 1])) for lr, _ in history]
+                w = adams_weights(nodes, q_true)
+                mean = sum((float(wj) * xj for wj, (_, xj) in zip(w, history)), torch.zeros_like(y))
+                y = euler_step(grid, i, y, mean, xi)
+        elif method == "dpm++2m":
+            x_s = den(y, lam_s)
+            nfe += 1
+            h = grid.ring_lam[i + 1] - grid.ring_lam[i]
+            final_low = lower_order_final and n < 15 and i == n - 1
+            if h_prev is None or final_low:
+                D = x_s
+            else:
+                rh = h_prev / h
+                D = _c(1 + 1 / (2 * rh), y) * x_s - _c(1 / (2 * rh), y) * history[0][1]
+            e = torch.exp(-h)
+            y = _c(e, y) * y + _c(-torch.expm1(-h), y) * D
+            history = [(grid.log_r[i], x_s)]
+            h_prev = h
+        elif method == "ddpm":
+            noise = xi if xi is not None else torch.zeros_like(y)
+            y = ddpm_step_y(grid, i, y, den(y, lam_s), noise)
+            nfe += 1
+        elif method == "ddim":
+            y = ddim_step_y(grid, i, y, den(y, lam_s))
+            nfe += 1
+        if traj is not None:
+            traj.append(y.clone())
+    return SampleResult(y, nfe, traj)
