@@ -254,8 +254,11 @@ class Claim:
         if self.method not in METHODS:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
 
-    # The derivation is independent of the printed form, so it is computed once per process.
+    # The derivation is independent of the printed form, so it is computed once per process; and a
+    # comparison is a pure function of (key, implied form), so it is memoised (the mutation tests
+    # re-check the unperturbed keys many times).
     _derivation_cache: Derivation | None = field(default=None, repr=False, compare=False)
+    _comparison_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def derivation(self) -> Derivation:
         if self._derivation_cache is None:
@@ -266,7 +269,15 @@ class Claim:
         """(all match, all symbolic, comparisons, implied forms) for candidate printed ``forms``."""
         der = self.derivation()
         implied = self.implied(forms) if self.implied else forms
-        comps = compare_forms(implied, der.expected, der)
+        missing = set(der.expected) - set(implied)
+        if missing:
+            raise LedgerError(f"claim {self.id}: printed forms lack keys {sorted(missing)}")
+        comps = []
+        for key in der.expected:
+            memo = (key, sp.srepr(sp.sympify(implied[key])))
+            if memo not in self._comparison_cache:
+                self._comparison_cache[memo] = compare_forms({key: implied[key]}, {key: der.expected[key]}, der)[0]
+            comps.append(self._comparison_cache[memo])
         keys = der.symbolic_keys
         symbolic = all(c.symbolic_zero for c in comps if keys is None or c.key in keys)
         return all(c.match for c in comps), symbolic, comps, implied

@@ -63,7 +63,9 @@ def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: flo
                 try:
                     rec = job.conn.recv()
                 except EOFError:
-                    rec = _failure(job.claim, elapsed, "the worker process died without a result")
+                    job.proc.join(timeout=5)
+                    rec = _failure(job.claim, elapsed,
+                                   f"the worker process exited with code {job.proc.exitcode} without a result")
             elif not job.proc.is_alive():
                 rec = _failure(job.claim, elapsed, f"the worker process exited with code {job.proc.exitcode}")
             elif elapsed > limit:

@@ -1,0 +1,129 @@
+"""The ledger machinery: comparison routes, verdict logic, errata, failures and time-outs."""
+
+import json
+import time
+
+import pytest
+import sympy as sp
+
+from verify import ledger
+from verify.ledger import CLAIMS, Claim, Derivation, LedgerError, Verdict, compare, perturbations, run_claim
+from verify.records import make_record
+from verify.report import coverage, markdown, summary, to_json
+from verify.runner import run_claims
+
+x, y = sp.symbols("x y", positive=True)
+
+
+def test_compare_symbolic_and_numeric_routes():
+    proved = compare("k", (x + y) ** 2, x**2 + 2 * x * y + y**2)
+    assert proved.symbolic_zero and proved.numeric_ok and proved.points == ledger.NUMERIC_POINTS
+    wrong = compare("k", (x + y) ** 2, x**2 + y**2)
+    assert not wrong.numeric_ok and not wrong.symbolic_zero
+    # an identity the cheap symbolic steps cannot reach is still caught by the 50-digit numeric route
+    numeric_only = compare("k", sp.gamma(x + 1), x * sp.gamma(x), simplify=lambda e: e)
+    assert numeric_only.numeric_ok and not numeric_only.symbolic_zero
+
+
+def test_compare_rejects_tiny_differences():
+    """A difference of 1e-30 is far above the 1e-35 tolerance of the numeric route."""
+    c = compare("k", x + sp.Rational(1, 10**30), x)
+    assert not c.match
+
+
+def _claim(cid, printed, expected, corrected=None, **kw):
+    return Claim(cid, "2", "synthetic", (1,), "symbolic", lambda: printed,
+                 lambda: Derivation(expected), corrected=(lambda: corrected) if corrected else None, **kw)
+
+
+def test_verdicts_proved_confirmed_erratum_failed():
+    assert _claim("a", {"f": x * (x + 1)}, {"f": x**2 + x}).evaluate().verdict is Verdict.PROVED
+    c = Claim("b", "2", "t", (), "symbolic", lambda: {"f": sp.gamma(x + 1)},
+              lambda: Derivation({"f": x * sp.gamma(x)}, simplify=lambda e: e))
+    assert c.evaluate().verdict is Verdict.CONFIRMED
+    err = _claim("c", {"f": -x}, {"f": x}, corrected={"f": x}, erratum_reason="sign")
+    out = err.evaluate()
+    assert out.verdict is Verdict.ERRATUM and out.corrected == {"f": x} and "sign" in out.notes
+    # an erratum whose correction is itself wrong is a failure, not an erratum
+    assert _claim("d", {"f": -x}, {"f": x}, corrected={"f": 2 * x}).evaluate().verdict is Verdict.FAILED
+    # a mismatch with no declared correction fails loudly
+    out = _claim("e", {"f": -x}, {"f": x}).evaluate()
+    assert out.verdict is Verdict.FAILED and "disagrees" in out.notes
+
+
+def test_accepted_forms_are_corrected_for_errata():
+    err = _claim("c", {"f": -x}, {"f": x}, corrected={"f": x})
+    assert err.accepted_forms() == {"f": x}
+
+
+def test_perturbations_change_the_expression():
+    for e in (x + y, x / y, sp.sqrt(x) - y**2, sp.Integer(0), x):
+        for label, p in perturbations(e).items():
+            assert sp.simplify(p - e) != 0, (e, label)
+    assert any(k.startswith("swap") for k in perturbations(x / y))
+
+
+def test_exception_becomes_failed_with_reason():
+    def boom():
+        raise ZeroDivisionError("division by zero in the derivation")
+
+    c = Claim("boom", "2", "t", (), "symbolic", lambda: {"f": x}, boom)
+    out = run_claim(c)
+    assert out.verdict is Verdict.FAILED and "ZeroDivisionError" in out.notes
+
+
+def test_unknown_method_rejected():
+    with pytest.raises(LedgerError, match="unknown method"):
+        Claim("m", "2", "t", (), "guesswork", lambda: {}, None)
+
+
+def test_select_patterns():
+    ids = [c.id for c in ledger.select(["param-*"])]
+    assert ids and all(i.startswith("param-") for i in ids)
+    with pytest.raises(LedgerError, match="no claim matches 'nosuchclaim'"):
+        ledger.select(["nosuchclaim"])
+
+
+def test_runner_timeout_and_crash_do_not_stop_the_run():
+    def slow(forms):
+        time.sleep(30)
+
+    def crash(forms):
+        import os
+
+        os._exit(3)
+
+    claims = [Claim("zz-slow", "2", "t", (), "mpmath", lambda: {}, custom=slow),
+              Claim("zz-crash", "2", "t", (), "mpmath", lambda: {}, custom=crash),
+              CLAIMS["eq3-estimators"]]
+    for c in claims[:2]:
+        CLAIMS[c.id] = c
+    try:
+        start = time.perf_counter()
+        recs = run_claims(claims, jobs=2, timeout=3)
+        assert time.perf_counter() - start < 25
+    finally:
+        for c in claims[:2]:
+            CLAIMS.pop(c.id)
+    by_id = {r.id: r for r in recs}
+    assert by_id["zz-slow"].verdict == "failed" and "timed out" in by_id["zz-slow"].notes
+    assert by_id["zz-crash"].verdict == "failed" and "exited with code 3" in by_id["zz-crash"].notes
+    assert by_id["eq3-estimators"].verdict == "proved"
+
+
+def test_report_json_schema_and_markdown():
+    claim = CLAIMS["param-vel"]
+    rec = make_record(claim, run_claim(claim))
+    doc = to_json([rec], seconds=1.0)
+    json.dumps(doc)  # serialisable
+    assert set(doc) >= {"version", "claims", "summary", "environment"}
+    c = doc["claims"][0]
+    assert set(c) >= {"id", "section", "title", "verdict", "method", "printed", "derived", "corrected",
+                      "evidence", "equations", "seconds"}
+    assert c["verdict"] == "erratum" and c["corrected"] is not None
+    assert all("latex" in v and "sympy" in v for v in c["printed"].values())
+    assert summary([rec])["erratum"] == 1
+    cov = coverage([rec])
+    assert "2" in cov["covered"] and 1 in cov["not_covered"]
+    md = markdown([rec])
+    assert "## Errata" in md and "param-vel" in md and "printed:" in md and "corrected:" in md
