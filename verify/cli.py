@@ -48,6 +48,11 @@ def _check_writable(path: str, flag: str) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        from numerics.bench import main as bench_main
+
+        return int(bench_main(argv[1:]) or 0)
     args = _parser().parse_args(argv)
     from derivations.registry import RegistryError
 

@@ -202,7 +202,8 @@ def _default_simplify(expr: sp.Expr) -> sp.Expr:
     SymPy's simplify for small expressions; the first step that reaches 0 wins."""
     cheap = (sp.expand, sp.cancel,
              lambda e: sp.expand(sp.expand_log(e, force=True)),
-             lambda e: sp.cancel(sp.powsimp(sp.expand_log(e, force=True), force=True)))
+             lambda e: sp.cancel(sp.powsimp(sp.expand_log(e, force=True), force=True)),
+             lambda e: sp.expand(sp.expand_log(e.replace(sp.tan, lambda a: sp.sin(a) / sp.cos(a)), force=True)))
     for step in cheap:
         expr = step(expr)
         if expr == 0:

@@ -86,9 +86,11 @@ def _normal_derive():
 
 
 def _erfinv_odd_simplify(expr):
-    """u = (1 + v)/2 turns erfinv(1 - 2u) into erfinv(-v) = -erfinv(v) (SymPy applies the oddness itself)."""
+    """u = (1 + v)/2 turns erfinv(1 - 2u) into erfinv(-v) = -erfinv(v): erfinv is odd because erf is."""
     v = sp.Symbol("v", real=True)
-    return sp.expand(sp.expand_log(expr.subs(d2.u, (1 + v) / 2), force=True))
+    assert sp.erf(-v) == -sp.erf(v)  # the oddness used below, as SymPy knows it
+    e = sp.expand(sp.expand_log(expr.subs(d2.u, (1 + v) / 2), force=True))
+    return sp.expand(e.subs(sp.erfinv(-v), -sp.erfinv(v)))
 
 
 register(Claim("schedule-normal", SEC, "Normal: ring-lambda = Phi^-1(t) + 0.4 is EDM2's log-sigma distribution",
