@@ -171,12 +171,26 @@ def _numpy_safe(expr: sp.Expr) -> sp.Expr:
     half_pi_t = sp.pi * t / 2  # cos(pi t/2) = sin(pi (1 - t)/2): 1 - t is exact for t >= 1/2
 
     try:
+        expr = expr.replace(sp.Max, lambda *args: _fold_maximum(args))
         expr = expr.replace(sp.tan(half_pi_t), sp.sin(half_pi_t) / cos_half_pi(t))
         expr = expr.replace(sp.cos(half_pi_t), cos_half_pi(t))
         expr = expr.replace(is_normal_quantile, to_ndtri)
         return expr.replace(is_exp_minus_one, to_expm1).replace(is_log_one_plus, to_log1p)
     except Exception:  # the rewriting is an optimisation only
         return expr
+
+
+class maximum(sp.Function):
+    """Elementwise max of two arguments (numeric printers only: numpy/torch ``maximum``)."""
+
+    nargs = 2
+
+
+def _fold_maximum(args):
+    out = args[0]
+    for a in args[1:]:
+        out = maximum(out, a)
+    return out
 
 
 class cos_half_pi(sp.Function):
@@ -227,11 +241,9 @@ def _torch_printer():
         def _print_sech(self, e):
             return f"(1/torch.cosh({self._print(e.args[0])}))"
 
-        def _print_Max(self, e):
-            out = self._print(e.args[0])
-            for a in e.args[1:]:
-                out = f"torch.maximum(torch.as_tensor({out}), torch.as_tensor({self._print(a)}))"
-            return out
+        def _print_maximum(self, e):
+            a, b = (self._print(x) for x in e.args)
+            return f"torch.maximum(torch.as_tensor({a}), torch.as_tensor({b}))"
 
     return _Printer
 
@@ -246,9 +258,11 @@ def _lambdified(expr: sp.Expr, backend: str):
     if backend == "mpmath":
         return sp.lambdify(t, expr, modules="mpmath")
     if backend == "numpy":
+        import numpy as np
         import scipy.special
 
-        f = sp.lambdify(t, _numpy_safe(expr), modules=[{"ndtri": scipy.special.ndtri, "cos_half_pi": _np_cos_half_pi},
+        f = sp.lambdify(t, _numpy_safe(expr), modules=[{"ndtri": scipy.special.ndtri, "cos_half_pi": _np_cos_half_pi,
+                                                               "maximum": np.maximum},
                                                               "numpy", "scipy"])
         if t not in expr.free_symbols:  # a constant: broadcast like the input
             import numpy as np

@@ -274,7 +274,8 @@ def ddpm_step_Y(x=X_hat, xi=xi_s) -> sp.Expr:
 
 
 def ddim_step_Y(x=X_hat) -> sp.Expr:
-    """The DDIM (eta = 0) step in Y-space: z_t = alpha_t x_hat + sigma_t eps_hat, eps_hat = (z_s - alpha_s x_hat)/sigma_s,
+    """The DDIM (eta = 0) step in Y-space: z_t = alpha_t x_hat + sigma_t eps_hat,
+    eps_hat = (z_s - alpha_s x_hat)/sigma_s,
     divided by alpha_t with z_s = alpha_s Y_s and alpha = ring-rho sigma."""
     eps_hat = (Z_s - alpha_s * x) / sigma_s
     y = ((alpha_t * x + sigma_t * eps_hat) / alpha_t).subs(Z_s, alpha_s * Y_s)

@@ -34,7 +34,8 @@ _INDEXED = re.compile(r"^(rho|ringrho)_(\d+)$")
 
 
 def _rand(rng: random.Random, lo: float, hi: float) -> sp.Rational:
-    return sp.nsimplify(lo) + (sp.nsimplify(hi) - sp.nsimplify(lo)) * sp.Rational(rng.randint(1, 999), 1000)
+    lo, hi = sp.Rational(str(lo)), sp.Rational(str(hi))
+    return lo + (hi - lo) * sp.Rational(rng.randint(1, 999), 1000)
 
 
 def ordered_sampler(*forms_dicts, extra=()):
@@ -197,7 +198,7 @@ def _eq11_printed():
         # (11): r_{t_j} Y_{t_j} = r_{t_i} Y_{t_i} + sum (r_{k+1} - r_k) X_hat_k + sqrt(rho_j^2 - rho_i^2) xi*
         forms[f"(11) r_j Y_j, j-i={m}"] = (r[0] * y0 + sum((r[k + 1] - r[k]) * xh[k] for k in range(m))
                                            + _sqrt(rho[m] ** 2 - rho[0] ** 2) * xi_star)
-        # xi* ~ N(0, I_d): the variance of the printed combination of independent xi_k
+        # xi* as printed; xi* ~ N(0, I_d) (its variance as a combination of independent xi_k)
         forms[f"xi* (printed), j-i={m}"] = xi_star
     return forms
 
@@ -211,8 +212,10 @@ def _eq11_implied(forms):
             val = sp.expand(val)
             coeffs = [val.coeff(x) for x in xi]
             rest = sp.expand(val - sum(c * x for c, x in zip(coeffs, xi)))
-            # Var of a linear combination of independent N(0,1); a non-linear or shifted form keeps `rest`
+            # Var of a linear combination of independent N(0,1) with real coefficients (the key "xi*" pins the
+            # coefficients themselves); a shifted form keeps `rest`
             out[f"Var(xi*), j-i={m}"] = sum(c**2 for c in coeffs) + rest**2
+            out[key] = forms[key]
         else:
             out[key] = val
     return out
@@ -224,6 +227,9 @@ def _eq11_derive():
     for m in EQ11_STEPS:
         unrolled, syms = d3.unrolled_generator(m)
         expected[f"(11) r_j Y_j, j-i={m}"] = unrolled
+        # the noise part of the unrolled generator, normalised by the coefficient sqrt(rho_j^2 - rho_i^2) of (11)
+        noise = sum(unrolled.coeff(x) * x for x in syms["xi"])
+        expected[f"xi* (printed), j-i={m}"] = noise / sp.sqrt(syms["rho"][m] ** 2 - syms["rho"][0] ** 2)
         expected[f"Var(xi*), j-i={m}"] = sp.Integer(1)
     general = d3.xi_star_variance_general()
     if general != 1:
@@ -318,8 +324,9 @@ def _eh_derive():
     nodes = {F(q_sym): X_hat_s, F(1): X_hat_t}
     rect = d3.left_rectangle(F, q_sym, 1).subs(nodes)  # approximates int_q^1 X du = (1 - q) E_U X
     trap = d3.trapezoid(F, q_sym, 1).subs(nodes)
-    _, lead_rect = d3.local_truncation_error(d3.left_rectangle)
+    err_rect, lead_rect = d3.local_truncation_error(d3.left_rectangle)
     err_trap, lead_trap = d3.local_truncation_error(d3.trapezoid)
+    leading = lambda err, p: str(err.coeff(d3.h, p) * d3.h**p)  # noqa: E731
     expected = {"(14) Euler": q_sym * Y_s + rect + beta_sym * xi_s,
                 "(15) Heun": q_sym * Y_s + trap + beta_sym * xi_s,
                 "Euler order": sp.Integer(lead_rect - 1), "Heun order": sp.Integer(lead_trap - 1)}
@@ -347,8 +354,8 @@ def _eh_derive():
         evidence={"method": "(13)'s integral int_{q_st}^1 X du (u = q_st is time s, u = 1 is time t): left "
                             "rectangle rule -> (14), trapezoid rule -> (15); the Heun value X_hat_t uses the Euler "
                             "predictor for Y_hat_t",
-                  "local error rectangle (series)": f"f_1 h^2/2 + O(h^3): leading power {lead_rect}",
-                  "local error trapezoid (series)": f"{err_trap.as_ordered_terms()[-1]} + O(h^4): leading power {lead_trap}",
+                  "local error rectangle (series)": f"{leading(err_rect, lead_rect)} + O(h^{lead_rect + 1})",
+                  "local error trapezoid (series)": f"{leading(err_trap, lead_trap)} + O(h^{lead_trap + 1})",
                   "global order = local power - 1": {"euler": lead_rect - 1, "heun": lead_trap - 1},
                   "mpmath global ladder (UDS recursion, Logis ML schedule, X(t) = cos 3t + t^2, [0.2, 0.8])": slopes,
                   "mpmath local slope (exp(sin x) + x)": local},

@@ -35,7 +35,8 @@ def _eq16_printed():
     # mu_s(z_s, x) := sigma_t rho_s/(sigma_s rho_t) z_s + sigma_t/rho_t (rho_t ring-rho_t - rho_s ring-rho_s) X
     #              = alpha_t/alpha_s z_s - sigma_t (ring-rho_t/ring-rho_s - rho_s/rho_t) eps_s;  likewise mu_hat.
     def first(x):
-        return sigma_t * rho_s / (sigma_s * rho_t) * Z_s + sigma_t / rho_t * (rho_t * ring_rho_t - rho_s * ring_rho_s) * x
+        return (sigma_t * rho_s / (sigma_s * rho_t) * Z_s
+                + sigma_t / rho_t * (rho_t * ring_rho_t - rho_s * ring_rho_s) * x)
 
     def second(e):
         return alpha_t / alpha_s * Z_s - sigma_t * (ring_rho_t / ring_rho_s - rho_s / rho_t) * e
@@ -96,7 +97,8 @@ def _w_corrected():
 
 
 def _eq17_printed():
-    # (16)-(17): D[p_t || p_hat_t] = ||mu_s - mu_hat_s||^2 / (2 sigma_t^2 (1 - rho_s^2/rho_t^2)) = w^N ||eps_hat - eps||^2
+    # (16)-(17): D[p_t || p_hat_t] = ||mu_s - mu_hat_s||^2 / (2 sigma_t^2 (1 - rho_s^2/rho_t^2))
+    #                             = w^N ||eps_hat - eps||^2
     return {"KL per coordinate": (m_coord - m_hat_coord) ** 2 / (2 * sigma_t**2 * (1 - rho_s**2 / rho_t**2)),
             "w^N_s (17)": _w_literal()}
 
