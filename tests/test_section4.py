@@ -18,7 +18,6 @@ EXPECTED = {"eq16-mu": Verdict.PROVED, "eq17": Verdict.ERRATUM, "eq24": Verdict.
 def test_verdict(cid):
     out = run_claim(CLAIMS[cid])
     assert out.verdict is EXPECTED[cid], (cid, out.notes, out.evidence.get("exception"))
-    assert out.seconds < 20, (cid, out.seconds)
 
 
 def _rejected(cid, **changes):
