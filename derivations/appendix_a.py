@@ -92,17 +92,15 @@ def sde_coefficients():
 
 
 def drift_with_eps_hat():
-    """X_hat - Y_hat in terms of eps_hat, from the estimator of (3): X_hat = Y - eps_hat / ring-rho."""
-    from .section2_denoiser import estimators_from_target, eps as eps_sym, noisy_observation, ring_rho as rr
+    """X_hat - Y_hat in terms of eps_hat, from the estimator of (3): X_hat = Y - eps_hat / ring-rho.
+
+    Uses Section 2's estimators (X_hat built from eps_hat), so the relation is derived, not assumed."""
+    from .section2_denoiser import estimators_from_target, noisy_observation, ring_rho as rr
 
     _, e_hat, x_hat = estimators_from_target()
-    Y = noisy_observation()
-    # x_hat is written with Y = X + eps/ring-rho substituted; X_hat - Y as a function of eps_hat:
-    e = sp.Symbol("e_hat", real=True)
-    u_hat = sp.Symbol("u_hat", real=True)
-    diff = sp.simplify(x_hat - Y)
-    # eps_hat = (u_hat - A Y)/S  =>  express diff through e_hat
-    ratio = sp.simplify(diff / e_hat)
+    ratio = sp.simplify((x_hat - noisy_observation()) / e_hat)
+    if ratio.has(sp.Symbol("u_hat", real=True)):  # pragma: no cover - guards the derivation
+        raise ValueError(f"X_hat - Y is not proportional to eps_hat: {ratio}")
     return ratio.subs(rr, R0) * eps_hat
 
 
@@ -118,13 +116,6 @@ def product_rule_37():
     dt_coeff = sp.diff(f, t) + a * sp.diff(f, Y) + b**2 * sp.diff(f, Y, 2) / 2
     dw_coeff = b * sp.diff(f, Y)
     return (instant_values(sp.simplify(r_s * dt_coeff)), instant_values(sp.simplify(r_s * dw_coeff)))
-
-
-def noise_variance(dw_coefficient: sp.Expr, rho_expr: sp.Expr, s_val, t_val) -> sp.Expr:
-    """int_s^t (dW coefficient)^2 d tau for a concrete rho (an expression of t), by SymPy integration."""
-    tau = sp.Symbol("tau", positive=True)
-    integrand = sp.simplify(dw_coefficient.subs(t, tau))
-    return sp.simplify(sp.integrate(integrand, (tau, s_val, t_val)))
 
 
 # Concrete test functions for the numeric routes: rho = exp(t^2 + t) (lambda' = 2t + 1), ring-rho = t/(1-t).

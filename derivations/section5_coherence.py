@@ -1,6 +1,16 @@
-"""Section 5: coherence with MSE, the MSE-diffusion (Proposition 3, (28)-(30)) and its discrete form."""
+"""Section 5: coherence with MSE, the MSE-diffusion (Proposition 3, (28)-(30)) and its discrete form.
+
+* (29)-(30): ``coherence_ratio``, ``coherence_constant`` (M), ``mse_diffusion_rate`` (check-lambda');
+* proof of Proposition 3: the quadratic (42), its roots (43) (``coherence_roots``), the penalty constants of (26)
+  (``penalty_constant``), an independent maximisation for M (``maximise_ratio``), the M -> oo (flow) limit;
+* the Logis + Vel Example (``logis_vel_example``);
+* discrete time: w^N(eta) from (17) (``discrete_weight``), its argmin ring-eta (``discrete_argmin``), check-eta
+  (``discrete_mse_roots``, ``discrete_mse_eta``) and the discrete M (``discrete_coherence_constant``).
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import mpmath as mp
 import sympy as sp
@@ -11,12 +21,31 @@ from .symbols import t
 
 def coherence_ratio(schedule: NoiseSchedule, param: Parameterization) -> sp.Expr:
     """ring-lambda'_t / S_t^2, whose maximum over the interval is M of (29)."""
+    try:
+        return _coherence_ratio_cached(schedule, param)
+    except TypeError:  # an entry with an unhashable field: compute without the cache
+        return _coherence_ratio_cached.__wrapped__(schedule, param)
+
+
+@lru_cache(maxsize=256)
+def _coherence_ratio_cached(schedule: NoiseSchedule, param: Parameterization) -> sp.Expr:
     return sp.simplify(schedule.ring_lam_rate / param.S(schedule) ** 2)
 
 
 def coherence_constant(schedule: NoiseSchedule, param: Parameterization, interval: Interval,
                        dps: int = 30, grid: int = 257) -> sp.Float:
-    """M = max_{t in [t0, t_max]} ring-lambda'_t / S_t^2  (29), by a grid search refined by golden section."""
+    """M = max_{t in [t0, t_max]} ring-lambda'_t / S_t^2  (29), by a grid search refined by golden section.
+
+    Cached per (schedule, parameterization, interval, dps, grid): the entries are frozen dataclasses."""
+    try:
+        return _coherence_constant_cached(schedule, param, interval, dps, grid)
+    except TypeError:  # an entry with an unhashable field: compute without the cache
+        return _coherence_constant_cached.__wrapped__(schedule, param, interval, dps, grid)
+
+
+@lru_cache(maxsize=256)
+def _coherence_constant_cached(schedule: NoiseSchedule, param: Parameterization, interval: Interval,
+                               dps: int, grid: int) -> sp.Float:
     f = numeric(coherence_ratio(schedule, param), "mpmath")
     with mp.workdps(dps):
         a, b = mp.mpf(interval.t0), mp.mpf(interval.t_max)
@@ -39,6 +68,8 @@ def mse_diffusion_rate(schedule: NoiseSchedule, param: Parameterization, interva
     """check-lambda'_t of (30), in the cancellation-free form ring-lambda'^2 / (sqrt(M) S + sqrt(M S^2 - ring-lambda'))^2.
 
     Equal to (sqrt(M) S - sqrt(M S^2 - ring-lambda'))^2 because the two roots of (42) multiply to ring-lambda'^2.
+    M enters as a 30-digit Float (numpy/torch need a float, not a big rational); lambdified to mpmath it is that
+    decimal value, exactly, at any working precision.
     """
     M = coherence_constant(schedule, param, interval)
     S = param.S(schedule)

@@ -83,6 +83,8 @@ def _form_text(forms: dict | None, limit: int = 200) -> str:
         return ""
     parts = []
     for key, val in forms.items():
+        if not val:
+            continue
         text = val["sympy"]
         parts.append(f"{key}: {text if len(text) <= limit else text[:limit] + ' ...'}")
     return "; ".join(parts)

@@ -40,7 +40,7 @@ def _coherent_sampler(rng: random.Random) -> dict:
     rb_v = sp.Rational(rng.randint(200, 2000), 1000)
     excess = sp.Rational(rng.randint(1, 3000), 1000)
     M_v = rb_v / S_v**2 * (1 + excess)
-    return {S: S_v, rb: rb_v, M: M_v, s_sym: sp.sqrt(M_v) * S_v,
+    return {S: S_v, rb: rb_v, M: M_v, s_sym: sp.sqrt(M_v) * S_v, beta: sp.Rational(rng.randint(100, 3000), 1000),
             t: sp.Rational(rng.randint(10, 980), 1000)}
 
 
@@ -58,12 +58,33 @@ def _prop3_printed():
         # (30), with the sqrt over M only: (42) defines s^2 = M S_t^2, so s = sqrt(M) S_t (see notes).
         "lambda'_c (30)": (sp.sqrt(M) * S - sp.sqrt(M * S**2 - rb)) ** 2,
     }
-    for sname, pname in REGISTRY.pairs:
-        sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
-        Mv = d5.coherence_constant(sch, par, INTERVAL)
-        S_t, rr = par.S(sch), sch.ring_lam_rate
-        forms[f"(30) {_pair_key(sname, pname)}"] = (sp.sqrt(Mv) * S_t - sp.sqrt(Mv * S_t**2 - rr)) ** 2
     return forms
+
+
+def _registry_mse_rate_check(root) -> dict:
+    """The registry's cancellation-free ``mse_diffusion_rate`` against (30) = beta_- of (42) with the same M, for
+    every registered pair, at 50 digits on 16 points of the interval.
+
+    (30) is evaluated with M passed as an exact 50-digit number; the registry's expression carries M and
+    SymPy's evaluated sqrt(M) as 30-digit Floats, which (amplified by M S^2/ring-lambda' in the product of the
+    roots) allows relative differences of order 1e-27: the check raises above 1e-22."""
+    out = {}
+    with mp.workdps(50):
+        for sname, pname in REGISTRY.pairs:
+            sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
+            Mv = d5.coherence_constant(sch, par, INTERVAL)  # the M that mse_diffusion_rate uses
+            f30 = sp.lambdify((t, M), root.subs({S: par.S(sch), rb: sch.ring_lam_rate}), "mpmath")
+            freg = numeric(d5.mse_diffusion_rate(sch, par, INTERVAL), "mpmath")
+            M_mp = mp.mpf(str(Mv))
+            worst = mp.mpf(0)
+            for k in range(16):
+                x = mp.mpf(INTERVAL.t0) + (mp.mpf(INTERVAL.t_max) - mp.mpf(INTERVAL.t0)) * (k + mp.mpf(1) / 2) / 16
+                a, b = f30(x, M_mp), freg(x)
+                worst = max(worst, abs(a - b) / abs(b))
+            out[f"{sname} + {pname}"] = mp.nstr(worst, 3)
+            if worst > mp.mpf(10) ** -22:
+                raise AssertionError(f"mse_diffusion_rate differs from (30) for {sname}+{pname}: {worst}")
+    return out
 
 
 def _prop3_literal_30():
@@ -90,16 +111,11 @@ def _prop3_derive():
         "c_- = (ring-beta/beta_-)^2 - 1": c_lo, "c_+ = (ring-beta/beta_+)^2 - 1": c_hi,
         "lambda'_c (30)": d5.coherence_roots(s_squared=M * S**2, rb=rb)[0],
     }
-    numeric_keys = []
-    for sname, pname in REGISTRY.pairs:
-        sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
-        key = f"(30) {_pair_key(sname, pname)}"
-        expected[key] = d5.mse_diffusion_rate(sch, par, INTERVAL)
-        numeric_keys.append(key)
+    registry_check = _registry_mse_rate_check(expected["lambda'_c (30)"])
     # Signs of the penalty constants and the admissible root, on sampled coherent points (50 digits).
     rng = random.Random(7)
     c_lo_vals, c_hi_vals, gaps = [], [], []
-    for _ in range(200):
+    for _ in range(40):
         p = _coherent_sampler(rng)
         c_lo_vals.append(sp.N(c_lo.subs(p), 30))
         c_hi_vals.append(sp.N(c_hi.subs(p), 30))
@@ -117,15 +133,15 @@ def _prop3_derive():
         "roots": {"beta_-": str(lo), "beta_+": str(hi)},
         "beta_+ - beta_-": str(gap),
         "c_- - ((beta_+/ring-beta)^2 - 1)": str(c_lo_alt),
-        "c_- range on 200 coherent points": [mp.nstr(mp.mpf(str(min(c_lo_vals))), 6),
+        "c_- range on 40 coherent points": [mp.nstr(mp.mpf(str(min(c_lo_vals))), 6),
                                              mp.nstr(mp.mpf(str(max(c_lo_vals))), 6)],
-        "c_+ range on 200 coherent points": [mp.nstr(mp.mpf(str(min(c_hi_vals))), 6),
+        "c_+ range on 40 coherent points": [mp.nstr(mp.mpf(str(min(c_hi_vals))), 6),
                                              mp.nstr(mp.mpf(str(max(c_hi_vals))), 6)],
         "admissible root": "beta_- only (c_- >= 0; (25) needs a non-negative penalty c_t); beta_+ has c_+ <= 0",
         "literal (30) sqrt(M S_t) rejected": {"matches": literal.match, "max_residual": literal.max_residual},
         "literal s := sqrt(M S_t) vs (42) s^2 = M S_t^2": str(sp.simplify(sp.sqrt(M * S) ** 2 - M * S**2)),
-        "registry mse_diffusion_rate": "ring-lambda'^2/(sqrt(M) S + sqrt(M S^2 - ring-lambda'))^2 vs (30), "
-                                       f"pairs {REGISTRY.pairs} on {INTERVAL}",
+        "registry mse_diffusion_rate vs (30) (max relative difference, 50 digits, 16 points per pair on "
+        f"{INTERVAL})": registry_check,
     }
     if literal.match:
         raise AssertionError("the literal reading of (30) should differ from the root of (42)")
@@ -135,8 +151,7 @@ def _prop3_derive():
               "own (42) sets s^2 = M S_t^2, so s = sqrt(M) S_t (also what the Example needs); the literal "
               "sqrt(M S_t) fails (42) unless S_t = 1 and is rejected (evidence). beta_- beta_+ = ring-beta^2 and "
               "only beta_- has c >= 0.",
-        sampler=_coherent_sampler,
-        symbolic_keys=frozenset(k for k in expected if k not in numeric_keys))
+        sampler=_coherent_sampler)
 
 
 register(Claim("prop3", SEC, "Proposition 3: the MSE-diffusion rate (30) is the admissible root of (42)",
@@ -180,7 +195,7 @@ def _eq29_derive():
     for sname, pname in REGISTRY.pairs:
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
         with mp.workdps(50):
-            Mv, tstar = d5.maximise_ratio(sch, par, INTERVAL, dps=50)
+            Mv, tstar = d5.maximise_ratio(sch, par, INTERVAL, dps=50, grid=160)
             ratio = numeric(d5.coherence_ratio(sch, par), "mpmath")
             # (29) is the smallest admissible M: any M' < M leaves M' S^2 - ring-lambda' < 0 at t*
             below = (Mv * (1 - mp.mpf(10) ** -6)) - ratio(tstar)
@@ -252,10 +267,12 @@ def _example_sampler(rng):
 
 
 def _example_simplify(expr):
-    """Rationalise with t = t_max (1 - u^2)/(1 - t_max u^2), i.e. u = g_t in (0, 1), then simplify."""
-    u = sp.Symbol("u", positive=True)
-    e = expr.subs(t, T * (1 - u**2) / (1 - T * u**2))
-    e = e.replace(lambda a: a.is_Pow and a.exp == sp.Rational(1, 2), lambda a: sp.sqrt(sp.factor(a.base)))
+    """Rationalise: t = z/(1 + z) and t_max = (w^2 + z)/(1 + w^2 + z) with w, z > 0, so that
+    t/(1-t) = z, M = w^2 + z, sqrt(M - t/(1-t)) = w and g_t = w/sqrt(M); then factor and simplify."""
+    w, z = sp.symbols("w z", positive=True)
+    e = expr.subs({T: (w**2 + z) / (1 + w**2 + z), t: z / (1 + z)}, simultaneous=True)
+    e = e.replace(lambda a: a.is_Pow and a.exp.is_Rational and a.exp.q == 2,
+                  lambda a: sp.factor(a.base) ** a.exp)
     e = sp.factor(sp.together(e))
     return e if e == 0 else sp.simplify(e)
 
@@ -279,10 +296,14 @@ def _example_derive():
                 "literal reading (F = check-lambda' + const) rejected": "F' - (check-lambda')' != 0 (comparison)"}
     if worst > mp.mpf(10) ** -40:
         raise AssertionError(f"compact form's derivative differs from check-lambda' by {worst}")
+    slope = sp.lambdify(t, ex["ratio'"], "mpmath")
+    if min(slope(mp.mpf(k) / 100) for k in range(1, 100)) <= 0:
+        raise AssertionError("ring-lambda'/S^2 is not increasing for Logis + Vel: M is not at t_max")
     return Derivation(expected, evidence, sampler=_example_sampler, simplify=_example_simplify)
 
 
-register(Claim("example-logis-vel", SEC, "Example: Logis + Vel, M = t_max/(1-t_max), check-lambda' and its compact form",
+register(Claim("example-logis-vel", SEC,
+               "Example: Logis + Vel, M = t_max/(1-t_max), check-lambda' and the compact form",
                (29, 30), "symbolic", _example_printed, _example_derive, implied=_example_implied,
                corrected=lambda: _example_printed(lhs_derivative_order=0),
                erratum_reason="Prime typo: the 'compact form' (with + const) is an antiderivative of check-lambda'_t, "
@@ -298,7 +319,7 @@ def _disc_sampler(rng):
     m_v = (g_v - 1) / 2 * (1 + sp.Rational(rng.randint(1, 3000), 1000))
     S_v = sp.Rational(rng.randint(200, 2000), 1000)
     return {gam: g_v, eta_sym: sp.Rational(rng.randint(10, 990), 1000), m_sym: m_v,
-            S: S_v, M: m_v / S_v**2}
+            S: S_v, M: m_v / S_v**2, t: sp.Rational(rng.randint(10, 980), 1000)}
 
 
 def _w_eta_printed(half=False):
@@ -373,6 +394,7 @@ def _check_eta_printed():
 
 def _check_eta_implied(forms):
     out = {k: forms[k] for k in ("check-eta", "radicand of check-eta (realness)")}
+    out["check-eta^2"] = forms["check-eta"] ** 2
     summand = forms["M summand (gamma_st - 1)/(2 S_t^2) [Logis + Vel]"]
     out["lim dt->0 of M summand / dt [Logis + Vel]"] = sp.simplify(sp.limit(summand / dt, dt, 0))
     return out
@@ -382,7 +404,7 @@ def _check_eta_derive():
     quad, (c_lo, c_hi), disc, cc = d5.discrete_mse_roots(gam, M * S**2)
     eta_check = sp.sqrt(1 - c_hi**2)
     sch, par = REGISTRY.schedule("Logis"), REGISTRY.parameterization("Vel")
-    expected = {"check-eta": eta_check,
+    expected = {"check-eta": eta_check, "check-eta^2": 1 - c_hi**2,
                 "radicand of check-eta (realness)": sp.factor(disc / (8 * M * S**2)),
                 "lim dt->0 of M summand / dt [Logis + Vel]": d5.coherence_ratio(sch, par)}
     # discrete M / dt -> continuous M of (29): numbers on an N ladder, for two pairs
@@ -417,8 +439,12 @@ def _check_eta_derive():
                   "discrete M": "smallest M with 2 M S_t^2 >= gamma_st - 1 on the grid = max (gamma - 1)/(2 S^2)",
                   "discrete -> continuous": ladder,
                   "check-eta^2/dt limit (gamma - 1 = 2 ring-lambda' dt, M_d = M dt)": str(lead),
-                  "equals 2 x beta_- of (42)": lead_ok.match},
-        sampler=_disc_sampler)
+                  "equals 2 x beta_- of (42)": lead_ok.match,
+                  "proof of check-eta": "check-eta^2 equal symbolically (radsimp); both sides positive (gamma > 1, "
+                                        "sqrt >= 0), so check-eta itself is equal (also at 50 digits)"},
+        sampler=_disc_sampler, simplify=lambda e: sp.simplify(sp.expand(sp.radsimp(e))),
+        symbolic_keys=frozenset({"check-eta^2", "radicand of check-eta (realness)",
+                                 "lim dt->0 of M summand / dt [Logis + Vel]"}))
 
 
 register(Claim("discrete-check-eta", SEC, "Discrete time: check-eta and the discrete M", (17, 29, 30), "symbolic",
@@ -486,15 +512,27 @@ def _eta_rate_derive():
         c2_err = abs(c2_num - sp.N(c2.subs({_lam1: lp, _l2: lpp}), 40))
     if c2_err > 1e-15:
         raise AssertionError(f"series coefficient of dt^2 not confirmed numerically: {c2_err}")
+    # fitted order of the relative error of the first series term c1 dt (= 2 lambda' dt) on a dt ladder
+    c1_num = sp.N(c1.subs({_lam1: lp}), 50)
+    with mp.workdps(50):
+        tt, hs = mp.mpf(1) / 2, [mp.mpf(2) ** -k for k in range(6, 16)]
+        rel = []
+        for hh in hs:
+            e2 = -mp.expm1(-2 * (lam(tt) - lam(tt - hh)))
+            rel.append(abs((e2 - mp.mpf(str(c1_num)) * hh) / e2))
+        orders = [mp.log(rel[i] / rel[i + 1]) / mp.log(2) for i in range(len(hs) - 1)]
     return Derivation(
         {"relative error, dt^0 coefficient": sp.Integer(0),
          "relative error, dt^1 coefficient": const,
          "fitted order of the relative error (rounded to 0.01)": sp.Integer(1),
-         "relative error / dt at the finest dt (3 digits)": sp.Rational(int(sp.nint(const_num * 1000)), 1000)},
+         "relative error / dt at the finest dt (3 digits)": sp.Rational(int(round(float(const_num) * 1000)), 1000)},
         evidence={"eta^2 series": f"{c1} dt + ({c2}) dt^2 + O(dt^3)",
                   "relative error": f"({const}) dt + O(dt^2): order 1",
                   "concrete rate": "lambda = t^2 + t (rho = exp(t^2 + t)) at t = 1/2, dt = 2^-6..2^-15",
-                  "dt^2 coefficient by 60-digit finite difference, |error|": mp.nstr(c2_err, 3)},
+                  "dt^2 coefficient by 60-digit finite difference, |error|": mp.nstr(c2_err, 3),
+                  "fitted orders of the relative error (successive halvings)": [mp.nstr(o, 6) for o in orders],
+                  "relative error / dt at dt = 2^-15": mp.nstr(rel[-1] / hs[-1], 8),
+                  "predicted |(lambda'' + 2 lambda'^2)/(2 lambda')| at t = 1/2": mp.nstr(const_num, 8)},
         notes="2 dt lambda' ~ eta^2 is first-order accurate: eta^2 = 2 lambda' dt - (lambda'' + 2 lambda'^2) dt^2 "
               "+ O(dt^3), relative error -(lambda'' + 2 lambda'^2)/(2 lambda') dt.",
         sampler={dt: (0.01, 0.5), _lam1: (0.2, 2), _l2: (-2, 2), _l3: (-2, 2)},
