@@ -111,21 +111,29 @@ def _plain(expr: sp.Expr) -> sp.Expr:
                         lambda e: sp.Add(*[a for a in e.args if a != 0]) if len(e.args) == 2 else e)
 
 
-def schedule_weight_terms(schedule: NoiseSchedule, lam_rate: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """(w_bar(t), b(t)) for a schedule (ring-lambda) and a diffusion rate lambda'(t): expressions of t."""
-    w0, w1 = weight_expansion()
+def schedule_weight_terms(schedule: NoiseSchedule, lam_rate: sp.Expr, readable: bool = False
+                          ) -> tuple[sp.Expr, sp.Expr]:
+    """(w_bar(t), b(t)) for a schedule (ring-lambda) and a diffusion rate lambda'(t): expressions of t.
+
+    ``readable``: use :func:`limit_weight` and :func:`b_closed_form` (proved equal to the series of
+    :func:`weight_expansion` by the ``eq40`` claim and the tests) and skip the slow series."""
+    w0, w1 = (limit_weight(lam1, ring1), b_closed_form()) if readable else weight_expansion()
     lr = _plain(sp.sympify(lam_rate))
     rr = schedule.ring_lam_rate
     subs = {lam1: lr, lam2: sp.diff(lr, t), ring1: rr, ring2: sp.diff(rr, t)}
     return w0.xreplace(subs), w1.xreplace(subs)
 
 
-def predicted_constant(wbar, b, error, t0, t1, dps: int = 30):
-    """C = lim N (L^N - L) = (t1 - t0) [ int_{t0}^{t1} b e dtau - (1/2)(w_bar e(t1) - w_bar e(t0)) ].
+def predicted_constant(wbar, b, error, t0, t1, dps: int = 30, integrate=None):
+    """(C, quadrature error estimate) with C = lim N (L^N - L)
+    = (t1 - t0) [ int_{t0}^{t1} b e dtau - (1/2)(w_bar e(t1) - w_bar e(t0)) ].
 
-    ``wbar``, ``b`` and ``error`` are mpmath functions of tau."""
+    ``wbar``, ``b`` and ``error`` are mpmath functions of tau; ``integrate(f, a, b) -> (value, error)``
+    (default: mpmath's Gauss-Legendre quadrature with its error estimate)."""
     with mp.workdps(dps):
         a, z = mp.mpf(t0), mp.mpf(t1)
-        integral = mp.quad(lambda x: b(x) * error(x), [a, (a + z) / 2, z])
+        if integrate is None:
+            integrate = lambda f, lo, hi: mp.quad(f, [lo, hi], method="gauss-legendre", error=True)  # noqa: E731
+        integral, err = integrate(lambda x: b(x) * error(x), a, z)
         boundary = wbar(z) * error(z) - wbar(a) * error(a)
-        return (z - a) * (integral - boundary / 2)
+        return (z - a) * (integral - boundary / 2), (z - a) * err

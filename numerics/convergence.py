@@ -33,12 +33,19 @@ from typing import Callable
 import mpmath as mp
 import sympy as sp
 
-from derivations.registry import NoiseSchedule, numeric
+from derivations.registry import NoiseSchedule
 from derivations.symbols import t
 
 from . import gaussian_1d as g1
 
-DPS = 30
+DPS = 20
+
+
+@lru_cache(maxsize=256)
+def mp_function(expr: sp.Expr) -> Callable:
+    """t -> expr(t) in mpmath: SymPy's lambdify with common-subexpression elimination (the derivatives of
+    the MSE rate repeat erfinv(2t - 1) dozens of times; mpmath's erfinv is a root search)."""
+    return sp.lambdify(t, sp.sympify(expr), modules="mpmath", cse=True)
 
 
 def full_tier() -> bool:
@@ -108,6 +115,15 @@ class Chebyshev:
         return max(abs(x) for x in self.c[-5:])
 
 
+def chebyshev_integral(f: Callable, a, b, n: int = 81):
+    """(integral of f over [a, b], error estimate): Clenshaw-Curtis on n = 2k+1 Chebyshev-Lobatto points,
+    the estimate being the difference with the rule on the nested k+1 points (no extra evaluations)."""
+    fine = Chebyshev(f, a, b, n)
+    coarse = Chebyshev(None, a, b, (n + 1) // 2, values=fine.node_values[::2])
+    hi, lo = fine.antiderivative()(b), coarse.antiderivative()(b)
+    return hi, abs(hi - lo)
+
+
 def interpolation_error(interp: Chebyshev, f: Callable, k: int = 5):
     """Largest |interp - f| at k points between the nodes (relative to 1 + |f|)."""
     worst = mp.mpf(0)
@@ -125,12 +141,12 @@ def interpolation_error(interp: Chebyshev, f: Callable, k: int = 5):
 #: ring-lambda range covering every registered schedule on [0.05, 0.95] (DDPM-linear starts near -4.9,
 #: SechInter near -5.2; Logis ends near 2.9).
 LOGSNR_RANGE = (-6.0, 4.0)
-LOGSNR_NODES = 120
+LOGSNR_NODES = 64
 
 
 @lru_cache(maxsize=16)
 def error_of_logsnr(denoiser_name: str, lo: float = LOGSNR_RANGE[0], hi: float = LOGSNR_RANGE[1],
-                    n: int = LOGSNR_NODES, dps: int = DPS):
+                    n: int = LOGSNR_NODES, dps: int = 20):
     """(interpolant of ring-lambda -> e, measured interpolation error) for DATA with a standard denoiser."""
     den = g1.standard_denoisers()[denoiser_name]
     with mp.workdps(dps):
@@ -150,9 +166,15 @@ def log_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, n: int = 100, dp
     from derivations.prop2_weight import _plain
 
     lr = _plain(sp.sympify(lam_rate))
-    ratio = sp.simplify(lr / schedule.ring_lam_rate)
+    ratio = sp.cancel(lr / schedule.ring_lam_rate)
+    if ratio.free_symbols:  # simplify only a ratio that is numerically constant (simplify can take 20 s)
+        probe = mp_function(ratio)
+        with mp.workdps(dps):
+            vals = [mp.re(probe(mp.mpf(t0) + (mp.mpf(t1) - t0) * q)) for q in (mp.mpf("0.13"), mp.mpf("0.5"), mp.mpf("0.91"))]
+        if max(vals) - min(vals) < mp.mpf(10) ** (-dps + 5) * (1 + abs(vals[0])):
+            ratio = sp.simplify(ratio)
     if not ratio.free_symbols:
-        ring = numeric(schedule.ring_lam, "mpmath")
+        ring = mp_function(schedule.ring_lam)
         k = mp.mpf(sp.N(ratio, dps + 10))
         base = ring(mp.mpf(t0))
         return (lambda x: k * (ring(x) - base)), f"symbolic: lambda = ({ratio}) ring-lambda"
@@ -160,17 +182,16 @@ def log_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, n: int = 100, dp
         try:
             prim = sp.integrate(lr, t)
             if not prim.has(sp.Integral):
-                F = numeric(prim, "mpmath")
+                F = mp_function(prim)
                 base = F(mp.mpf(t0))
                 return (lambda x: F(x) - base), f"symbolic: lambda = {prim}"
         except Exception:  # pragma: no cover - SymPy internals
             pass
-    f = numeric(lr, "mpmath")
+    f = mp_function(lr)
     with mp.workdps(dps):
         F = Chebyshev(lambda x: mp.re(f(x)), t0, t1, n).antiderivative()
-        dev = max(abs(F(x) - mp.quad(lambda u: mp.re(f(u)), [t0, x])) for x in
-                  (mp.mpf(t0) + (mp.mpf(t1) - t0) * q for q in (mp.mpf("0.37"), mp.mpf(1))))
-    return F, f"numeric: Chebyshev antiderivative ({n} nodes), max deviation from mp.quad {mp.nstr(dev, 3)}"
+        dev = abs(F(mp.mpf(t1)) - mp.quad(lambda u: mp.re(f(u)), [t0, t1], method="gauss-legendre"))
+    return F, f"numeric: Chebyshev antiderivative ({n} nodes), deviation from mp.quad at t1: {mp.nstr(dev, 3)}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -205,7 +226,7 @@ def limit_weight_function(expr: sp.Expr, lam_rate: sp.Expr, schedule: NoiseSched
             subs[x] = schedule.ring_lam_rate
         else:
             raise ValueError(f"limit weight has unexpected symbol {x}")
-    f = numeric(expr.xreplace(subs), "mpmath")
+    f = mp_function(expr.xreplace(subs))
     return lambda x: mp.re(f(x))
 
 
@@ -228,6 +249,30 @@ class Case:
         return f"{self.schedule.name}/{self.rate_name}/{self.denoiser}"
 
 
+@lru_cache(maxsize=8)
+def _grid_log_snr(schedule: NoiseSchedule, t0, t1, top: int, dps: int):
+    ring = mp_function(schedule.ring_lam)
+    with mp.workdps(dps):
+        a, b = mp.mpf(t0), mp.mpf(t1)
+        return tuple(ring(a + (b - a) * k / top) for k in range(top + 1))
+
+
+def logsnr_window(schedule: NoiseSchedule, t0, t1) -> tuple[float, float, int]:
+    """(lo, hi, nodes): the ring-lambda range of [t0, t1] (padded by 0.05) and a node count growing with it
+    (Chebyshev interpolation of e in ring-lambda converges geometrically; 5 nodes per unit of log-SNR
+    give an interpolation error below 1e-9, reported with each ladder)."""
+    ring = mp_function(schedule.ring_lam)
+    lo, hi = float(ring(mp.mpf(t0))) - 0.05, float(ring(mp.mpf(t1))) + 0.05
+    return round(lo, 2), round(hi, 2), int(20 + 5 * math.ceil(hi - lo))
+
+
+@lru_cache(maxsize=16)
+def _grid_errors(schedule: NoiseSchedule, denoiser: str, t0, t1, top: int, dps: int):
+    echeb, _ = error_of_logsnr(denoiser, *logsnr_window(schedule, t0, t1))
+    with mp.workdps(dps):
+        return tuple(echeb(r) for r in _grid_log_snr(schedule, t0, t1, top, dps))
+
+
 def fitted_order(ns, diffs) -> float:
     """Least-squares slope of log|diff| against log N, negated (1 means O(1/N))."""
     xs = [math.log(n) for n in ns]
@@ -247,49 +292,54 @@ def run_ladder(case: Case, weight_expr: sp.Expr, weight_per_step: bool, wbar_exp
     top = ns[-1]
     with mp.workdps(dps):
         t0, t1 = mp.mpf(case.t0), mp.mpf(case.t1)
-        echeb, eerr = error_of_logsnr(case.denoiser)
-        ring = numeric(case.schedule.ring_lam, "mpmath")
+        lo, hi, n_nodes = logsnr_window(case.schedule, case.t0, case.t1)
+        echeb, eerr = error_of_logsnr(case.denoiser, lo, hi, n_nodes)
+        ring = mp_function(case.schedule.ring_lam)
         error = lambda x: echeb(ring(x))  # noqa: E731
         lam, lam_method = log_rho(case.schedule, case.lam_rate, case.t0, case.t1, dps=dps)
         w = weight_function(weight_expr, weight_per_step)
         grid = [t0 + (t1 - t0) * k / top for k in range(top + 1)]
-        ring_vals = [ring(x) for x in grid]
-        lam_vals = [lam(x) for x in grid]
-        e_vals = [echeb(r) for r in ring_vals]
+        ring_vals = _grid_log_snr(case.schedule, case.t0, case.t1, top, dps)
+        e_vals = _grid_errors(case.schedule, case.denoiser, case.t0, case.t1, top, dps)
+        ring_rho_vals = [mp.exp(r) for r in ring_vals]
+        rho_vals = [mp.exp(lam(x)) for x in grid]
         wbar = limit_weight_function(wbar_expr, case.lam_rate, case.schedule)
-        L = mp.quad(lambda x: wbar(x) * error(x), mp.linspace(t0, t1, 5))
+        L, L_err = chebyshev_integral(lambda x: wbar(x) * error(x), t0, t1, QUAD_NODES)
         diffs = []
         for n in ns:
             stride = top // n
             dtau = (t1 - t0) / n
-            total = mp.mpf(0)
-            for i in range(0, top, stride):
-                j = i + stride
-                total += w(mp.exp(ring_vals[i]), mp.exp(ring_vals[j]), mp.exp(lam_vals[i]), mp.exp(lam_vals[j]),
-                           dtau) * e_vals[i]
+            total = mp.fsum(w(ring_rho_vals[i], ring_rho_vals[i + stride], rho_vals[i], rho_vals[i + stride], dtau)
+                            * e_vals[i] for i in range(0, top, stride))
             diffs.append(total - L)
-        wbar_d, b_d = schedule_weight_terms(case.schedule, case.lam_rate)
-        fw, fb = numeric(wbar_d, "mpmath"), numeric(b_d, "mpmath")
-        C = predicted_constant(lambda x: mp.re(fw(x)), lambda x: mp.re(fb(x)), error, t0, t1, dps)
+        wbar_d, b_d = schedule_weight_terms(case.schedule, case.lam_rate, readable=True)
+        fw, fb = mp_function(wbar_d), mp_function(b_d)
+        C, C_err = predicted_constant(lambda x: mp.re(fw(x)), lambda x: mp.re(fb(x)), error, t0, t1, dps,
+                                      integrate=lambda f, a, b: chebyshev_integral(f, a, b, QUAD_NODES))
         scaled = [n * d for n, d in zip(ns, diffs)]
         richardson = 2 * scaled[-1] - scaled[-2]
-        order = fitted_order(ns, diffs)
+        order = fitted_order(ns[-4:], diffs[-4:])
+        order_all = fitted_order(ns, diffs)
         local = math.log(abs(float(diffs[-2] / diffs[-1]))) / math.log(2)
     return {
         "case": case.label, "schedule": case.schedule.name, "rate": case.rate_name, "denoiser": case.denoiser,
         "interval": [case.t0, case.t1], "N": ns,
         "L": mp.nstr(L, 20), "LN_minus_L": [mp.nstr(d, 15) for d in diffs],
         "N_times_LN_minus_L": [mp.nstr(c, 15) for c in scaled],
-        "fitted_order": round(order, 6), "local_order_last_rungs": round(local, 6),
+        "fitted_order": round(order, 6), "fitted_order_all_rungs": round(order_all, 6),
+        "local_order_last_rungs": round(local, 6),
         "predicted_C": mp.nstr(C, 15), "richardson_C": mp.nstr(richardson, 15),
         "C_rel_error_richardson": mp.nstr(abs(richardson - C) / abs(C), 3),
         "C_rel_error_raw": mp.nstr(abs(scaled[-1] - C) / abs(C), 3),
+        "L_quadrature_error_estimate": mp.nstr(L_err, 3), "C_quadrature_error_estimate": mp.nstr(C_err, 3),
         "lambda_method": lam_method, "error_interpolation_rel_error": mp.nstr(eerr, 3),
         "precision_digits": dps, "seconds": round(time.perf_counter() - start, 2),
     }
 
 
 ORDER_BAND = (0.95, 1.05)
+#: Chebyshev-Lobatto points of the Clenshaw-Curtis integrals of L and C over [t0, t1].
+QUAD_NODES = 97
 C_TOL = 0.01
 
 

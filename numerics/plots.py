@@ -1,0 +1,53 @@
+"""Plots of the convergence evidence (drawn from the JSON evidence alone; matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+
+def _ladders(evidence_list: Iterable[Mapping]):
+    """Every ladder record (dict with "N" and "LN_minus_L") found in the evidence, at any nesting level."""
+    for ev in evidence_list:
+        if isinstance(ev, Mapping):
+            if "N" in ev and "LN_minus_L" in ev:
+                yield ev
+            for v in ev.values():
+                if isinstance(v, (list, tuple)):
+                    yield from _ladders(v)
+                elif isinstance(v, Mapping):
+                    yield from _ladders([v])
+
+
+def convergence_plot(evidence_list: Iterable[Mapping], path) -> Path:
+    """Log-log plot of |L^N - L| against N, one line per ladder (label schedule/rate/denoiser), with the
+    predicted C/N as dotted lines; returns the path of the PNG written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ladders = list(_ladders(list(evidence_list)))
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for lad in ladders:
+        ns = [int(n) for n in lad["N"]]
+        diffs = [abs(float(d)) for d in lad["LN_minus_L"]]
+        label = lad.get("case") or lad.get("schedule", "?")
+        if "fitted_order" in lad:
+            label += f" (order {float(lad['fitted_order']):.3f})"
+        line, = ax.loglog(ns, diffs, marker="o", ms=3, lw=1, label=label)
+        if "predicted_C" in lad:
+            c = abs(float(lad["predicted_C"]))
+            ax.loglog(ns, [c / n for n in ns], ls=":", lw=0.8, color=line.get_color())
+    ax.set_xlabel("N (grid steps)")
+    ax.set_ylabel("|L^N - L|")
+    ax.set_title("Proposition 2: L^N - L = C/N + O(1/N^2) (dotted: predicted C/N)")
+    if ladders:
+        ax.legend(fontsize=5, ncol=2)
+    ax.grid(True, which="both", lw=0.3)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

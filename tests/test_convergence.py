@@ -1,0 +1,119 @@
+"""Propositions 1-2, (40), (18)-(19), (12) and the endpoints: the mpmath back-end and its claims."""
+
+import mpmath as mp
+import pytest
+import sympy as sp
+
+from derivations import prop2_weight as p2
+from derivations.symbols import lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t, rho_s, rho_t
+from numerics import convergence as cv
+from verify.claims import convergence as cc
+from verify.ledger import CLAIMS, Verdict
+
+
+def test_chebyshev_interpolant_and_antiderivative():
+    with mp.workdps(30):
+        c = cv.Chebyshev(mp.exp, -1, 2, 40)
+        assert abs(c(mp.mpf("0.3")) - mp.exp(mp.mpf("0.3"))) < mp.mpf(10) ** -27
+        assert abs(c.antiderivative()(2) - (mp.e**2 - mp.exp(-1))) < mp.mpf(10) ** -27
+        val, est = cv.chebyshev_integral(mp.cos, 0, 3, 41)
+        assert abs(val - mp.sin(3)) < mp.mpf(10) ** -25 and est < mp.mpf(10) ** -10
+
+
+def test_weight_expansion_matches_hand_form_and_finite_differences():
+    w0, w1 = p2.weight_expansion()
+    assert sp.simplify(w0 - (p2.lam1 + p2.ring1) ** 2 / (4 * p2.lam1)) == 0
+    assert sp.simplify(w1 - p2.b_closed_form()) == 0
+    res = p2.check_b_numerically()
+    assert float(res["b_rel_residual"]) < 1e-20 and float(res["w_bar_rel_residual"]) < 1e-20
+
+
+FAST = dict(ns=[64, 128, 256, 512, 1024])
+
+
+def test_ladder_confirms_prop2_on_a_fast_case():
+    ev = cc.ladder_from_forms(cc.printed_40(), "Logis", "penalized(c=1)", "exact", **FAST)
+    assert ev["ok"], ev
+    assert 0.95 <= ev["fitted_order"] <= 1.05
+    assert float(ev["C_rel_error_richardson"]) < 0.01
+
+
+def _perturbed_weights():
+    forms = cc.printed_40()
+    w = forms[cc.KEY_W]
+    wbar = forms[cc.KEY_WBAR]
+    # drop the factor 1/2 of (40) (the 2 in its denominator)
+    drop_half = {cc.KEY_W: 2 * w, cc.KEY_WBAR: wbar}
+    # swap lambda' and ring-lambda' in w_bar of (23)
+    swap_rates = {cc.KEY_W: w, cc.KEY_WBAR: wbar.xreplace({lam_rate: ring_lam_rate, ring_lam_rate: lam_rate})}
+    # swap rho and ring-rho in (40)
+    swap_rho = {cc.KEY_W: w.xreplace({rho_s: ring_rho_s, ring_rho_s: rho_s, rho_t: ring_rho_t, ring_rho_t: rho_t}),
+                cc.KEY_WBAR: wbar}
+    return {"drop 1/2": drop_half, "swap lam' ringlam'": swap_rates, "swap rho ring-rho": swap_rho}
+
+
+@pytest.mark.parametrize("name", ["drop 1/2", "swap lam' ringlam'", "swap rho ring-rho"])
+def test_perturbed_weight_fails_the_ladder(name):
+    forms = _perturbed_weights()[name]
+    ev = cc.ladder_from_forms(forms, "Logis", "penalized(c=1)", "exact", ns=[128, 256, 512, 1024])
+    assert not ev["ok"], ev
+    out = CLAIMS["prop2-Logis"].evaluate(forms)  # rejected (by the symbolic pre-check, before any ladder)
+    assert out.verdict == Verdict.FAILED
+
+
+def test_prop1_agrees_on_a_tiny_case_and_rejects_a_perturbed_weight():
+    forms = cc._prop1_printed()
+    with mp.workdps(40):
+        r = cc.prop1_pair(forms, "Sech", "penalized(c=1)", 2)
+        assert cc._digits(r["sum21"], r["direct"]) > 30
+        bad = {cc.KEY_W17: forms[cc.KEY_W17] / 2}
+        r = cc.prop1_pair(bad, "Sech", "penalized(c=1)", 2)
+        assert cc._digits(r["sum21"], r["direct"]) < 2
+    assert CLAIMS["prop1"].evaluate({cc.KEY_W17: 2 * forms[cc.KEY_W17]}).verdict == Verdict.FAILED
+
+
+def test_eq18_eq19_confirmed_and_perturbation_rejected():
+    claim = CLAIMS["eq18-eq19"]
+    assert claim.evaluate().verdict == Verdict.CONFIRMED
+    forms = claim.printed()
+    bad = {k: v for k, v in forms.items()}
+    bad["(19) right side"] = cc.L_N - cc.B_BAR
+    assert claim.evaluate(bad).verdict == Verdict.FAILED
+
+
+def test_eq12_first_order_and_wrong_noise_variance_rejected():
+    forms = cc._eq12_printed()
+    ns = [128, 256, 512, 1024, 2048]
+    good = cc.eq12_ladder(forms, "DDPM-linear", "ML", ns=ns)
+    assert good["ok"], good
+    bad = dict(forms)
+    bad[cc.KEY_NOISE] = 2 * forms[cc.KEY_NOISE]
+    assert not cc.eq12_ladder(bad, "DDPM-linear", "ML", ns=ns)["ok"]
+
+
+def test_endpoints_study_and_perturbation():
+    forms = cc._endpoint_printed()
+    ev = cc.endpoint_study(forms, "Logis")
+    assert ev["ok"] and ev["float64_all_finite"]
+    assert abs(ev["divergence_exponent_p (L ~ ell^p)"] - 1) < 0.01
+    bad = {cc.KEY_WBAR: forms[cc.KEY_WBAR] / 2}
+    assert not cc.endpoint_study(bad, "Logis")["ok"]
+
+
+@pytest.mark.slow
+def test_eq40_proved_and_perturbed_forms_rejected():
+    claim = CLAIMS["eq40"]
+    assert claim.evaluate().verdict == Verdict.PROVED
+    forms = claim.printed()
+    bad = dict(forms)
+    bad[cc.KEY_W] = 2 * forms[cc.KEY_W]
+    assert claim.evaluate(bad, allow_erratum=False).verdict == Verdict.FAILED
+
+
+def test_convergence_plot_from_json_evidence(tmp_path):
+    from numerics.plots import convergence_plot
+
+    ev = {"ladders": [{"case": "X/ML/exact", "N": [16, 32, 64], "LN_minus_L": ["0.1", "0.05", "0.025"],
+                       "predicted_C": "1.6", "fitted_order": 1.0}]}
+    path = convergence_plot([ev], tmp_path / "conv.png")
+    assert path.exists() and path.stat().st_size > 1000
