@@ -95,7 +95,8 @@ def _differing(record: ClaimRecord) -> list[str]:
     return [c["key"] for c in comps if not c.get("numeric_agreement", True)]
 
 
-def markdown(records: Sequence[ClaimRecord], seconds: float | None = None) -> str:
+def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
+             figures: dict[str, str] | None = None) -> str:
     s = summary(records)
     lines = ["# fbd-verify ledger", "",
              "Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
@@ -123,6 +124,10 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None) -> st
     failed = [r for r in records if r.verdict == "failed"]
     if failed:
         lines += ["## Failed", ""] + [f"- `{r.id}`: {r.notes}" for r in failed] + [""]
+    if figures:
+        lines += ["## Convergence plots (Proposition 2)", ""]
+        for cid, rel in figures.items():
+            lines += [f"![{cid}: |L^N - L| against N]({rel})", ""]
     cov = coverage(records)
     lines += ["## Equation coverage", "",
               f"{len(EQUATIONS) - len(cov['not_covered'])} of {len(EQUATIONS)} numbered equations are covered "
@@ -132,8 +137,24 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
+def convergence_figures(records: Sequence[ClaimRecord], folder: Path) -> dict[str, Path]:
+    """One log-log PNG of |L^N - L| against N per Proposition 2 ladder claim (one per schedule)."""
+    from numerics.plots import convergence_plot
+
+    out = {}
+    for r in records:
+        if r.id.startswith("prop2-") and r.verdict in ("confirmed", "failed") and isinstance(r.evidence, dict):
+            folder.mkdir(parents=True, exist_ok=True)
+            out[r.id] = convergence_plot([r.evidence], folder / f"{r.id}.png")
+    return out
+
+
 def write_markdown(path: str | Path, records: Sequence[ClaimRecord], seconds: float | None = None) -> None:
-    Path(path).write_text(markdown(records, seconds))
+    """The Markdown report, with its figures in ``<stem>_figures/`` beside it."""
+    path = Path(path)
+    figs = convergence_figures(records, path.parent / f"{path.stem}_figures")
+    rel = {cid: str(Path(p).relative_to(path.parent)) for cid, p in figs.items()}
+    path.write_text(markdown(records, seconds, rel))
 
 
 def print_table(records: Sequence[ClaimRecord], console, seconds: float | None = None) -> None:
