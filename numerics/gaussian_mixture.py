@@ -69,7 +69,7 @@ class GaussianMixture:
             self.full = False
             self.eigvals = v
             self.eigvecs = None
-            cov = torch.diag_embed(v)
+            cov = None  # never materialised: K d^2 numbers (4.8 GB for K = 64, d = 3072)
         else:
             cov = torch.as_tensor(covariances, dtype=torch.float64)
             cov = (cov + cov.transpose(-1, -2)) / 2
@@ -79,10 +79,15 @@ class GaussianMixture:
             self.full = True
             self.eigvals = vals
             self.eigvecs = vecs.to(device=device, dtype=dtype)
-        self.covariances = cov.to(device=device, dtype=dtype)
+        self._cov = None if cov is None else cov.to(device=device, dtype=dtype)
         self.log_eigvals = torch.log(self.eigvals).to(device=device, dtype=dtype)
         self.eigvals = self.eigvals.to(device=device, dtype=dtype)
-        self._chol = torch.linalg.cholesky(cov).to(device=device, dtype=dtype)
+        self._chol = None if cov is None else torch.linalg.cholesky(cov).to(device=device, dtype=dtype)
+
+    @property
+    def covariances(self) -> torch.Tensor:
+        """Sigma_k, shape (K, d, d) (built on demand for diagonal mixtures)."""
+        return self._cov if self.full else torch.diag_embed(self.eigvals)
 
     # --------------------------------------------------------------------------------------------
     def to(self, device=None, dtype=None) -> "GaussianMixture":
@@ -119,7 +124,14 @@ class GaussianMixture:
         k = torch.multinomial(self.weights.double().cpu(), n, replacement=True, generator=_cpu(generator))
         k = k.to(self.device)
         z = torch.randn(n, self.d, generator=generator, dtype=self.dtype, device=self.device)
-        return self.means[k] + (self._chol[k] @ z.unsqueeze(-1)).squeeze(-1)
+        if not self.full:
+            return self.means[k] + self.eigvals.sqrt()[k] * z
+        out = self.means[k].clone()
+        for j in range(self.K):  # per component: no (n, d, d) gather
+            idx = (k == j).nonzero(as_tuple=True)[0]
+            if len(idx):
+                out[idx] += z[idx] @ self._chol[j].T
+        return out
 
     def sample_noisy(self, n: int, ring_lam, generator: torch.Generator | None = None) -> torch.Tensor:
         """n samples of Y_t = X + ring-rho_t^{-1} eps  ((7))."""
@@ -134,8 +146,9 @@ class GaussianMixture:
     def covariance(self) -> torch.Tensor:
         """Cov[X] = sum_k w_k (Sigma_k + mu_k mu_k^T) - E[X] E[X]^T."""
         m = self.mean()
-        second = torch.einsum("k,kij->ij", self.weights, self.covariances) + torch.einsum(
-            "k,ki,kj->ij", self.weights, self.means, self.means)
+        within = (torch.einsum("k,kij->ij", self.weights, self.covariances) if self.full
+                  else torch.diag(self.weights @ self.eigvals))
+        second = within + torch.einsum("k,ki,kj->ij", self.weights, self.means, self.means)
         return second - torch.outer(m, m)
 
     def marginal_moments(self, ring_lam) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,10 +159,21 @@ class GaussianMixture:
     # --------------------------------------------------------------------------------------------
     # The denoiser
     # --------------------------------------------------------------------------------------------
-    def denoise(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 24) -> torch.Tensor:
-        """X_hat(y) = E[X | Y = y] at log-SNR ``ring_lam`` (scalar or shape (n,)), batched over rows of y (n, d)."""
+    def denoise(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 24, method: str = "direct") -> torch.Tensor:
+        """X_hat(y) = E[X | Y = y] at log-SNR ``ring_lam`` (scalar or shape (n,)), batched over rows of y (n, d).
+
+        ``method="matmul"`` (diagonal covariances, scalar ring_lam) expands the Mahalanobis terms into
+        four (n, d) x (d, K)-sized matrix products (8 n K d FLOPs): faster for large d, K, but the expansion
+        cancels digits when |y| >> |y - mu_k| sqrt(1 + v ring-rho^2)/(v^(1/2) ring-rho); the default "direct"
+        form has no such cancellation."""
         y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
         lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
+        if method == "matmul":
+            if self.full or lam.ndim:
+                raise ValueError("method='matmul' needs diagonal covariances and a scalar ring_lam")
+            return self._denoise_matmul(y, lam)
+        if method != "direct":
+            raise ValueError(f"unknown denoiser method {method!r}")
         n = y.shape[0]
         per_row = self.K * self.d * (self.d if self.full else 1)
         rows = max(1, chunk_elements // max(per_row, 1))
@@ -162,22 +186,36 @@ class GaussianMixture:
         return out
 
     def _denoise(self, y: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-        lam_b = lam.reshape(-1, 1, 1) if lam.ndim else lam  # (n, 1, 1) or scalar
-        diff = y.unsqueeze(1) - self.means.unsqueeze(0)  # (n, K, d)
+        # Layout (d, K, n): every reduction (over d, over K) runs across the long batch axis n.
+        lam_b = lam.reshape(1, 1, -1) if lam.ndim else lam  # (1, 1, n) or scalar
+        n = y.shape[0]
+        shape = (self.d, self.K, n)
+        diff = y.T.unsqueeze(1).expand(shape) - self.means.T.unsqueeze(-1).expand(shape)  # (d, K, n)
         if self.full:
-            diff = torch.einsum("kji,nkj->nki", self.eigvecs, diff)  # U_k^T (y - mu_k)
-        z = self.log_eigvals.unsqueeze(0) + 2 * lam_b  # (n or 1, K, d): log v + 2 ring-lambda
+            diff = torch.einsum("kji,jkn->ikn", self.eigvecs, diff)  # U_k^T (y - mu_k)
+        z = self.log_eigvals.T.unsqueeze(-1) + 2 * lam_b  # log v + 2 ring-lambda, (d, K, 1 or n)
         gain = torch.sigmoid(z)
         scaled = torch.exp(lam_b) * diff  # ring-rho (y - mu)
-        quad = (scaled * scaled * torch.sigmoid(-z)).sum(-1)  # (n, K)
-        logdet = F.softplus(z).sum(-1)  # sum_j log(v + tau^2) + 2 d ring-lambda
-        logits = self.log_weights.unsqueeze(0) - 0.5 * (quad + logdet)
-        resp = torch.softmax(logits, dim=-1)  # log-sum-exp inside
+        quad = (scaled * scaled * torch.sigmoid(-z)).sum(0)  # (K, n)
+        logdet = F.softplus(z).sum(0)  # sum_j log(v + tau^2) + 2 d ring-lambda, (K, 1 or n)
+        logits = self.log_weights.unsqueeze(-1) - 0.5 * (quad + logdet)
+        logits = logits - logits.max(0, keepdim=True).values  # log-sum-exp
+        resp = torch.exp(logits)
+        resp = resp / resp.sum(0, keepdim=True)  # (K, n)
         shift = gain * diff  # posterior mean minus mu_k, in the eigenbasis
         if self.full:
-            shift = torch.einsum("kij,nkj->nki", self.eigvecs, shift)
-        post = self.means.unsqueeze(0) + shift
-        return torch.einsum("nk,nkd->nd", resp, post)
+            shift = torch.einsum("kij,jkn->ikn", self.eigvecs, shift)
+        post = (resp.unsqueeze(0) * shift).sum(1) + self.means.T @ resp  # (d, n)
+        return post.T.contiguous()
+
+    def _denoise_matmul(self, y: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        z = self.log_eigvals + 2 * lam  # (K, d)
+        a, gain = torch.sigmoid(-z), torch.sigmoid(z)
+        am = a * self.means
+        quad = torch.exp(2 * lam) * ((y * y) @ a.T - 2 * (y @ am.T) + (am * self.means).sum(1))  # (n, K)
+        logits = self.log_weights - 0.5 * (quad + F.softplus(z).sum(1))
+        resp = torch.softmax(logits, dim=-1)
+        return resp @ (self.means * a) + y * (resp @ gain)
 
     def eps_hat(self, y: torch.Tensor, ring_lam) -> torch.Tensor:
         """eps_hat(y) = ring-rho (y - X_hat(y))  ((3))."""

@@ -107,35 +107,49 @@ def heun_step(grid: ScheduleGrid, i: int, y: torch.Tensor, den: Denoiser, xi: to
     return euler_step(grid, i, y, (x_hat_s + x_hat_t) / 2, xi), nfe + 1
 
 
+def stage_coefficients(grid: ScheduleGrid, c: float):
+    """For a stage node at fraction ``c`` of [r_s, r_t] in every step: (ring-lambda_k, q_sk, noise coefficient),
+    each of shape (N,), float64.  Noise coefficient (beta_sk^2/beta_st)(r_k/r_t) (0 for the flow)."""
+    key = ("stage", float(c))
+    if key not in grid.cache and float(c) == 1.0:  # the node t itself: the grid's own values
+        grid.cache[key] = (grid.ring_lam[1:], grid.q, grid.beta.clone())
+    if key not in grid.cache:
+        log_r_s, log_r_t = grid.log_r[:-1], grid.log_r[1:]
+        ring_s = grid.ring_lam[:-1]
+        q_true = torch.exp(log_r_s - log_r_t)  # node placement from the grid's r (the update uses q_st)
+        log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))
+        lam_k = grid.ring_lam_at_log_r(log_r_k)
+        rho_ratio = torch.exp((log_r_s - ring_s) - (log_r_k - lam_k))  # rho_s / rho_k
+        q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(lam_k))
+        if grid.is_flow:
+            noise = torch.zeros_like(q_sk)
+        else:  # bridge mean of the noise path given xi*: (beta_sk^2/beta_st)(r_k/r_t), r_k/r_t = q_st/q_sk
+            noise = beta_sk**2 / grid.beta * (grid.q / q_sk)
+        grid.cache[key] = (lam_k, q_sk, noise)
+    return grid.cache[key]
+
+
 def rk_step(grid: ScheduleGrid, i: int, y: torch.Tensor, den: Denoiser, tableau: Tableau,
             xi: torch.Tensor | None):
     """One step of the Runge-Kutta tableau in UDS form (nodes uniform in r on [r_s, r_t])."""
     q_st = _c(grid.q[i], y)
-    beta_st = grid.beta[i]
-    log_r_s, log_r_t = grid.log_r[i], grid.log_r[i + 1]
-    q_true = torch.exp(log_r_s - log_r_t)  # node placement from the grid's r (the update uses q_st)
-    ring_s = grid.ring_lam[i]
     xs: list[torch.Tensor] = []
     for k, ck in enumerate(tableau.c):
-        if k == 0 and ck == 0.0:
-            y_k, lam_k = y, ring_s
+        if ck == 0.0:  # a node at s: the state itself
+            y_k, lam_k = y, grid.ring_lam[i]
         else:
-            frac = q_true + ck * (1 - q_true)  # r_k / r_t
-            log_r_k = log_r_t + torch.log(frac)
-            lam_k = grid.ring_lam_at_log_r(log_r_k)
-            rho_ratio = torch.exp((log_r_s - ring_s) - (log_r_k - lam_k))  # rho_s / rho_k
-            q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(lam_k))
+            lam_all, q_all, noise_all = stage_coefficients(grid, ck)
+            lam_k, q_sk = lam_all[i], _c(q_all[i], y)
             mean = sum(((a / ck) * xs[j] for j, a in enumerate(tableau.a[k]) if a != 0.0),
                        torch.zeros_like(y))
-            qk = _c(q_sk, y)
-            y_k = qk * y + (1 - qk) * mean
-            if xi is not None and float(beta_st) != 0.0:  # bridge mean of the noise: (beta_sk^2/beta_st)(r_k/r_t)
-                y_k = y_k + _c(beta_sk**2 / beta_st * (grid.q[i] / q_sk), y) * xi
+            y_k = q_sk * y + (1 - q_sk) * mean
+            if xi is not None:
+                y_k = y_k + _c(noise_all[i], y) * xi
         xs.append(den(y_k, _c(lam_k, y)))
     mean = sum((b * xs[k] for k, b in enumerate(tableau.b) if b != 0.0), torch.zeros_like(y))
     out = q_st * y + (1 - q_st) * mean
     if xi is not None:
-        out = out + _c(beta_st, y) * xi
+        out = out + _c(grid.beta[i], y) * xi
     return out, tableau.stages
 
 

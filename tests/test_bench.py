@@ -1,0 +1,52 @@
+"""The benchmark (numerics.bench) on tiny sizes: it runs, the table is produced, the numbers are sane.
+
+No timing is asserted (timings depend on the machine)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+import torch
+
+from numerics import bench
+
+
+def test_pick_batch_respects_memory_budget():
+    b = bench.pick_batch(3072, 64, torch.float64, 2**30)
+    assert bench.memory_estimate(b, 3072, 64, torch.float64) <= 2**30
+    assert bench.pick_batch(2, 8, torch.float32, 2**40) == bench.MAX_BATCH
+    assert bench.pick_batch(10**6, 10**3, torch.float64, 1) == 1
+
+
+def test_run_case_tiny_cpu():
+    row = bench.run_case(4, 3, torch.float32, torch.device("cpu"), budget_bytes=2**20, max_batch=100,
+                         nfe=2, min_time=0.0)
+    assert row.batch == 100 and row.d == 4 and row.K == 3
+    for v in (row.evals_per_s, row.evals_per_s_matmul, row.samples_per_s, row.matmul_gflops, row.bound_ratio):
+        assert math.isfinite(v) and v > 0
+    assert row.flops_per_eval == 8 * 3 * 4
+    assert "RSS" in row.peak_kind
+    assert len(bench.format_row(row).split()) == 13  # one field per column
+
+
+def test_run_bench_prints_table():
+    out = io.StringIO()
+    rows = bench.run_bench((2,), (2, 3), (torch.float64,), (torch.device("cpu"),), budget_gib=0.001,
+                           max_batch=50, min_time=0.0, nfe=2, out=out)
+    assert len(rows) == 2 and len(out.getvalue().strip().splitlines()) == 2
+
+
+def test_main_tiny(capsys):
+    assert bench.main(["--device", "cpu", "--dims", "2", "--components", "2", "--dtypes", "float32",
+                       "--max-batch", "20", "--min-time", "0", "--nfe", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "evals/s" in text and "cpu" in text
+
+
+@pytest.mark.gpu
+def test_run_case_cuda():
+    row = bench.run_case(8, 4, torch.float32, torch.device("cuda"), budget_bytes=2**24, max_batch=1000,
+                         nfe=2, min_time=0.0)
+    assert row.peak_kind == "cuda max allocated" and row.peak_mib > 0
