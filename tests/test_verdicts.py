@@ -23,6 +23,7 @@ EXPECTED = {
     "discrete-check-eta": P, "eta-rate-approx": P,
     # Appendix A
     "eq31-eq33": E, "eq34-eq36": E, "eq37": P,
+    "eq27-mse": P,
 }
 
 

@@ -34,6 +34,17 @@ class ClaimRecord:
         return asdict(self)
 
 
+def _latex_name(sym: sp.Symbol) -> str | None:
+    """The paper's notation for the suite's ASCII symbol names (ringrho_t -> ring-accented rho_t, ...)."""
+    name = sym.name
+    for prefix, tex in (("ringrho", r"\mathring{\rho}"), ("ringlamprime", r"\mathring{\lambda}'"),
+                        ("ringlam", r"\mathring{\lambda}"), ("lamprime", r"\lambda'")):
+        if name.startswith(prefix):
+            sub = name[len(prefix):].lstrip("_")
+            return tex + (f"_{{{sub}}}" if sub else "")
+    return None
+
+
 def forms_record(forms: Forms | None) -> dict | None:
     """{key: {"sympy": str, "latex": str}} for a set of forms."""
     if forms is None:
@@ -41,8 +52,9 @@ def forms_record(forms: Forms | None) -> dict | None:
     out = {}
     for key, expr in forms.items():
         expr = sp.sympify(expr)
+        names = {s: n for s in expr.free_symbols if isinstance(s, sp.Symbol) and (n := _latex_name(s))}
         try:
-            latex = sp.latex(expr)
+            latex = sp.latex(expr, symbol_names=names)
         except Exception:  # pragma: no cover - printer gaps
             latex = None
         out[key] = {"sympy": sp.sstr(expr), "latex": latex}

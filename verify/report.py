@@ -115,10 +115,13 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
     for r in errata:
         keys = _differing(r)
         lines += [f"### `{r.id}`: {r.title}", "", f"*Reason.* {r.notes}", ""]
-        for key in keys or (r.printed or {}):
-            p = (r.printed or {}).get(key, {}).get("latex")
-            c = (r.corrected or {}).get(key, {}).get("latex")
+        keys = keys or list(r.printed or {})
+        for key in keys[:2]:
+            p = ((r.printed or {}).get(key) or {}).get("latex")
+            c = ((r.corrected or {}).get(key) or {}).get("latex")
             lines += [f"- {key}", f"  - printed: ${p}$", f"  - corrected: ${c}$"]
+        if len(keys) > 2:
+            lines.append(f"- the same correction at {len(keys) - 2} more key(s): {', '.join(keys[2:])}")
         proof = r.evidence.get("corrected_proof", "") if isinstance(r.evidence, dict) else ""
         lines += ["", f"*Proof of the corrected form:* {proof or 'see evidence'}.", ""]
     failed = [r for r in records if r.verdict == "failed"]

@@ -541,3 +541,28 @@ def _eta_rate_derive():
 
 register(Claim("eta-rate-approx", SEC, "2 dt lambda'_t ~ eta^2_{t-dt,t}: first-order accurate", (4,),
                "symbolic", _eta_rate_printed, _eta_rate_derive, implied=_eta_rate_implied))
+
+
+# --- (27): the MSE on each initial interval ------------------------------------------------------
+
+
+def _eq27_printed():
+    # (27): int S_t^2 E||eps_hat_t - eps_t||^2 dt = int E||u_hat_t - u_t||^2 dt; the integrands, with the
+    # estimators of (3) for a target u = A Y + S eps.
+    from derivations import section2_denoiser as d2
+
+    _, eps_hat, _ = d2.estimators_from_target()
+    return {"(27) integrand S^2 (eps_hat - eps)^2": d2.S**2 * (eps_hat - d2.eps) ** 2}
+
+
+def _eq27_derive():
+    from derivations import section2_denoiser as d2
+
+    diff, _, _ = d2.estimators_from_target()
+    return Derivation({"(27) integrand S^2 (eps_hat - eps)^2": diff**2},
+                      evidence={"route": "(u_hat - u)^2 with u = A Y + S eps, Y = X + eps/ring-rho; the two "
+                                         "integrals of (27) agree because their integrands do, for every t"})
+
+
+register(Claim("eq27-mse", "5", "(27): the MSE of (2) in the eps-form, on each initial interval", (2, 27),
+               "symbolic", _eq27_printed, _eq27_derive))
