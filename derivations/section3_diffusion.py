@@ -250,7 +250,6 @@ def ddpm_posterior(x=X_hat):
     Joint given x: z_t = alpha_t x + sigma_t e, z_s = (alpha_s/alpha_t) z_t + sigma_{s|t} n with
     sigma_{s|t}^2 = sigma_s^2 - (alpha_s/alpha_t)^2 sigma_t^2 (forward noising from t to s; e, n independent
     N(0,1)).  Returns (mean, variance, sigma_{s|t}^2)."""
-    e = sp.Symbol("e", real=True)
     a_ts = alpha_s / alpha_t
     var_ts = sigma_s**2 - a_ts**2 * sigma_t**2
     # coefficient vectors over (e, n): z_t - E z_t and z_s - E z_s

@@ -5,14 +5,13 @@ a targeted perturbation (drop a factor, swap symbols, wrong power) rejected.
 """
 
 import mpmath as mp
-import pytest
 import sympy as sp
 
 from derivations import section3_diffusion as d3
 from derivations.section3_diffusion import X, X_hat, X_hat_t, Y_s, Z_s, eps_s, kappa, xi_s
 from derivations.symbols import alpha_s, ring_rho_s, ring_rho_t, rho_s, rho_t, sigma_s, sigma_t
 from verify.claims.section3 import beta_sym, q_sym
-from verify.ledger import CLAIMS, Verdict, run_claim
+from verify.ledger import CLAIMS, Verdict
 
 
 def _rejected(cid, **changes):

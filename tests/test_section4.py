@@ -1,7 +1,6 @@
 """Section 4 claims: the means and std above (16), the Gaussian KL (16)-(17) and w^N, the chi-square identity
 (24), the penalized ML optimum (25)-(26)."""
 
-import pytest
 import sympy as sp
 
 from derivations import section3_diffusion as d3
@@ -9,7 +8,7 @@ from derivations import section4_kl as d4
 from derivations.section3_diffusion import X, Z_s, kappa_simplify
 from derivations.symbols import (alpha_s, alpha_t, c, lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t, rho_s,
                                  rho_t, sigma_s, sigma_t)
-from verify.ledger import CLAIMS, Verdict, run_claim
+from verify.ledger import CLAIMS, Verdict
 
 
 def _rejected(cid, **changes):

@@ -271,7 +271,6 @@ def _eq13_printed():
 
 def _eq13_derive():
     step = d3.uds_step_from_12()
-    rs, rt = rho_s * ring_rho_s, rho_t * ring_rho_t
     expected = {"q_st": sp.expand(step).coeff(Y_s),
                 "beta_st": sp.expand(step).coeff(xi_s),
                 "(13) Y_t": step}
