@@ -226,18 +226,6 @@ def _torch_printer():
         def _print_cos_half_pi(self, e):
             return f"torch.sin(3.141592653589793 * (1 - {self._print(e.args[0])}) / 2)"
 
-        def _print_ndtri(self, e):
-            return f"torch.special.ndtri({self._print(e.args[0])})"
-
-        def _print_erfinv(self, e):
-            return f"torch.special.erfinv({self._print(e.args[0])})"
-
-        def _print_expm1(self, e):
-            return f"torch.expm1({self._print(e.args[0])})"
-
-        def _print_log1p(self, e):
-            return f"torch.log1p({self._print(e.args[0])})"
-
         def _print_sech(self, e):
             return f"(1/torch.cosh({self._print(e.args[0])}))"
 
@@ -245,6 +233,11 @@ def _torch_printer():
             a, b = (self._print(x) for x in e.args)
             return f"torch.maximum(torch.as_tensor({a}), torch.as_tensor({b}))"
 
+    # One-argument functions that map straight onto a torch function.
+    for name, torch_fn in (("ndtri", "torch.special.ndtri"), ("erfinv", "torch.special.erfinv"),
+                           ("expm1", "torch.expm1"), ("log1p", "torch.log1p")):
+        setattr(_Printer, f"_print_{name}",
+                lambda self, e, fn=torch_fn: f"{fn}({self._print(e.args[0])})")
     return _Printer
 
 

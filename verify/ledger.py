@@ -213,17 +213,12 @@ def _default_simplify(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def compare_forms(printed: Forms, expected: Forms, derivation: Derivation) -> list[Comparison]:
-    missing = set(expected) - set(printed)
-    if missing:
-        raise LedgerError(f"printed forms lack keys {sorted(missing)}")
-    numeric_only = lambda e: e  # noqa: E731  (no symbolic reduction: the route reports False)
-    out = []
-    for k in expected:
-        symbolic = derivation.symbolic_keys is None or k in derivation.symbolic_keys
-        out.append(compare(k, printed[k], expected[k], sampler=derivation.sampler,
-                           simplify=derivation.simplify if symbolic else numeric_only))
-    return out
+def compare_key(key: str, candidate: sp.Expr, expected: sp.Expr, derivation: Derivation) -> Comparison:
+    """Compare one key with the derivation's sampler and simplifier; keys outside ``symbolic_keys`` get
+    the numeric route only."""
+    symbolic = derivation.symbolic_keys is None or key in derivation.symbolic_keys
+    return compare(key, candidate, expected, sampler=derivation.sampler,
+                   simplify=derivation.simplify if symbolic else (lambda e: e))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -277,7 +272,7 @@ class Claim:
         for key in der.expected:
             memo = (key, sp.srepr(sp.sympify(implied[key])))
             if memo not in self._comparison_cache:
-                self._comparison_cache[memo] = compare_forms({key: implied[key]}, {key: der.expected[key]}, der)[0]
+                self._comparison_cache[memo] = compare_key(key, implied[key], der.expected[key], der)
             comps.append(self._comparison_cache[memo])
         keys = der.symbolic_keys
         symbolic = all(c.symbolic_zero for c in comps if keys is None or c.key in keys)
