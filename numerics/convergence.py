@@ -178,20 +178,24 @@ def log_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, n: int = 100, dp
         k = mp.mpf(sp.N(ratio, dps + 10))
         base = ring(mp.mpf(t0))
         return (lambda x: k * (ring(x) - base)), f"symbolic: lambda = ({ratio}) ring-lambda"
+    why = "the rate has Max, erfinv or a Float, or >= 30 operations: no symbolic antiderivative tried"
     if not lr.has(sp.Max, sp.erfinv, sp.Float) and sp.count_ops(lr) < 30:
         try:
             prim = sp.integrate(lr, t)
-            if not prim.has(sp.Integral):
-                F = mp_function(prim)
-                base = F(mp.mpf(t0))
-                return (lambda x: F(x) - base), f"symbolic: lambda = {prim}"
-        except Exception:  # pragma: no cover - SymPy internals
-            pass
+        except (NotImplementedError, ValueError, TypeError, AttributeError) as exc:  # SymPy gives up
+            prim, why = None, f"sympy.integrate raised {type(exc).__name__}: {exc}"
+        if prim is not None and not prim.has(sp.Integral):
+            F = mp_function(prim)
+            base = F(mp.mpf(t0))
+            return (lambda x: F(x) - base), f"symbolic: lambda = {prim}"
+        if prim is not None:
+            why = "sympy.integrate found no closed form"
     f = mp_function(lr)
     with mp.workdps(dps):
         F = Chebyshev(lambda x: mp.re(f(x)), t0, t1, n).antiderivative()
         dev = abs(F(mp.mpf(t1)) - mp.quad(lambda u: mp.re(f(u)), [t0, t1], method="gauss-legendre"))
-    return F, f"numeric: Chebyshev antiderivative ({n} nodes), deviation from mp.quad at t1: {mp.nstr(dev, 3)}"
+    return F, (f"numeric ({why}): Chebyshev antiderivative ({n} nodes), deviation from mp.quad at t1: "
+               f"{mp.nstr(dev, 3)}")
 
 
 # ------------------------------------------------------------------------------------------------
