@@ -37,7 +37,7 @@ EQS = (13, 14, 15)
 FULL = os.environ.get("FBD_VERIFY_FULL") == "1"
 
 
-def _printed():
+def printed_uds_forms():
     """(13): q_st = r_s/r_t = (rho_s/rho_t)(ring-rho_s/ring-rho_t), beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2/rho_t^2)."""
     return uds_forms()
 
@@ -113,9 +113,9 @@ def _equivalence_check(rate_name: str, label: str):
 
 
 register(Claim("uds-ddpm-numeric", SEC, "One EulerUDS step (14) for the ML-diffusion equals one DDPM step",
-               EQS, "torch", _printed, custom=_equivalence_check("ML", "DDPM")))
+               EQS, "torch", printed_uds_forms, custom=_equivalence_check("ML", "DDPM")))
 register(Claim("uds-ddim-numeric", SEC, "One EulerUDS step (14) for the flow equals one DDIM step",
-               EQS, "torch", _printed, custom=_equivalence_check("flow", "DDIM")))
+               EQS, "torch", printed_uds_forms, custom=_equivalence_check("flow", "DDIM")))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def _orders_check(forms) -> Outcome:
 
 
 register(Claim("uds-orders", SEC, "UDS Euler/Heun/RK4/AB2/AB3 reach orders 1/2/4/2/3 for the flow (Gaussian data)",
-               EQS, "torch", _printed, custom=_orders_check))
+               EQS, "torch", printed_uds_forms, custom=_orders_check))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def _weak_check(forms) -> Outcome:
 # mutable_keys: the sign of beta_st is unobservable in distribution (xi* is symmetric), so only q_st is
 # perturbed generically; tests/test_uds.py shows beta scaled by 2 is rejected here and by uds-ddpm-numeric.
 register(Claim("uds-weak-order", SEC, "Weak order of EulerUDS/HeunUDS for the ML- and MSE-diffusions (Gaussian data)",
-               EQS, "torch", _printed, custom=_weak_check, mutable_keys=("q_st",)))
+               EQS, "torch", printed_uds_forms, custom=_weak_check, mutable_keys=("q_st",)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -396,4 +396,4 @@ def _distribution_check(forms, **kw) -> Outcome:
 # mutable_keys: a convergence check of the samplers; the MSE diffusion size is small where it matters and
 # its sign is unobservable in distribution, so beta_st is checked by uds-ddpm-numeric and uds-weak-order.
 register(Claim("uds-distribution", SEC, "UDS samplers converge in distribution on a Gaussian mixture (FD/SW vs NFE)",
-               EQS, "torch", _printed, custom=_distribution_check, timeout=300.0 if FULL else 120.0, mutable_keys=("q_st",)))
+               EQS, "torch", printed_uds_forms, custom=_distribution_check, timeout=300.0 if FULL else 120.0, mutable_keys=("q_st",)))
