@@ -1,7 +1,8 @@
-"""Per-step UDS coefficients on a uniform time grid (paper, Section 3, (10)-(15)).
+"""Per-step UDS coefficients on a time grid (paper, Section 3, (10)-(15)).
 
 For a registry noise schedule, diffusion rate, parameterization and generation interval, on the grid
-t_i = t0 + i (t_max - t0)/N (i = 0..N, s = t_{i-1}, t = t_i) this module returns, as float64 torch
+t_i = t0 + i (t_max - t0)/N (i = 0..N, s = t_{i-1}, t = t_i), or on explicit nodes ``times=`` (optionally
+with their log-SNR ``ring_lam=``, e.g. a grid uniform in log-SNR or EDM2's sigma grid), this module returns, as float64 torch
 tensors on a chosen device:
 
 * ring-lambda_{t_i} (the log-SNR) and ring-rho_{t_i} = exp(ring-lambda_{t_i}) (log space, exp at the end);
@@ -254,23 +255,104 @@ class ScheduleGrid:
         return self._ring_lam_fn(tq)
 
 
+#: Default tolerance for given log-SNR nodes: |ring_lam - ring-lambda(times)| <= RING_LAM_TOL (1 + |ring-lambda|).
+RING_LAM_TOL = 1e-8
+
+
+def _check_times(times, interval: Interval) -> np.ndarray:
+    arr = np.asarray(times, dtype=float)
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(f"times must be a 1-D sequence of at least 2 nodes, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or arr[0] <= 0.0 or arr[-1] >= 1.0:
+        raise ValueError(f"times must be finite and inside (0, 1), got [{float(arr.min())!r}, {float(arr.max())!r}]")
+    gaps = np.diff(arr)
+    if np.any(gaps <= 0):
+        j = int(np.argmax(gaps <= 0))
+        raise ValueError(f"times must be strictly increasing: times[{j}]={float(arr[j])!r} >= "
+                         f"times[{j + 1}]={float(arr[j + 1])!r}")
+    slack = 1e-12
+    if arr[0] < interval.t0 - slack or arr[-1] > interval.t_max + slack:
+        raise ValueError(f"times [{float(arr[0])!r}, {float(arr[-1])!r}] must lie in the interval "
+                         f"[{interval.t0}, {interval.t_max}]")
+    return arr
+
+
+def times_for_ring_lam(schedule: NoiseSchedule, ring_lam, *, iterations: int = 200) -> np.ndarray:
+    """The times where the schedule's log-SNR takes the values ``ring_lam`` (increasing; bisection in float64 on
+    the lambdified ring-lambda, which increases strictly: the registry validates that).  For grids defined in
+    ring-lambda or sigma, e.g. uniform in log-SNR or EDM2's sigma grid (ring-lambda = -log sigma)."""
+    target = np.asarray(ring_lam, dtype=float)
+    f = numeric(schedule.ring_lam, "numpy")
+    lo, hi = np.zeros_like(target), np.ones_like(target)
+    with np.errstate(all="ignore"):
+        for _ in range(iterations):
+            mid = (lo + hi) / 2
+            val = np.asarray(f(mid), dtype=float) * np.ones_like(mid)
+            below = val < target
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+            if np.all(hi - lo <= 4 * np.spacing(np.maximum(hi, 1e-300))):
+                break
+    return (lo + hi) / 2
+
+
 def schedule_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
-                  n_steps: int, *, device=None, forms: Mapping[str, sp.Expr] | None = None,
-                  route: LambdaIntegral | None = None) -> ScheduleGrid:
-    """The grid t_0..t_N with ring-rho, rho_s/rho_t, q_st, beta_st (float64 torch tensors on ``device``)."""
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+                  n_steps: int | None = None, *, device=None, forms: Mapping[str, sp.Expr] | None = None,
+                  route: LambdaIntegral | None = None, times=None, ring_lam=None,
+                  ring_lam_tol: float = RING_LAM_TOL) -> ScheduleGrid:
+    """The grid t_0..t_N with ring-rho, rho_s/rho_t, q_st, beta_st (float64 torch tensors on ``device``).
+
+    Uniform in t on ``interval`` with ``n_steps`` steps, or explicit nodes ``times`` (strictly increasing, inside
+    (0, 1) and the interval; ``n_steps`` then optional).  ``ring_lam`` optionally gives the log-SNR at those
+    nodes (a grid defined in sigma, such as EDM2's): it must agree with the schedule's ring-lambda at ``times``
+    within ``ring_lam_tol`` (1 + |ring-lambda|) and is then used as is (also for lambda = c ring-lambda)."""
     device = torch.device(device or "cpu")
-    times_np = np.linspace(interval.t0, interval.t_max, n_steps + 1)
-    times = torch.as_tensor(times_np, dtype=torch.float64, device=device)
     ring_lam_fn = numeric(schedule.ring_lam, "torch")
-    ring_lam = torch.as_tensor(ring_lam_fn(times), dtype=torch.float64, device=device)
+    if times is None:
+        if ring_lam is not None:
+            raise ValueError("ring_lam needs the times of its nodes (pass times=)")
+        if n_steps is None or n_steps < 1:
+            raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+        times_np = np.linspace(interval.t0, interval.t_max, n_steps + 1)
+    else:
+        times_np = _check_times(times, interval)
+        if n_steps is not None and n_steps != len(times_np) - 1:
+            raise ValueError(f"n_steps={n_steps} disagrees with the {len(times_np)} given times")
+    times_t = torch.as_tensor(times_np, dtype=torch.float64, device=device)
+    ring_sched = torch.as_tensor(ring_lam_fn(times_t), dtype=torch.float64, device=device).expand_as(times_t)
+    if ring_lam is None:
+        ring = ring_sched.clone()
+    else:
+        ring = torch.as_tensor(np.asarray(ring_lam, dtype=float), dtype=torch.float64, device=device)
+        if ring.shape != times_t.shape:
+            raise ValueError(f"ring_lam has {tuple(ring.shape)} values for {len(times_np)} times")
+        gap = (ring - ring_sched).abs() / (1 + ring_sched.abs())
+        if not bool(torch.isfinite(ring).all()) or float(gap.max()) > ring_lam_tol:
+            j = int(torch.argmax(torch.nan_to_num(gap, nan=float("inf"))))
+            raise ValueError(f"ring_lam[{j}]={float(ring[j])!r} disagrees with the schedule's ring-lambda "
+                             f"{float(ring_sched[j])!r} at t={float(times_np[j])!r} (relative gap {float(gap[j]):.3g} > {ring_lam_tol:g})")
+        if bool((torch.diff(ring) <= 0).any()):
+            raise ValueError("ring_lam must be strictly increasing")
     route = route or lambda_integral(schedule, rate, param, interval)
-    lam = torch.as_tensor(lambda_values(route, schedule, times_np), dtype=torch.float64, device=device)
+    if route.kind == "proportional" and ring_lam is not None:  # lambda = c ring-lambda with the given values
+        lam_np = route.factor * (ring.cpu().numpy() - float(ring[0]))
+    else:
+        lam_np = lambda_values(route, schedule, times_np)
+    lam = torch.as_tensor(lam_np, dtype=torch.float64, device=device)
     rho_ratio = torch.exp(-(lam[1:] - lam[:-1]))
-    ring_rho = torch.exp(ring_lam)
+    ring_rho = torch.exp(ring)
     q_fn, beta_fn = lambdify_forms(forms)
     q = q_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])
     beta = beta_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])  # 0 for the flow (kappa = 1)
-    return ScheduleGrid(schedule, rate, interval, times, ring_lam, ring_rho, lam, lam + ring_lam, rho_ratio,
+    return ScheduleGrid(schedule, rate, interval, times_t, ring, ring_rho, lam, lam + ring, rho_ratio,
                         q, beta, route, q_fn, beta_fn, ring_lam_fn)
+
+
+def uniform_log_snr_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
+                         n_steps: int, **kw) -> ScheduleGrid:
+    """The grid with nodes uniform in ring-lambda between ring-lambda(t0) and ring-lambda(t_max)."""
+    f = numeric(schedule.ring_lam, "numpy")
+    lo, hi = float(f(np.float64(interval.t0))), float(f(np.float64(interval.t_max)))
+    ring = np.linspace(lo, hi, n_steps + 1)
+    times = times_for_ring_lam(schedule, ring)
+    times[0], times[-1] = interval.t0, interval.t_max
+    return schedule_grid(schedule, rate, param, interval, times=times, ring_lam=ring, **kw)

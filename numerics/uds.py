@@ -20,6 +20,12 @@ beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2/rho_t^2) (from :mod:`numerics.schedul
   beta_st xi*, so the Heun tableau reproduces (15).
 * **Adams-Bashforth k = 2, 3 in UDS form**: the mean over [r_s, r_t] of the polynomial through the past
   denoiser values at r_{n}, r_{n-1}, ... (variable-step weights from the exact Vandermonde moments).
+* **Exponential multistep UDS in x = log r** ("ms2", "ms3"; "pc2", "pc3" with a corrector): the mean of (13)
+  over r in [r_s, r_t] of the polynomial in log r through past denoiser values, integrated exactly against the
+  kernel e^x dx/(r_t - r_s) (weights from :mod:`derivations.uds_multistep`, lambdified); the noise term of (13)
+  for diffusions.  One evaluation per step; for the flow "ms2" is DPM-Solver++(2M) with the exact weight
+  h/(1 - e^-h) - 1 in place of h/2 (diffusers' ``solver_type="heun"``); the "pc" corrector reuses the fresh
+  value X_hat_t(Y_t^pred) as the next step's history (UniPC's trick; UniC-2 has exactly these weights).
 * **DDPM / DDIM** steps in their own alpha/sigma form (z-space, then Y = z/alpha) for equivalence checks.
 * **DPM-Solver++(2M)** (Lu et al. 2022, data prediction, multistep), in the paper's variables:
   lambda_DPM = log(alpha/sigma) = ring-lambda, h = ring-lambda_t - ring-lambda_s,
@@ -30,7 +36,9 @@ Sampling keeps only the current state unless ``return_trajectory=True``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -62,13 +70,36 @@ HEUN = Tableau("Heun", (0.0, 1.0), ((), (1.0,)), (0.5, 0.5))
 MIDPOINT = Tableau("midpoint", (0.0, 0.5), ((), (0.5,)), (0.0, 1.0))
 RK3 = Tableau("Kutta3", (0.0, 0.5, 1.0), ((), (0.5,), (-1.0, 2.0)), (1 / 6, 2 / 3, 1 / 6))
 RK4 = Tableau("RK4", (0.0, 0.5, 0.5, 1.0), ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6))
-TABLEAUS = {tb.name.lower(): tb for tb in (EULER, HEUN, MIDPOINT, RK3, RK4)}
+#: Tableaus by method name ("rk3" is Kutta's third-order tableau; "kutta3" is accepted as its alias).
+TABLEAUS = {"euler": EULER, "heun": HEUN, "midpoint": MIDPOINT, "rk3": RK3, "kutta3": RK3, "rk4": RK4}
 
-METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim")
+#: Exponential multistep UDS in x = log r (see :func:`multistep_weights`): name -> (order k of the predictor,
+#: corrector after each step).  "ms<k>": Adams-Bashforth type; "pc<k>": plus one corrector with the fresh
+#: denoiser value at t (no extra evaluation: that value is the next step's history), in the spirit of UniPC.
+MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True)}
+
+METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim", *MULTISTEP)
 
 #: Denoiser evaluations per step of each method (the multistep methods: one per step).
 STAGES = {"euler": 1, "heun": 2, "rk4": 4, "rk3": 3, "midpoint": 2, "ab2": 1, "ab3": 1, "dpm++2m": 1,
-          "ddpm": 1, "ddim": 1}
+          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1}
+
+#: Declared global order for the flow (the multistep methods with the start-up of :func:`sample`).
+ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 3, "rk4": 4, "ab2": 2, "ab3": 3, "dpm++2m": 2,
+          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3}
+
+#: Default order of the final step (None: the method's own order), chosen by measurement (see README,
+#: "Final step"): on a uniform-t grid the last log-SNR step is several times the one before.
+DEFAULT_FINAL_ORDER: dict[str, int | str | None] = {"dpm++2m": "below15", "ms2": None, "ms3": None, "pc2": None, "pc3": None}
+
+
+def check_method(method: str) -> str:
+    """The canonical (lower-case) method name, or a one-line ValueError listing the valid names."""
+    name = method.lower() if isinstance(method, str) else method
+    if name not in METHODS and name not in TABLEAUS and name != "rk":
+        valid = ", ".join(sorted(set(METHODS) | set(TABLEAUS) | {"rk"}))
+        raise ValueError(f"unknown UDS method {method!r}; valid names: {valid}")
+    return name
 
 
 @dataclass
@@ -205,31 +236,147 @@ def ddim_step_y(grid: ScheduleGrid, i: int, y, x_hat):
 # ------------------------------------------------------------------------------------------------
 
 
+# ------------------------------------------------------------------------------------------------
+# Exponential multistep UDS in x = log r
+# ------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _ms_functions():
+    """The lambdified moments m_1..m_3 of the (13) kernel and the layout weights (derivations.uds_multistep)."""
+    from derivations import uds_multistep as ums
+
+    closed, series = ums.lambdified_moments()
+    weights = {name: ums.lambdified_weights(name) for name in ums.LAYOUTS}
+    return closed, series, weights, ums.SERIES_BELOW
+
+
+def kernel_moments(H: float) -> tuple[float, float, float]:
+    """m_1, m_2, m_3 of the kernel of (13) in v = (log r - log r_s)/H (series below H = 1, where the closed
+    form cancels digits; the closed form with D = 1 - e^{-H} = -expm1(-H) above)."""
+    closed, series, _, below = _ms_functions()
+    H = float(H)
+    if not (H > 0 and math.isfinite(H)):
+        raise ValueError(f"a log r step must be positive and finite, got H = {H!r}")
+    vals = series(H) if H < below else closed(H, -math.expm1(-H))
+    return tuple(float(v) for v in vals)
+
+
+def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float) -> np.ndarray:
+    """Weights w_j with mean over r in [r_s, r_t] of P = sum_j w_j P(x_j) for the interpolant P in x = log r.
+
+    ``layout``: "AB1".."AB3" (nodes x_s and the past, newest first) or "AM2".."AM4" (x_t first, then x_s and the
+    past); ``x_nodes`` are the past log r values (newest first, x_nodes[0] = x_s)."""
+    _, _, weights, _ = _ms_functions()
+    H = float(x_t) - float(x_s)
+    m = kernel_moments(H)
+    past = [float(x) for x in x_nodes]
+    a = (past[0] - past[1]) / H if len(past) > 1 else 1.0
+    b = (past[1] - past[2]) / H if len(past) > 2 else 1.0
+    return np.asarray(weights[layout](a, b, *m), dtype=float)
+
+
+def _ms_mean(layout: str, hist, x_s, x_t, fresh=None):
+    """sum_j w_j X_hat_j for the layout, ``hist`` = [(log r, X_hat), ...] newest first; ``fresh`` = X_hat at t."""
+    n_past = int(layout[2:]) - (1 if layout.startswith("AM") else 0)
+    past = hist[:n_past]
+    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t)
+    vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
+    out = float(w[0]) * vals[0]
+    for wj, xj in zip(w[1:], vals[1:]):
+        out = out + float(wj) * xj
+    return out
+
+
+def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
+                      traj, startup: str):
+    """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
+    min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
+    the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
+    value X_hat_t = X_hat(Y_t^pred); that fresh value is kept as the next step's history (no re-evaluation).
+    The final step is a predictor only (no evaluation after it), of order min(order, final_order)."""
+    n = grid.n_steps
+    x = [float(v) for v in grid.log_r]
+    cur = den(y, _c(grid.ring_lam[0], y))
+    nfe = 1
+    hist = [(x[0], cur)]
+    for i in range(n):
+        xi = noise_at(i, y)
+        k = min(order, i + 1)
+        final = i == n - 1
+        if final and final_order is not None:
+            k = max(1, min(k, final_order))
+        mean = _ms_mean(f"AB{k}", hist, x[i], x[i + 1])
+        y_pred = euler_step(grid, i, y, mean, xi)
+        if final:
+            y = y_pred
+        else:
+            fresh = den(y_pred, _c(grid.ring_lam[i + 1], y))
+            nfe += 1
+            if corrector or (i == 0 and startup == "corrector"):
+                kc = min(k + 1, len(hist) + 1, 4)
+                y = euler_step(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh), xi)
+            else:
+                y = y_pred
+            hist.insert(0, (x[i + 1], fresh))
+            del hist[order:]
+        if traj is not None:
+            traj.append(y.clone())
+    return y, nfe
+
+
 def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "euler", *,
            generator: torch.Generator | None = None, tableau: Tableau | None = None,
-           return_trajectory: bool = False, lower_order_final: bool = True) -> SampleResult:
+           return_trajectory: bool = False, final_order: int | None | str = "default",
+           noise: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
+           startup: str = "corrector") -> SampleResult:
     """Run ``method`` from Y_{t0} = ``y0`` over the grid; returns Y_{t_max} (and the trajectory if asked).
 
-    ``method``: one of :data:`METHODS`, or "rk" with a ``tableau``.  Diffusion noise xi* is drawn per step
-    from ``generator`` (none for the flow).  DPM-Solver++(2M) is the ODE solver (flow only)."""
-    method = method.lower()
+    ``method``: one of :data:`METHODS` (any case; "kutta3" = "rk3"), or "rk" with a ``tableau``; an unknown
+    name is a one-line ValueError listing the valid ones.  Diffusion noise xi* is drawn per step from
+    ``generator`` (none for the flow), or given by ``noise(i, y) -> xi`` (for exact moment propagation).
+    DPM-Solver++(2M) and DDIM are ODE solvers (flow only).
+
+    ``final_order``: order of the last step of the multistep methods (dpm++2m, ms<k>, pc<k>): "default" takes
+    :data:`DEFAULT_FINAL_ORDER` (chosen by measurement), None keeps the method's order, 1 is a first-order
+    final step, "below15" a first-order final step below 15 steps (diffusers' ``lower_order_final``).  ``startup``: "corrector" (default) corrects the first step of ms<k> with the fresh value
+    (no extra evaluation), "euler" takes a plain first-order first step (as DPM-Solver++ does)."""
+    method = check_method(method)
     if method in TABLEAUS and method not in ("euler", "heun"):
         tableau, method = TABLEAUS[method], "rk"
     if method == "rk" and tableau is None:
         raise ValueError("method 'rk' needs a tableau")
-    if method not in METHODS and method != "rk":
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)} or 'rk'")
     if method in ("dpm++2m", "ddim") and not grid.is_flow:
         raise ValueError(f"{method} is a deterministic (flow) solver; use the flow rate")
+    if startup not in ("corrector", "euler"):
+        raise ValueError(f"startup must be 'corrector' or 'euler', got {startup!r}")
+    if final_order == "default":
+        final_order = DEFAULT_FINAL_ORDER.get(method)
+    if final_order == "below15":  # diffusers' lower_order_final rule: first-order final step below 15 steps
+        final_order = 1 if grid.n_steps < 15 else None
+    if final_order is not None and (not isinstance(final_order, int) or final_order < 1):
+        raise ValueError(f"final_order must be None, 'default', 'below15' or an integer >= 1, got {final_order!r}")
     stochastic = not grid.is_flow
+
+    def noise_at(i, y):
+        if not stochastic:
+            return None
+        if noise is not None:
+            return noise(i, y)
+        return torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
+
     y = y0.clone()
     traj = [y.clone()] if return_trajectory else None
+    if method in MULTISTEP:
+        order, corr = MULTISTEP[method]
+        y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup)
+        return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps
     history: list[tuple[torch.Tensor, torch.Tensor]] = []  # (log r, X_hat), newest first
     h_prev = None
     for i in range(n):
-        xi = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device) if stochastic else None
+        xi = noise_at(i, y)
         lam_s = _c(grid.ring_lam[i], y)
         if method == "euler":
             y = euler_step(grid, i, y, den(y, lam_s), xi)
@@ -259,7 +406,7 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
             x_s = den(y, lam_s)
             nfe += 1
             h = grid.ring_lam[i + 1] - grid.ring_lam[i]
-            final_low = lower_order_final and n < 15 and i == n - 1
+            final_low = final_order is not None and final_order < 2 and i == n - 1
             if h_prev is None or final_low:
                 D = x_s
             else:
@@ -270,12 +417,14 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
             history = [(grid.log_r[i], x_s)]
             h_prev = h
         elif method == "ddpm":
-            noise = xi if xi is not None else torch.zeros_like(y)
-            y = ddpm_step_y(grid, i, y, den(y, lam_s), noise)
+            noise_i = xi if xi is not None else torch.zeros_like(y)
+            y = ddpm_step_y(grid, i, y, den(y, lam_s), noise_i)
             nfe += 1
         elif method == "ddim":
             y = ddim_step_y(grid, i, y, den(y, lam_s))
             nfe += 1
+        else:  # every name in METHODS has a branch above; a new name without one must not return y0 silently
+            raise ValueError(f"UDS method {method!r} has no implementation in sample()")
         if traj is not None:
             traj.append(y.clone())
     return SampleResult(y, nfe, traj)

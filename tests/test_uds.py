@@ -240,3 +240,42 @@ def test_cuda_sampling_matches_cpu():
     a = uds.sample(mix.to(device="cuda").denoise, gpu_grid, y.cuda(), "rk4").y.cpu()
     b = uds.sample(mix.denoise, grid, y, "rk4").y
     assert torch.allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+# ------------------------------------------------------------------------------------------------
+# Method names: rk3 (was a silent no-op), unknown names
+# ------------------------------------------------------------------------------------------------
+
+
+def test_rk3_runs_kutta_tableau():
+    mix, grid, y = _setup("flow", n=6)
+    a = uds.sample(mix.denoise, grid, y, "rk3")
+    b = uds.sample(mix.denoise, grid, y, "rk", tableau=uds.RK3)
+    c = uds.sample(mix.denoise, grid, y, "Kutta3")
+    assert a.nfe == 18 and not torch.equal(a.y, y)
+    assert torch.equal(a.y, b.y) and torch.equal(a.y, c.y)
+
+
+def test_rk3_order_three():
+    res = ut.flow_orders(uds_forms(), schedules=("Logis",), ladder=(32, 64, 128), methods=("rk3",))
+    (r,) = res.values()
+    assert abs(r["order"] - 3) <= 0.1, r
+
+
+@pytest.mark.parametrize("method", uds.METHODS)
+def test_every_method_name_does_work(method):
+    """No method name may return its input unchanged with nfe = 0 (the old 'rk3' bug)."""
+    mix, grid, y = _setup("flow", n=4)
+    res = uds.sample(mix.denoise, grid, y, method)
+    assert res.nfe >= 4 and not torch.equal(res.y, y) and torch.isfinite(res.y).all()
+
+
+@pytest.mark.parametrize("name", ["nope", "rk5", "RK", "dpm++3m", ""])
+def test_unknown_method_one_line_error_lists_valid_names(name):
+    mix, grid, y = _setup("flow", n=2)
+    with pytest.raises(ValueError) as exc:
+        uds.sample(mix.denoise, grid, y, name, tableau=None)
+    msg = str(exc.value)
+    assert "\n" not in msg
+    if name.lower() != "rk":
+        assert "unknown UDS method" in msg and all(m in msg for m in uds.METHODS)
