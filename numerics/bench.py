@@ -8,16 +8,23 @@ For each case (dimension d, components K, dtype, device) the batch is the larges
 * peak memory: ``torch.cuda.max_memory_allocated`` on CUDA; on CPU the process's peak resident set
   (``resource.getrusage``, monotone over the run) and the Python-heap peak of ``tracemalloc``
   (torch's own buffers are not traced by it),
-* the arithmetic lower bound: the denoiser does about 8 n K d floating-point operations (the four
-  (n, d) x (d, K)-sized contractions: two for the Mahalanobis terms, two for the posterior mean);
-  at the measured matmul throughput of the device and dtype that takes ``t_min``, and the table
-  reports t_measured / t_min (>= 1; large values mean memory-bound elementwise work).
+* the bound: the fast denoiser's core is four matrix products, (n, d) x (d, K) twice (the Mahalanobis
+  terms) and (n, K) x (K, d) twice (the posterior mean), 8 n K d floating-point operations; the same four
+  products on arrays of the same shapes are timed in the same run, and ``bound_ratio`` is
+  t_denoiser / t_products (about 1 means the denoiser runs at the speed of its matrix products; it can
+  be below 1: the denoiser works in cache-sized chunks, the bare products on the whole batch),
+* the reference (direct elementwise) form on a sub-batch, for the speed-up.
+
+``--json PATH`` writes the rows as a list of objects (``d, K, dtype, batch, device, evals_per_s,
+bound_ratio`` and the rest of :class:`BenchRow`).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
+import json
 import resource
 import sys
 import time
@@ -46,21 +53,25 @@ class BenchRow:
     K: int
     batch: int
     evals_per_s: float
-    evals_per_s_matmul: float
+    evals_per_s_reference: float
+    reference_batch: int
     samples_per_s: float
     nfe: int
     peak_mib: float
     peak_kind: str
     flops_per_eval: float
     matmul_gflops: float
+    seconds_denoiser: float
+    seconds_products: float
     bound_ratio: float
-    bound_ratio_matmul: float
 
 
 def memory_estimate(batch: int, d: int, K: int, dtype: torch.dtype) -> int:
-    """Bytes the denoiser needs at once: about six (d, K, n) intermediates plus the state."""
+    """Bytes a case needs at once: the state, its denoised copy and the sampler's copies (about six (n, d)
+    arrays), the (n, K) products of the bound, and the denoiser's chunk (at most two (n, d + K) arrays; bounded
+    by its chunk size for large n)."""
     item = torch.finfo(dtype).bits // 8
-    return item * batch * (6 * d * K + 4 * d)
+    return item * batch * (8 * d + 4 * K)
 
 
 def pick_batch(d: int, K: int, dtype: torch.dtype, budget_bytes: int, max_batch: int = MAX_BATCH) -> int:
@@ -76,30 +87,34 @@ def _sync(device: torch.device):
 
 
 def _timed(fn, device, min_time: float, max_reps: int = 1000) -> float:
-    """Seconds per call (at least one call; repeats until min_time)."""
+    """Seconds per call: the best of repeated calls (at least two; repeats until min_time)."""
     fn()
     _sync(device)
-    reps, start = 0, time.perf_counter()
+    reps, best, total = 0, float("inf"), 0.0
     while True:
+        start = time.perf_counter()
         fn()
-        reps += 1
         _sync(device)
         el = time.perf_counter() - start
-        if el >= min_time or reps >= max_reps:
-            return el / reps
+        best, total, reps = min(best, el), total + el, reps + 1
+        if (total >= min_time and reps >= 2) or reps >= max_reps:
+            return best
 
 
-def matmul_gflops(device: torch.device, dtype: torch.dtype, n: int = 1024, min_time: float = 0.2) -> float:
-    """Measured dense matmul throughput (GFLOP/s) of an n x n product: the best of three timings (a
-    lower bound on time must use the best throughput)."""
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    sec = min(_timed(lambda: a @ b, device, min_time / 3) for _ in range(3))
-    return 2 * n**3 / sec / 1e9
+def products_seconds(batch: int, d: int, K: int, dtype: torch.dtype, device: torch.device, min_time: float) -> float:
+    """Time of the four bare matrix products of the denoiser's shapes: (n, d) x (d, K) twice, (n, K) x (K, d) twice."""
+    g = torch.Generator(device=device).manual_seed(1)
+    y = torch.randn(batch, d, generator=g, dtype=dtype, device=device)
+    r = torch.randn(batch, K, generator=g, dtype=dtype, device=device)
+    w1, w2 = (torch.randn(d, K, generator=g, dtype=dtype, device=device) for _ in range(2))
+    p1, p2 = (torch.randn(K, d, generator=g, dtype=dtype, device=device) for _ in range(2))
+    sec = _timed(lambda: (y @ w1, y @ w2, r @ p1, r @ p2), device, min_time)
+    del y, r
+    return sec
 
 
 def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget_bytes: int,
-             max_batch: int = MAX_BATCH, nfe: int = 4, min_time: float = 0.3, gflops: float | None = None) -> BenchRow:
+             max_batch: int = MAX_BATCH, nfe: int = 4, min_time: float = 0.3, reference_rows: int = 1000) -> BenchRow:
     batch = pick_batch(d, K, dtype, budget_bytes, max_batch)
     mix = GaussianMixture.random(K, d, seed=0, dtype=dtype, device=device)
     grid = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), REGISTRY.parameterization("Vel"),
@@ -107,15 +122,12 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
     g = torch.Generator(device=device).manual_seed(0)
     y = mix.sample_noisy(batch, grid.ring_lam[0].to(dtype), g)
     lam = torch.tensor(0.0, dtype=dtype, device=device)
-    chunk = max(1 << 24, 6 * d * K * batch)  # one chunk: the budget already bounds it
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     else:
         tracemalloc.start()
-    sec_eval = _timed(lambda: mix.denoise(y, lam, chunk_elements=chunk), device, min_time)
-    sec_mm = _timed(lambda: mix.denoise(y, lam, method="matmul"), device, min_time)
-    den = lambda yy, ll: mix.denoise(yy, ll, chunk_elements=chunk)  # noqa: E731
-    sec_sample = _timed(lambda: sample(den, grid, y, "euler"), device, min_time, max_reps=20)
+    sec_eval = _timed(lambda: mix.denoise(y, lam), device, min_time)
+    sec_sample = _timed(lambda: sample(mix.denoise, grid, y, "euler"), device, min_time, max_reps=20)
     if device.type == "cuda":
         peak, kind = torch.cuda.max_memory_allocated(device) / 2**20, "cuda max allocated"
     else:
@@ -123,13 +135,16 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
         tracemalloc.stop()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         peak, kind = rss, f"process max RSS (python heap {py_peak / 2**20:.1f} MiB)"
-    gflops = gflops or matmul_gflops(device, dtype)
-    flops = 8.0 * batch * K * d
-    bound = flops / (gflops * 1e9)
-    del y, mix
+    ref_n = max(1, min(batch, reference_rows))
+    y_ref = y[:ref_n].clone()
+    sec_ref = _timed(lambda: mix.denoise_reference(y_ref, lam), device, min_time / 3, max_reps=5)
+    del y, y_ref, mix
     gc.collect()
-    return BenchRow(device.type, str(dtype).replace("torch.", ""), d, K, batch, batch / sec_eval, batch / sec_mm,
-                    batch / sec_sample, nfe, peak, kind, flops / batch, gflops, sec_eval / bound, sec_mm / bound)
+    sec_mm = products_seconds(batch, d, K, dtype, device, min_time)
+    flops = 8.0 * batch * K * d
+    return BenchRow(device.type, str(dtype).replace("torch.", ""), d, K, batch, batch / sec_eval, ref_n / sec_ref, ref_n,
+                    batch / sec_sample, nfe, peak, kind, flops / batch, flops / sec_mm / 1e9, sec_eval, sec_mm,
+                    sec_eval / sec_mm)
 
 
 def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch: int, min_time: float,
@@ -137,7 +152,6 @@ def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch
     rows = []
     for device in devices:
         for dtype in dtypes:
-            gflops = matmul_gflops(device, dtype)
             for d in dims:
                 for K in components:
                     budget = int(budget_gib * 2**30)
@@ -145,20 +159,26 @@ def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch
                         free, _ = torch.cuda.mem_get_info(device)
                         budget = min(budget, int(0.5 * free))
                     row = run_case(d, K, dtype, device, budget_bytes=budget, max_batch=max_batch, nfe=nfe,
-                                   min_time=min_time, gflops=gflops)
+                                   min_time=min_time)
                     rows.append(row)
                     print(format_row(row), file=out, flush=True)
     return rows
 
 
-HEADER = (f"{'device':6} {'dtype':7} {'d':>5} {'K':>3} {'batch':>8} {'evals/s':>10} {'mm evals/s':>10} "
-          f"{'samples/s':>10} {'NFE':>3} {'peak MiB':>9} {'GFLOP/s':>8} {'t/t_min':>8} {'mm t/t_min':>10}")
+HEADER = (f"{'device':6} {'dtype':7} {'d':>5} {'K':>3} {'batch':>8} {'evals/s':>10} {'ref evals/s':>11} "
+          f"{'samples/s':>10} {'NFE':>3} {'peak MiB':>9} {'GFLOP/s':>8} {'bound_ratio':>11}")
 
 
 def format_row(r: BenchRow) -> str:
     return (f"{r.device:6} {r.dtype:7} {r.d:>5} {r.K:>3} {r.batch:>8} {r.evals_per_s:>10.3g} "
-            f"{r.evals_per_s_matmul:>10.3g} {r.samples_per_s:>10.3g} {r.nfe:>3} {r.peak_mib:>9.0f} "
-            f"{r.matmul_gflops:>8.1f} {r.bound_ratio:>8.1f} {r.bound_ratio_matmul:>10.1f}")
+            f"{r.evals_per_s_reference:>11.3g} {r.samples_per_s:>10.3g} {r.nfe:>3} {r.peak_mib:>9.0f} "
+            f"{r.matmul_gflops:>8.1f} {r.bound_ratio:>11.2f}")
+
+
+def write_json(rows: list[BenchRow], path: str) -> None:
+    """The rows as a JSON list of objects."""
+    with open(path, "w") as fh:
+        json.dump([dataclasses.asdict(r) for r in rows], fh, indent=1)
 
 
 def main(argv=None) -> int:
@@ -174,6 +194,7 @@ def main(argv=None) -> int:
     p.add_argument("--memory-gib", type=float, default=None, help="memory budget per case (default 2 CPU, 50%% free GPU)")
     p.add_argument("--min-time", type=float, default=None, help="seconds per timed measurement")
     p.add_argument("--nfe", type=int, default=4, help="EulerUDS steps for samples/s")
+    p.add_argument("--json", metavar="PATH", help="also write the rows as a JSON list of objects")
     a = p.parse_args(argv)
     quick = a.quick
     dims = a.dims or (QUICK_DIMS if quick else FULL_DIMS)
@@ -192,11 +213,14 @@ def main(argv=None) -> int:
     min_time = a.min_time if a.min_time is not None else (0.2 if quick else 0.5)
     print(f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}, CUDA "
           f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'unavailable'}")
-    print("evals/s = rows denoised per second (direct form; mm = matmul form); samples/s = EulerUDS (flow, Logis) "
-          "at NFE, direct form; t/t_min = time / (8 n K d FLOPs at the measured matmul GFLOP/s); peak MiB: CUDA max "
-          "allocated, or the CPU process's max RSS so far")
+    print("evals/s = rows denoised per second (fast path; ref = the reference direct form on <= 1000 rows); "
+          "samples/s = EulerUDS (flow, Logis) at NFE; bound_ratio = denoiser time / time of its four bare matrix "
+          "products at the same shapes (GFLOP/s: theirs); peak MiB: CUDA max allocated, or the CPU process's max RSS so far")
     print(HEADER)
-    run_bench(dims, comps, dtypes, devices, budget_gib=budget, max_batch=max_batch, min_time=min_time, nfe=a.nfe)
+    rows = run_bench(dims, comps, dtypes, devices, budget_gib=budget, max_batch=max_batch, min_time=min_time, nfe=a.nfe)
+    if a.json:
+        write_json(rows, a.json)
+        print(f"wrote {len(rows)} rows to {a.json}")
     return 0
 
 

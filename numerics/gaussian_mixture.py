@@ -69,7 +69,7 @@ class GaussianMixture:
             self.full = False
             self.eigvals = v
             self.eigvecs = None
-            cov = None  # never materialised: K d^2 numbers (4.8 GB for K = 64, d = 3072)
+            cov = vecs = None  # never materialised: K d^2 numbers (4.8 GB for K = 64, d = 3072)
         else:
             cov = torch.as_tensor(covariances, dtype=torch.float64)
             cov = (cov + cov.transpose(-1, -2)) / 2
@@ -83,6 +83,15 @@ class GaussianMixture:
         self.log_eigvals = torch.log(self.eigvals).to(device=device, dtype=dtype)
         self.eigvals = self.eigvals.to(device=device, dtype=dtype)
         self._chol = None if cov is None else torch.linalg.cholesky(cov).to(device=device, dtype=dtype)
+        # Fast-path constants: the centre c (mean of the means) and the centred means (in each eigenbasis
+        # for full covariances, with every eigenbasis side by side in U_all, (d, K d)).
+        centre = (w / w.sum()) @ mu
+        self.center = centre.to(device=device, dtype=dtype)
+        self._mu_centred = (mu - centre).to(device=device, dtype=dtype)
+        if self.full:
+            vecs64 = vecs
+            self._mu_eig = torch.einsum("kji,kj->ki", vecs64, mu - centre).to(device=device, dtype=dtype)
+            self._U_all = vecs64.permute(1, 0, 2).reshape(self.d, self.K * self.d).to(device=device, dtype=dtype)
 
     @property
     def covariances(self) -> torch.Tensor:
@@ -159,21 +168,99 @@ class GaussianMixture:
     # --------------------------------------------------------------------------------------------
     # The denoiser
     # --------------------------------------------------------------------------------------------
-    def denoise(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 24, method: str = "direct") -> torch.Tensor:
+    #: Per-row noise levels with more distinct values than this use the elementwise (reference) form.
+    MAX_GROUPS = 64
+
+    def denoise(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 20, method: str = "fast") -> torch.Tensor:
         """X_hat(y) = E[X | Y = y] at log-SNR ``ring_lam`` (scalar or shape (n,)), batched over rows of y (n, d).
 
-        ``method="matmul"`` (diagonal covariances, scalar ring_lam) expands the Mahalanobis terms into
-        four (n, d) x (d, K)-sized matrix products (8 n K d FLOPs): faster for large d, K, but the expansion
-        cancels digits when |y| >> |y - mu_k| sqrt(1 + v ring-rho^2)/(v^(1/2) ring-rho); the default "direct"
-        form has no such cancellation."""
+        The fast path (default): log-sum-exp in the matmul form, centred at the mixture's mean of means c,
+
+            logit_k = log w_k - (1/2) sum_j C_kj (y' - mu'_k)_j^2 + (1/2) sum_j log C_kj,   C = 1/(v + tau^2),
+                    = const_k + y' . (C_k mu'_k) - (1/2) y'^2 . C_k               (y' = y - c, mu' = mu - c),
+            X_hat   = c + sum_k gamma_k (1 - g_k) mu'_k + y' * sum_k gamma_k g_k,   g = v/(v + tau^2),
+
+        i.e. four (n, d) x (d, K)-sized matrix products (8 n K d FLOPs) for diagonal covariances; full covariances
+        project y' once onto every eigenbasis ((n, d) x (d, K d)) and back.  C, g and log C are computed from
+        log v + 2 ring-lambda (softplus, sigmoid), so nothing overflows at the endpoints; centring keeps the
+        expansion from cancelling digits when the data sit far from the origin.  Rows are processed in chunks of
+        at most ``chunk_elements`` intermediate numbers (bounded memory for any batch).  ``method="reference"``
+        is the direct elementwise form (:meth:`denoise_reference`)."""
+        if method in ("reference", "direct"):
+            return self.denoise_reference(y, ring_lam, chunk_elements=max(chunk_elements, 1 << 24))
+        if method not in ("fast", "matmul"):
+            raise ValueError(f"unknown denoiser method {method!r}; choose 'fast' or 'reference'")
+        y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
+        if y.ndim != 2 or y.shape[1] != self.d:
+            raise ValueError(f"y must have shape (n, {self.d}), got {tuple(y.shape)}")
+        lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
+        if lam.ndim == 0:
+            return self._denoise_fast(y, lam, chunk_elements)
+        lam = lam.reshape(-1)
+        if lam.shape[0] != y.shape[0]:
+            raise ValueError(f"ring_lam has {lam.shape[0]} values for {y.shape[0]} rows")
+        uniq, inv = torch.unique(lam, return_inverse=True)
+        if len(uniq) > self.MAX_GROUPS:
+            return self.denoise_reference(y, lam)
+        out = torch.empty_like(y)
+        for j in range(len(uniq)):
+            idx = (inv == j).nonzero(as_tuple=True)[0]
+            out[idx] = self._denoise_fast(y[idx], uniq[j], chunk_elements)
+        return out
+
+    def _constants(self, lam: torch.Tensor):
+        """Per-noise-level constants of the fast path (K x d numbers)."""
+        z = self.log_eigvals + 2 * lam  # log v + 2 ring-lambda, (K, d)
+        log_c = 2 * lam - F.softplus(z)  # log 1/(v + tau^2)
+        prec = torch.exp(log_c)
+        gain = torch.sigmoid(z)
+        keep = torch.sigmoid(-z)  # 1 - gain
+        if self.full:  # the full path forms U_k^T (y - mu_k) explicitly: no expansion, no mu term in const
+            return prec, gain, keep, None, self.log_weights + 0.5 * log_c.sum(1)
+        cm = prec * self._mu_centred
+        const = self.log_weights - 0.5 * ((cm * self._mu_centred).sum(1) - log_c.sum(1))
+        return prec, gain, keep, cm, const
+
+    def _denoise_fast(self, y: torch.Tensor, lam: torch.Tensor, chunk_elements: int) -> torch.Tensor:
+        n = y.shape[0]
+        prec, gain, keep, cm, const = self._constants(lam)
+        out = torch.empty_like(y)
+        if not self.full:
+            # logits in the (K, n) layout: the softmax then reduces over the leading axis (much faster for small K)
+            W1, W2 = cm.contiguous(), (-0.5 * prec).contiguous()  # (K, d)
+            post = keep * self._mu_centred  # (K, d)
+            base = self.center.unsqueeze(0)  # (1, d)
+            c0 = const.unsqueeze(1)  # (K, 1)
+            rows = max(1, chunk_elements // (2 * self.d + 2 * self.K))
+            for a in range(0, n, rows):
+                b = min(n, a + rows)
+                yc = y[a:b] - self.center
+                logits = torch.addmm(c0, W1, yc.T)  # (K, n)
+                logits.addmm_(W2, (yc * yc).T)
+                resp = torch.softmax(logits, dim=0).T  # (n, K) view
+                o = out[a:b]
+                torch.addmm(base, resp, post, out=o)
+                o.addcmul_(yc, resp @ gain)
+            return out
+        Kd = self.K * self.d
+        rows = max(1, chunk_elements // (3 * Kd + self.d))
+        for a in range(0, n, rows):
+            b = min(n, a + rows)
+            yc = y[a:b] - self.center
+            diff = (yc @ self._U_all).reshape(b - a, self.K, self.d) - self._mu_eig  # U_k^T (y - mu_k)
+            logits = const - 0.5 * torch.einsum("nkj,kj->nk", diff * diff, prec)
+            resp = torch.softmax(logits, dim=1)
+            shift = (resp.unsqueeze(-1) * gain) * diff  # (n, K, d) in the eigenbases
+            o = out[a:b]
+            torch.addmm(self.center.unsqueeze(0), shift.reshape(b - a, Kd), self._U_all.T, out=o)
+            o.addmm_(resp, self._mu_centred)
+        return out
+
+    def denoise_reference(self, y: torch.Tensor, ring_lam, chunk_elements: int = 1 << 24) -> torch.Tensor:
+        """The direct elementwise form (reference for tests; per-row noise levels with many distinct values):
+        every (y - mu_k) formed explicitly in a (d, K, n) layout, no expansion."""
         y = torch.as_tensor(y, dtype=self.dtype, device=self.device)
         lam = torch.as_tensor(ring_lam, dtype=self.dtype, device=self.device)
-        if method == "matmul":
-            if self.full or lam.ndim:
-                raise ValueError("method='matmul' needs diagonal covariances and a scalar ring_lam")
-            return self._denoise_matmul(y, lam)
-        if method != "direct":
-            raise ValueError(f"unknown denoiser method {method!r}")
         n = y.shape[0]
         per_row = self.K * self.d * (self.d if self.full else 1)
         rows = max(1, chunk_elements // max(per_row, 1))
@@ -207,15 +294,6 @@ class GaussianMixture:
             shift = torch.einsum("kij,jkn->ikn", self.eigvecs, shift)
         post = (resp.unsqueeze(0) * shift).sum(1) + self.means.T @ resp  # (d, n)
         return post.T.contiguous()
-
-    def _denoise_matmul(self, y: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-        z = self.log_eigvals + 2 * lam  # (K, d)
-        a, gain = torch.sigmoid(-z), torch.sigmoid(z)
-        am = a * self.means
-        quad = torch.exp(2 * lam) * ((y * y) @ a.T - 2 * (y @ am.T) + (am * self.means).sum(1))  # (n, K)
-        logits = self.log_weights - 0.5 * (quad + F.softplus(z).sum(1))
-        resp = torch.softmax(logits, dim=-1)
-        return resp @ (self.means * a) + y * (resp @ gain)
 
     def eps_hat(self, y: torch.Tensor, ring_lam) -> torch.Tensor:
         """eps_hat(y) = ring-rho (y - X_hat(y))  ((3))."""

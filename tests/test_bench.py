@@ -5,6 +5,7 @@ No timing is asserted (timings depend on the machine)."""
 from __future__ import annotations
 
 import io
+import json
 import math
 
 import pytest
@@ -24,11 +25,13 @@ def test_run_case_tiny_cpu():
     row = bench.run_case(4, 3, torch.float32, torch.device("cpu"), budget_bytes=2**20, max_batch=100,
                          nfe=2, min_time=0.0)
     assert row.batch == 100 and row.d == 4 and row.K == 3
-    for v in (row.evals_per_s, row.evals_per_s_matmul, row.samples_per_s, row.matmul_gflops, row.bound_ratio):
+    for v in (row.evals_per_s, row.evals_per_s_reference, row.samples_per_s, row.matmul_gflops, row.bound_ratio,
+              row.seconds_denoiser, row.seconds_products):
         assert math.isfinite(v) and v > 0
+    assert row.bound_ratio == row.seconds_denoiser / row.seconds_products
     assert row.flops_per_eval == 8 * 3 * 4
     assert "RSS" in row.peak_kind
-    assert len(bench.format_row(row).split()) == 13  # one field per column
+    assert len(bench.format_row(row).split()) == len(bench.HEADER.split()) - 2  # "evals/s" labels are two words
 
 
 def test_run_bench_prints_table():
@@ -43,6 +46,17 @@ def test_main_tiny(capsys):
                        "--max-batch", "20", "--min-time", "0", "--nfe", "1"]) == 0
     text = capsys.readouterr().out
     assert "evals/s" in text and "cpu" in text
+
+
+def test_main_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert bench.main(["--device", "cpu", "--dims", "3", "--components", "2", "4", "--dtypes", "float64",
+                       "--max-batch", "30", "--min-time", "0", "--nfe", "1", "--json", str(path)]) == 0
+    rows = json.loads(path.read_text())
+    assert [(r["d"], r["K"]) for r in rows] == [(3, 2), (3, 4)]
+    for r in rows:
+        assert {"d", "K", "dtype", "batch", "device", "evals_per_s", "bound_ratio"} <= set(r)
+        assert r["dtype"] == "float64" and r["device"] == "cpu" and r["batch"] == 30 and r["bound_ratio"] > 0
 
 
 @pytest.mark.gpu

@@ -127,12 +127,63 @@ def test_cuda_matches_cpu():
     assert torch.isfinite(gpu32.denoise(y.float().cuda(), 0.3)).all()
 
 
-def test_matmul_form_matches_direct_form():
-    mix = GaussianMixture.random(16, 32, seed=6)
-    y = mix.sample_noisy(500, 0.3, torch.Generator().manual_seed(4))
-    for lam in (-2.0, 0.3, 2.0):
-        a = mix.denoise(y, lam)
-        b = mix.denoise(y, lam, method="matmul")
-        assert torch.allclose(a, b, rtol=1e-9, atol=1e-9)
-    with pytest.raises(ValueError):
-        GaussianMixture.random(2, 2, full=True).denoise(y[:, :2], 0.0, method="matmul")
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("schedule", ["Logis", "Normal", "Sech"])
+def test_fast_path_matches_reference_float64(full, schedule):
+    """The default (fast, matmul) path equals the reference direct form in float64: at the endpoint log-SNRs
+    t = 1e-6, 1 - 1e-6 and in between, for samples and for points far from every mean."""
+    mix = GaussianMixture.random(16, 12, seed=6, full=full)
+    ring_lam = numeric(REGISTRY.schedule(schedule).ring_lam, "torch")
+    g = torch.Generator().manual_seed(4)
+    for tt in (1e-6, 0.3, 0.5, 0.9, 1 - 1e-6):
+        lam = ring_lam(torch.tensor(tt, dtype=torch.float64))
+        y = mix.sample_noisy(400, lam, g)
+        far = mix.means[0] + 300 * torch.randn(100, 12, generator=g, dtype=torch.float64)  # |y - mu| ~ 1e3
+        for pts in (y, far):
+            a = mix.denoise(pts, lam)
+            b = mix.denoise_reference(pts, lam)
+            assert torch.isfinite(a).all()
+            assert (a - b).abs().max() <= 1e-11 * (1 + b.abs().max()), (full, schedule, tt)
+
+
+def test_fast_path_centred_when_data_far_from_origin():
+    """Means at 1e4 from the origin and tight components: the uncentred expansion y^2 C - 2 y C mu + mu C mu
+    would cancel ~8 digits; the centred fast path matches the reference to 1e-9 (relative to the spread)."""
+    base = GaussianMixture.random(6, 4, seed=2, scale=(0.05, 0.1))
+    mix = GaussianMixture(base.weights, base.means + 1e4, variances=base.eigvals)
+    y = mix.sample_noisy(500, 2.0, torch.Generator().manual_seed(0))
+    a, b = mix.denoise(y, 2.0), mix.denoise_reference(y, 2.0)
+    assert (a - b).abs().max() <= 1e-9
+    # the naive expansion (no centring), written out here to show what the centring avoids
+    z = mix.log_eigvals + 4.0
+    prec = torch.exp(4.0 - torch.nn.functional.softplus(z))
+    quad = (y * y) @ prec.T - 2 * y @ (prec * mix.means).T + (prec * mix.means**2).sum(1)
+    exact = ((y.unsqueeze(1) - mix.means) ** 2 * prec).sum(-1)
+    assert (quad - exact).abs().max() > 1e-6  # digits lost by the naive form
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_fast_path_chunks_and_per_row_levels(full):
+    mix = GaussianMixture.random(5, 6, seed=3, full=full)
+    y = mix.sample_noisy(777, 0.2, torch.Generator().manual_seed(1))
+    whole = mix.denoise(y, 0.2)
+    assert torch.allclose(mix.denoise(y, 0.2, chunk_elements=50), whole, rtol=0, atol=1e-14)
+    assert torch.allclose(mix.denoise(y, 0.2, chunk_elements=1), whole, rtol=0, atol=1e-14)
+    few = torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64)[torch.arange(777) % 3]  # grouped fast path
+    many = torch.linspace(-2, 2, 777, dtype=torch.float64)  # many levels: the reference form
+    for lam in (few, many):
+        assert torch.allclose(mix.denoise(y, lam), mix.denoise_reference(y, lam), rtol=1e-12, atol=1e-12)
+
+
+def test_fast_path_float32_close_and_bad_input():
+    mix = GaussianMixture.random(8, 64, seed=0)
+    y = mix.sample_noisy(2000, 0.0, torch.Generator().manual_seed(0))
+    ref = mix.denoise_reference(y, 0.0)
+    got = mix.to(dtype=torch.float32).denoise(y.float(), 0.0)
+    assert got.dtype == torch.float32 and (got.double() - ref).abs().max() < 1e-3 * (1 + ref.abs().max())
+    with pytest.raises(ValueError, match="shape"):
+        mix.denoise(y[:, :3], 0.0)
+    with pytest.raises(ValueError, match="unknown denoiser method"):
+        mix.denoise(y, 0.0, method="slow")
+    with pytest.raises(ValueError, match="values for"):
+        mix.denoise(y, torch.zeros(5, dtype=torch.float64))
