@@ -206,3 +206,30 @@ def test_bad_grids_one_line_errors(kw, match):
     with pytest.raises(ValueError, match=match) as exc:
         schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("ML"), PAR, IV, n, **kw)
     assert "\n" not in str(exc.value)
+
+
+def test_rk_stages_on_log_snr_grid_for_quadrature_rate():
+    """RK4 for the MSE-diffusion (lambda by quadrature, stage nodes by the inverse table) on a grid uniform in
+    log-SNR: stage nodes inside their steps and finite samples (the table is refined at the grid's nodes)."""
+    sch, rate = REGISTRY.schedule("Logis"), REGISTRY.rate("MSE")
+    g = uniform_log_snr_grid(sch, rate, PAR, IV, 63)
+    lam, _, noise = uds.stage_coefficients(g, 0.5)
+    assert bool(((lam > g.ring_lam[:-1]) & (lam < g.ring_lam[1:])).all()) and torch.isfinite(noise).all()
+    mix = GaussianMixture.random(3, 2, seed=0)
+    y0 = mix.sample_noisy(64, g.ring_lam[0], torch.Generator().manual_seed(0))
+    assert torch.isfinite(uds.sample(mix.denoise, g, y0, "rk4", generator=torch.Generator().manual_seed(1)).y).all()
+
+
+def test_default_final_step():
+    """Order-2 methods: first-order final step; order-3 methods: only where the last log r step is > 2x the one
+    before (uniform-t Logis grid at 10 steps: yes; uniform log-SNR grid: no)."""
+    mix, grid_t, y0 = _setup(n=10)
+    grid_l = uniform_log_snr_grid(grid_t.schedule, grid_t.rate, PAR, IV, 10)
+    for method in ("ms3", "pc2", "pc3"):
+        assert torch.equal(uds.sample(mix.denoise, grid_t, y0, method).y,
+                           uds.sample(mix.denoise, grid_t, y0, method, final_order=1).y)
+        assert torch.equal(uds.sample(mix.denoise, grid_l, y0, method).y,
+                           uds.sample(mix.denoise, grid_l, y0, method, final_order=None).y)
+    for method in ("ms2", "dpm++2m"):
+        assert torch.equal(uds.sample(mix.denoise, grid_l, y0, method).y,
+                           uds.sample(mix.denoise, grid_l, y0, method, final_order=1).y)

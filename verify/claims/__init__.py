@@ -7,4 +7,5 @@ from . import section5  # noqa: F401
 from . import appendix_a  # noqa: F401
 from . import convergence  # noqa: F401  (mpmath back-end: Propositions 1-2, discretisation orders)
 from . import uds_torch  # noqa: F401  (torch back-end: UDS solvers on Gaussian mixtures)
+from . import uds_peers  # noqa: F401  (the UDS family against DPM-Solver++(2M)/UniPC, measured orders)
 from . import section6  # noqa: F401  (experiment: registered, skipped until the reproduction lands)

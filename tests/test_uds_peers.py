@@ -1,0 +1,115 @@
+"""The uds-vs-peers claim (verify.claims.uds_peers): the table, the goals, the orders, and that it can fail."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from numerics import uds
+from numerics.gaussian_mixture import GaussianMixture
+from numerics.schedule_grid import BETA_KEY, Q_KEY, uds_forms
+from verify.claims import uds_peers as up
+from verify.ledger import CLAIMS, Verdict
+
+SMALL = dict(batch=2000, nfes=(10, 63), data={"d2-K8": up.peer_mixtures()["d2-K8"]}, with_diffusers=False)
+
+
+def _perturbed(key, how):
+    forms = uds_forms()
+    forms[key] = {"scale by 2": 2 * forms[key], "flip sign": -forms[key]}[how]
+    return forms
+
+
+def test_registered_with_printed_forms():
+    claim = CLAIMS["uds-vs-peers"]
+    assert claim.method == "torch" and set(claim.printed()) == {Q_KEY, BETA_KEY}
+    assert claim.mutable_keys == (Q_KEY,)
+
+
+def test_small_check_confirmed_and_evidence_layout():
+    out = up.peers_check(uds_forms(), **SMALL)
+    assert out.verdict == Verdict.CONFIRMED, out.evidence["problems"]
+    fd = out.evidence["fd"]
+    assert set(fd["d2-K8"]) == set(up.GRIDS)
+    for grid in up.GRIDS:
+        for solver in ("flow/euler", "flow/heun", "flow/rk4", "flow/ms2", "flow/ms3", "flow/pc2", "flow/pc3",
+                       "flow/dpm++2m", "MSE/pc2"):
+            assert set(fd["d2-K8"][grid][solver]) == {"10", "63"}
+    assert set(out.evidence["goals"]) == {"best_uds_le_dpm++2m", "best_uds_within_1.2x_unipc",
+                                          "stochastic_within_2x_flow_at_20"}
+    assert "goals of the issue not met" in out.notes
+
+
+def test_goals_are_judged_cell_by_cell():
+    table = {"stochastic_rate": "MSE", "fd": {"D": {"G": {
+        "flow/ms2": {10: 1.0, 20: 0.5}, "flow/dpm++2m": {10: 2.0, 20: 0.4}, "MSE/ms2": {10: 3.0, 20: 1.5},
+        "diffusers/unipc": {10: 0.9, 20: 0.5}}}}}
+    g = up.goals(table)
+    assert g["best_uds_le_dpm++2m"]["D/G/10"]["met"] and not g["best_uds_le_dpm++2m"]["D/G/20"]["met"]
+    assert g["best_uds_within_1.2x_unipc"]["D/G/10"]["met"] and g["best_uds_within_1.2x_unipc"]["D/G/20"]["met"]
+    assert not g["stochastic_within_2x_flow_at_20"]["D/G/20"]["met"]  # 1.5 > 2 x 0.5
+
+
+@pytest.mark.parametrize("how", ["scale by 2", "flip sign"])
+def test_perturbed_q_fails(how):
+    out = up.peers_check(_perturbed(Q_KEY, how), ladder=(16, 32, 64), **SMALL)
+    assert out.verdict == Verdict.FAILED
+    assert out.evidence["problems"]
+
+
+def test_broken_solver_fails():
+    """A sampler that silently returns its input for pc3 (the old 'rk3' bug) is caught."""
+    def broken(den, grid, y0, method, **kw):
+        if method == "pc3":
+            return uds.SampleResult(y0.clone(), 0)
+        return uds.sample(den, grid, y0, method, **kw)
+
+    out = up.peers_check(uds_forms(), sampler=broken, ladder=(16, 32, 64), **SMALL)
+    assert out.verdict == Verdict.FAILED
+    assert any("pc3" in p for p in out.evidence["problems"])
+
+
+def test_variance_propagation_is_exact_for_euler():
+    """variance_after (batched superposition) equals the step-by-step recursion P <- A^2 P + B^2 of uds-weak-order."""
+    from verify.claims.uds_torch import step_affine_map
+
+    mix = GaussianMixture([1.0], [[0.5, -1.0, 2.0]], variances=[[0.25, 1.0, 4.0]])
+    grid = up.make_grid("uniform-t", "ML", 12, uds_forms())
+    P = mix.eigvals[0] + torch.exp(-2 * grid.ring_lam[0])
+    for i in range(12):
+        A, B = step_affine_map(grid, i, "euler", mix)
+        P = A * A * P + B * B
+    assert torch.allclose(up.variance_after(grid, "euler", mix), P, rtol=1e-12)
+
+
+def test_orders_of_new_methods():
+    res = up.flow_orders(uds_forms(), schedules=("Sech",), ladder=(32, 64, 128))
+    for (_, m), r in res.items():
+        assert r["ls_order"] >= uds.ORDERS[m] - up.ORDER_SLACK, (m, r)
+    weak = up.weak_orders(uds_forms(), rates=("MSE",), methods=("ms2", "pc2"), ladder=(32, 64, 128))
+    for (_, m), r in weak.items():
+        assert r["ls_order"] >= up.WEAK_ORDER - up.ORDER_SLACK and r["errors"][-1] < 5e-2, (m, r)
+
+
+def test_diffusers_absent_is_reported():
+    if up.diffusers_module() is not None:
+        pytest.skip("diffusers is installed")
+    with pytest.raises(RuntimeError, match="not installed"):
+        up.diffusers_sample(None, None, torch.zeros(1, 1), "unipc")
+
+
+@pytest.mark.skipif(up.diffusers_module() is None, reason="needs diffusers (pip install -e '.[peers]')")
+def test_project_dpm_solver_matches_diffusers_float64():
+    agree = up.diffusers_agreement(uds_forms(), n_steps=(10, 20))
+    for cell, v in agree.items():
+        assert v["dpm++2m_vs_diffusers_midpoint"] <= 1e-10, (cell, v)
+        assert v["ms2_vs_diffusers_heun"] <= 1e-10, (cell, v)  # derivations.uds_multistep.relations
+
+
+@pytest.mark.slow
+def test_claim_default_tier():
+    out = CLAIMS["uds-vs-peers"].evaluate()
+    assert out.verdict == Verdict.CONFIRMED, out.evidence["problems"]
+    assert all(math.isfinite(float(v)) for v in out.evidence["noise_floor"]["d8-K4"].values())
