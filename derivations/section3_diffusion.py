@@ -232,11 +232,60 @@ def fitted_order(rule_name: str, ladder=(16, 32, 64, 128, 256), dps: int = 40):
     import mpmath as mp
 
     with mp.workdps(dps):
-        xs = [mp.log(mp.mpf(1) / n) for n in ladder]
-        ys = [mp.log(uds_composite_error(rule_name, n, dps)) for n in ladder]
-        xm, ym = sum(xs) / len(xs), sum(ys) / len(ys)
-        slope = sum((a - xm) * (b - ym) for a, b in zip(xs, ys)) / sum((a - xm) ** 2 for a in xs)
-        return slope, [mp.nstr(mp.e**y, 6) for y in ys]
+        return _ls_slope(ladder, [uds_composite_error(rule_name, n, dps) for n in ladder])
+
+
+def _ls_slope(ladder, errors):
+    """(least-squares slope of log error against log 1/N, errors as strings)."""
+    import mpmath as mp
+
+    xs = [mp.log(mp.mpf(1) / n) for n in ladder]
+    ys = [mp.log(e) for e in errors]
+    xm, ym = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((a - xm) * (b - ym) for a, b in zip(xs, ys)) / sum((a - xm) ** 2 for a in xs)
+    return slope, [mp.nstr(e, 6) for e in errors]
+
+
+#: 1-D data X ~ 0.5 N(-1, 0.3^2) + 0.5 N(1.2, 0.5^2): its posterior mean is a nonlinear function of the state.
+MIXTURE_1D = ((0.5, -1.0, 0.09), (0.5, 1.2, 0.25))
+
+
+def mixture_posterior_mean(y, ring_rho_value, mixture=MIXTURE_1D):
+    """E[X | X + eps/ring-rho = y] for 1-D Gaussian-mixture data (mpmath), the exact denoiser X_hat(y)."""
+    import mpmath as mp
+
+    tau2 = 1 / ring_rho_value**2
+    lik = [mp.mpf(w) * mp.exp(-(y - m) ** 2 / (2 * (v + tau2))) / mp.sqrt(v + tau2) for w, m, v in mixture]
+    total = mp.fsum(lik)
+    return mp.fsum(li * (m + v / (v + tau2) * (y - m)) for li, (w, m, v) in zip(lik, mixture)) / total
+
+
+def state_dependent_flow_errors(steps: dict, ladder=(32, 64, 128, 256, 512), dps: int = 20, y0="0.7"):
+    """Global errors of deterministic UDS steps with a *state-dependent* denoiser (so that Heun's predictor
+    matters): the flow (beta = 0, r = ring-rho) on the Logis schedule over [0.2, 0.8], data MIXTURE_1D, start
+    Y_0.2 = 0.7; reference: mpmath's Taylor ODE solver on dY/dt = (X_hat(Y, t) - Y) (log r)'.
+
+    ``steps[name](q, y, den_s, den_t)`` returns Y_t for one step, where den_s(y) and den_t(y) evaluate the
+    denoiser at the step's two ends.  Returns {name: (fitted order, [errors])}."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        t0, t1, y_start = mp.mpf("0.2"), mp.mpf("0.8"), mp.mpf(y0)
+        rr = lambda tt: tt / (1 - tt)  # noqa: E731  (ring-rho of Logis; r = ring-rho for the flow)
+        ode = mp.odefun(lambda tt, y: (mixture_posterior_mean(y, rr(tt)) - y) / (tt * (1 - tt)), t0, y_start)
+        reference = ode(t1)
+        out = {}
+        for name, step in steps.items():
+            errors = []
+            for n in ladder:
+                h, y = (t1 - t0) / n, y_start
+                for i in range(n):
+                    a, b = t0 + i * h, t0 + (i + 1) * h
+                    y = step(rr(a) / rr(b), y, lambda v, a=a: mixture_posterior_mean(v, rr(a)),
+                             lambda v, b=b: mixture_posterior_mean(v, rr(b)))
+                errors.append(abs(y - reference))
+            out[name] = _ls_slope(ladder, errors)
+        return out
 
 
 # --- Remark 2: DDPM and DDIM in forward time -------------------------------------------------------

@@ -46,7 +46,12 @@ def coherence_constant(schedule: NoiseSchedule, param: Parameterization, interva
 @lru_cache(maxsize=256)
 def _coherence_constant_cached(schedule: NoiseSchedule, param: Parameterization, interval: Interval,
                                dps: int, grid: int) -> sp.Float:
-    f = numeric(coherence_ratio(schedule, param), "mpmath")
+    return maximum_on_interval(coherence_ratio(schedule, param), interval, dps, grid)
+
+
+def maximum_on_interval(expr: sp.Expr, interval: Interval, dps: int = 30, grid: int = 257) -> sp.Float:
+    """max of an expression of t over [t0, t_max]: a grid search refined by golden section (the route of (29))."""
+    f = numeric(expr, "mpmath")
     with mp.workdps(dps):
         a, b = mp.mpf(interval.t0), mp.mpf(interval.t_max)
         xs = [a + (b - a) * k / (grid - 1) for k in range(grid)]
@@ -85,6 +90,33 @@ def mse_diffusion_rate(schedule: NoiseSchedule, param: Parameterization, interva
 beta = sp.Symbol("beta", positive=True)
 ring_beta = sp.Symbol("ringbeta", positive=True)
 s_sq = sp.Symbol("s_sq", positive=True)
+
+
+def coherence_integrands() -> dict:
+    """(42) derived from the coherence principle (28) through (23) and (27).
+
+    With e_tau = E||eps_hat_tau - eps||^2 > 0, (23) is L(t0, t) = int_{t0}^t w_bar(lambda'_tau, ring-lambda'_tau)
+    e_tau dtau (w_bar the limit weight of (40), derived in section4_kl) and (27) is M_hat(t0, t) = int_{t0}^t
+    S_tau^2 e_tau dtau.  (28) holds for every t in [t0, t_max] iff the derivatives in t agree (both vanish at
+    t = t0: the fundamental theorem of calculus both ways), i.e. iff w_bar e_t = M S_t^2 e_t, i.e. (e_t > 0)
+    iff w_bar(lambda'_t, ring-lambda'_t) = M S_t^2: the equation (42) with beta = lambda'_t, ring-beta =
+    ring-lambda'_t, s^2 = M S_t^2.  Returns the pieces, each computed by SymPy."""
+    from .section4_kl import limit_weight
+    from .symbols import M as M_sym
+
+    tau, t0 = sp.symbols("tau t_0", positive=True)
+    lam_f, ring_f, S_f, e_f = (sp.Function(n, positive=True) for n in ("lamprime", "ringlamprime", "S", "e"))
+    L = sp.Integral(limit_weight(lam_f(tau), ring_f(tau)) * e_f(tau), (tau, t0, t))       # (23)
+    M_hat = sp.Integral(S_f(tau) ** 2 * e_f(tau), (tau, t0, t))                           # (27)
+    gap = L - M_sym * M_hat                                                               # (28): gap = 0 for all t
+    at_t0 = sp.simplify(gap.subs(t, t0).doit())
+    derivative = sp.simplify(sp.diff(gap, t))                                             # Leibniz rule
+    per_error = sp.simplify(derivative / e_f(t))
+    b, rb_, S_ = sp.symbols("beta ringbeta S_t", positive=True)
+    equation = per_error.subs({lam_f(t): b, ring_f(t): rb_, S_f(t): S_}).doit()
+    return {"L (23)": L, "M_hat (27)": M_hat, "(28) gap at t0": at_t0, "d/dt of the gap": derivative,
+            "divided by the error e_t > 0": per_error, "(42): lhs - rhs": equation,
+            "symbols": (b, rb_, S_)}
 
 
 def coherence_quadratic(s_squared=s_sq, rb=ring_beta, unknown=beta) -> sp.Expr:

@@ -7,7 +7,8 @@ import pytest
 import sympy as sp
 
 from verify import ledger
-from verify.ledger import CLAIMS, Claim, Derivation, LedgerError, Verdict, compare, perturbations, run_claim
+from verify.ledger import (CLAIMS, Claim, Correction, Derivation, LedgerError, Verdict, compare, perturbations,
+                           principal_kind, run_claim)
 from verify.records import make_record
 from verify.report import coverage, markdown, summary, to_json
 from verify.runner import run_claims
@@ -31,7 +32,12 @@ def test_compare_rejects_tiny_differences():
     assert not c.match
 
 
+SIGN = Correction("convention", ("f",), "f = -(printed)", "a synthetic sign convention")
+
+
 def _claim(cid, printed, expected, corrected=None, **kw):
+    if corrected is not None:
+        kw.setdefault("corrections", (SIGN,))
     return Claim(cid, "2", "synthetic", (1,), "symbolic", lambda: printed,
                  lambda: Derivation(expected), corrected=(lambda: corrected) if corrected else None, **kw)
 
@@ -44,11 +50,43 @@ def test_verdicts_proved_confirmed_erratum_failed():
     err = _claim("c", {"f": -x}, {"f": x}, corrected={"f": x}, erratum_reason="sign")
     out = err.evaluate()
     assert out.verdict is Verdict.ERRATUM and out.corrected == {"f": x} and "sign" in out.notes
+    assert out.erratum_kind == "convention" and out.errata == (SIGN,)
     # an erratum whose correction is itself wrong is a failure, not an erratum
     assert _claim("d", {"f": -x}, {"f": x}, corrected={"f": 2 * x}).evaluate().verdict is Verdict.FAILED
     # a mismatch with no declared correction fails loudly
     out = _claim("e", {"f": -x}, {"f": x}).evaluate()
     assert out.verdict is Verdict.FAILED and "disagrees" in out.notes
+
+
+def test_corrections_are_declared_with_a_known_kind():
+    with pytest.raises(LedgerError, match="declared corrections"):
+        Claim("z", "2", "t", (), "symbolic", lambda: {"f": x}, lambda: Derivation({"f": x}), corrected=lambda: {})
+    with pytest.raises(LedgerError, match="unknown erratum kind"):
+        Correction("cosmetic", ("f",), "r", "e")
+    with pytest.raises(LedgerError, match="keys, the reading and the evidence"):
+        Correction("typo", (), "r", "e")
+    kinds = [Correction(k, ("f",), "r", "e") for k in ("convention", "typo", "extraction")]
+    assert principal_kind(kinds) == "typo"
+    assert principal_kind(kinds + [Correction("substantive", ("g",), "r", "e")]) == "substantive"
+
+
+def test_custom_claim_erratum_runs_the_check_on_the_corrected_forms():
+    from verify.ledger import Outcome
+
+    def check(forms):
+        ok = forms["f"] == x
+        return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None, {"seen": str(forms["f"])},
+                       "agrees" if ok else "disagrees")
+
+    c = Claim("n", "4", "t", (), "mpmath", lambda: {"f": -x}, custom=check, corrected=lambda: {"f": x},
+              corrections=(SIGN,))
+    out = c.evaluate()
+    assert out.verdict is Verdict.ERRATUM and out.erratum_kind == "convention"
+    assert out.evidence["printed_forms_verdict"] == "failed" and out.evidence["corrected_forms_verdict"] == "confirmed"
+    assert c.evaluate(allow_erratum=False).verdict is Verdict.FAILED
+    wrong = Claim("n2", "4", "t", (), "mpmath", lambda: {"f": -x}, custom=check, corrected=lambda: {"f": 2 * x},
+                  corrections=(SIGN,))
+    assert wrong.evaluate().verdict is Verdict.FAILED
 
 
 def test_accepted_forms_are_corrected_for_errata():
@@ -98,9 +136,10 @@ def test_runner_timeout_and_crash_do_not_stop_the_run():
               CLAIMS["eq3-estimators"]]
     for c in claims[:2]:
         CLAIMS[c.id] = c
+    CLAIMS["eq3-estimators"].printed()  # parse its LaTeX here: the forked workers inherit the parser's cache
     try:
         start = time.perf_counter()
-        recs = run_claims(claims, jobs=2, timeout=3)
+        recs = run_claims(claims, jobs=2, timeout=8)
         assert time.perf_counter() - start < 25
     finally:
         for c in claims[:2]:
@@ -125,5 +164,11 @@ def test_report_json_schema_and_markdown():
     assert summary([rec])["erratum"] == 1
     cov = coverage([rec])
     assert "2" in cov["covered"] and 1 in cov["not_covered"]
+    assert c["erratum_kind"] == "typo" and {e["kind"] for e in c["errata"]} == {"typo", "convention"}
+    assert doc["summary"]["errata_by_kind"]["typo"] == 1
+    src = c["sources"]["network input of v_hat (line 141)"][0]
+    assert src["line"] == "141" and src["route"] == "parsed" and r"\hat{v}_t" in src["verbatim"]
     md = markdown([rec])
-    assert "## Errata" in md and "param-vel" in md and "printed:" in md and "corrected:" in md
+    assert "## Errata" in md and "param-vel" in md and "printed (literal):" in md and "corrected:" in md
+    assert "**typo**" in md and "**convention**" in md and "reading:" in md and "line 141" in md
+    assert "## How the printed forms are read" in md

@@ -24,7 +24,8 @@ def _rejected(cid, **changes):
 
 
 def test_eq56_perturbations_rejected():
-    assert _rejected("eq5-eq6", **{"(6) V(eps_t | eps_s)": 1 - rho_s / rho_t})  # square dropped
+    assert _rejected("eq5-eq6", **{"(6) V(eps_t,j | eps_s,k), j = k": 1 - rho_s / rho_t})  # square dropped
+    assert _rejected("eq5-eq6", **{"(6) cor(eps_t,j, eps_s,k), j != k": rho_s / rho_t})  # the indicator ignored
     assert _rejected("eq5-eq6", **{"(5) rho_t eps_t": rho_s * eps_s + sp.sqrt(1 - rho_s**2 / rho_t**2) * xi_s})
 
 

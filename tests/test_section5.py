@@ -12,7 +12,7 @@ from derivations import section5_coherence as d5
 from derivations.registry import Interval
 from derivations.symbols import M, S, t
 from verify.claims import section5 as c5
-from verify.ledger import compare
+from verify.ledger import CLAIMS, Verdict, compare
 from claim_helpers import perturbed_key_rejections
 
 
@@ -34,10 +34,20 @@ def test_perturbation_rejected(cid):
 
 
 def test_literal_sqrt_span_of_30_rejected():
-    """(30) as extracted, sqrt(M S_t), is not a root of (42); sqrt(M) S_t is."""
+    """(30) as extracted, sqrt(M S_t), is not a root of (42); the declared reading sqrt(M) S_t is."""
     root = d5.coherence_roots(s_squared=M * S**2, rb=d5.ring_beta)[0]
-    assert not compare("literal", c5._prop3_literal_30(), root, sampler=c5._coherent_sampler).match
-    assert compare("read", c5._prop3_printed()["lambda'_c (30)"], root, sampler=c5._coherent_sampler).match
+    literal = c5._prop3_printed()["lambda'_c (30)"]
+    assert literal.has(sp.sqrt(M * S))  # the printed form is the literal text, not the reading
+    assert not compare("literal", literal, root, sampler=c5._coherent_sampler).match
+    assert compare("read", c5._prop3_printed(literal=False)["lambda'_c (30)"], root, sampler=c5._coherent_sampler).match
+
+
+def test_argmin_rejects_a_maximum():
+    """discrete-argmin: a negated objective has a maximum, not a minimum, at ring-eta (the sign key fails)."""
+    claim = CLAIMS["discrete-argmin"]
+    forms = claim.accepted_forms()
+    key = next(k for k in forms if k.startswith("objective"))
+    assert claim.evaluate(dict(forms, **{key: -forms[key]}), allow_erratum=False).verdict is Verdict.FAILED
 
 
 def test_roots_multiply_to_ring_beta_squared():

@@ -53,6 +53,10 @@ def run(argv: list[str] | None = None) -> int:
         from numerics.bench import main as bench_main
 
         return int(bench_main(argv[1:]) or 0)
+    if argv[:1] == ["readme"]:
+        from .readme import main as readme_main
+
+        return readme_main(argv[1:])
     args = _parser().parse_args(argv)
     from derivations.registry import RegistryError
 

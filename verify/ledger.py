@@ -7,9 +7,20 @@ A claim compares what the paper *prints* (transcribed into SymPy) with an indepe
   50 digits on random points (trust no single route);
 * both agree                      -> ``proved``  (the symbolic route carried it);
 * only the numeric route agrees   -> ``confirmed`` (with the residual and the number of points);
-* the printed form disagrees, and the claim declares a ``corrected`` form that the same comparison
-  accepts                          -> ``erratum`` (printed, corrected and the reason are recorded);
+* the printed form disagrees, and the claim declares a ``corrected`` form (its :class:`Correction` s, each
+  a declared reading with its *kind*) that the same comparison accepts -> ``erratum`` (printed, corrected,
+  the kind and the argument for it are recorded);
 * anything else, an exception, or a time-out                                       -> ``failed``.
+
+The literal printed form (the paper's LaTeX read by :mod:`verify.reading`) is always tested first; a reading
+only enters through a declared correction, and then the verdict is ``erratum``, never ``proved``.
+Erratum kinds (:data:`ERRATUM_KINDS`, most severe first):
+
+* ``substantive``: wrong as printed, and the error changes a result, a later formula or a number;
+* ``typo``: wrong as printed, but the paper's own later use shows the intended form; nothing downstream changes;
+* ``extraction``: the difference is a glyph the text extraction is known to lose (the correction names it and
+  cites the lines of the paper that print the intended form);
+* ``convention``: a sign or normalisation that contradicts a stated convention but changes nothing used.
 
 Every check can fail: :func:`perturbations` flips a sign, scales by 2 or swaps two symbols of the
 accepted form, and ``tests/test_mutations.py`` asserts that each perturbed form is rejected.
@@ -49,6 +60,39 @@ METHODS = ("symbolic", "mpmath", "torch", "monte-carlo")
 
 class LedgerError(ValueError):
     """Bad use of the ledger (unknown claim id, empty selection); one-line message."""
+
+
+#: Erratum kinds, most severe first (a claim with several corrections has the most severe as its kind).
+ERRATUM_KINDS = ("substantive", "typo", "extraction", "convention")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One declared reading of a printed form that the literal text fails: which keys it changes, its kind,
+    the reading in words, the argument for the kind (with the paper's lines as evidence) and, for a
+    substantive erratum, what it changes."""
+
+    kind: str
+    keys: tuple[str, ...]
+    reading: str
+    evidence: str
+    consequence: str = "nothing downstream: no later formula or number uses the printed form"
+
+    def __post_init__(self):
+        if self.kind not in ERRATUM_KINDS:
+            raise LedgerError(f"unknown erratum kind {self.kind!r}; choose one of {', '.join(ERRATUM_KINDS)}")
+        if not self.keys or not self.reading or not self.evidence:
+            raise LedgerError("a correction needs its keys, the reading and the evidence for its kind")
+
+    def record(self) -> dict:
+        return {"kind": self.kind, "keys": list(self.keys), "reading": self.reading, "evidence": self.evidence,
+                "consequence": self.consequence}
+
+
+def principal_kind(corrections) -> str | None:
+    """The most severe kind among ``corrections`` (None when there are none)."""
+    kinds = [c.kind for c in corrections]
+    return next((k for k in ERRATUM_KINDS if k in kinds), None)
 
 
 @dataclass
@@ -104,6 +148,12 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     seconds: float = 0.0
+    #: The corrections that turned a failing printed form into an erratum (empty unless ERRATUM).
+    errata: tuple = ()
+
+    @property
+    def erratum_kind(self) -> str | None:
+        return principal_kind(self.errata) if self.verdict is Verdict.ERRATUM else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -228,7 +278,12 @@ def compare_key(key: str, candidate: sp.Expr, expected: sp.Expr, derivation: Der
 
 @dataclass
 class Claim:
-    """One ledger entry.  ``evaluate`` is the check; the defaults implement the symbolic comparison."""
+    """One ledger entry.  ``evaluate`` is the check; the defaults implement the symbolic comparison.
+
+    ``printed`` returns the literal printed forms (the paper's LaTeX read by :mod:`verify.reading`, or a hand
+    transcription where the parser cannot read it); ``sources`` maps each printed key to the id(s) of the
+    verbatim text in :mod:`verify.paper_text`.  ``corrected`` returns the forms with every declared reading of
+    ``corrections`` applied."""
 
     id: str
     section: str
@@ -245,10 +300,21 @@ class Claim:
     timeout: float = 60.0
     #: Keys of the printed forms that the mutation test may perturb (default: all).
     mutable_keys: tuple[str, ...] | None = None
+    #: The declared readings behind ``corrected`` (required when ``corrected`` is given).
+    corrections: tuple[Correction, ...] = ()
+    #: printed key -> paper-text id, or a tuple of ids (see verify.paper_text).
+    sources: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
+        if (self.corrected is None) != (not self.corrections):
+            raise LedgerError(f"claim {self.id}: a corrected form needs its declared corrections, and vice versa")
+
+    @property
+    def erratum_kind(self) -> str | None:
+        """The kind the claim's erratum has when its corrections are needed (the most severe one)."""
+        return principal_kind(self.corrections)
 
     # The derivation is independent of the printed form, so it is computed once per process; and a
     # comparison is a pure function of (key, implied form), so it is memoised (the mutation tests
@@ -279,10 +345,11 @@ class Claim:
         return all(c.match for c in comps), symbolic, comps, implied
 
     def evaluate(self, forms: Forms | None = None, *, allow_erratum: bool = True) -> Outcome:
-        """Check the printed forms (or the given candidate forms)."""
+        """Check the printed forms (or the given candidate forms): the literal forms first, then, if they
+        fail and the claim declares corrections, the corrected forms (verdict ``erratum``)."""
         forms = self.printed() if forms is None else forms
         if self.custom is not None:
-            return self.custom(forms)
+            return self._evaluate_custom(forms, allow_erratum)
         der = self.derivation()
         ok, symbolic, comps, _ = self.judge(forms)
         evidence = dict(der.evidence)
@@ -296,11 +363,31 @@ class Claim:
             evidence["corrected_comparisons"] = [c.record() for c in c_comps]
             evidence["corrected_proof"] = "symbolic" if c_sym else "numeric (50 digits)"
             if c_ok:
-                notes = (self.erratum_reason + (" " + der.notes if der.notes else "")).strip()
-                return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence, notes)
+                return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence,
+                               self._erratum_notes(der.notes), errata=self.corrections)
         bad = [c.key for c in comps if not c.match]
         return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
                        f"printed form disagrees with the derivation at: {', '.join(bad)}")
+
+    def _erratum_notes(self, extra: str = "") -> str:
+        return " ".join(x for x in (self.erratum_reason, extra) if x).strip()
+
+    def _evaluate_custom(self, forms: Forms, allow_erratum: bool) -> Outcome:
+        """A numerical check on the literal forms; if it fails and the claim declares corrections, the same
+        check on the corrected forms decides between ``erratum`` and ``failed``."""
+        out = self.custom(forms)
+        if out.verdict is not Verdict.FAILED or not allow_erratum or self.corrected is None:
+            return out
+        fixed = self.corrected()
+        again = self.custom(fixed)
+        evidence = {"printed_forms_check": out.evidence, "corrected_forms_check": again.evidence,
+                    "printed_forms_verdict": out.verdict.value, "corrected_forms_verdict": again.verdict.value}
+        if again.verdict in ACCEPTING:
+            evidence["corrected_proof"] = f"{again.method} ({again.verdict.value})"
+            return Outcome(Verdict.ERRATUM, out.method, forms, again.derived, fixed, evidence,
+                           self._erratum_notes(again.notes), errata=self.corrections)
+        return Outcome(Verdict.FAILED, out.method, forms, None, None, evidence,
+                       f"{out.notes} The corrected forms fail too: {again.notes}")
 
     def accepted_forms(self) -> Forms:
         """The forms the ledger accepts: the printed ones, or the corrected ones for an erratum."""

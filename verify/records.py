@@ -10,8 +10,9 @@ import mpmath as mp
 import sympy as sp
 
 from .ledger import Claim, Forms, Outcome
+from .paper_text import sources_record
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -28,6 +29,12 @@ class ClaimRecord:
     equations: list[int]
     seconds: float
     notes: str = ""
+    #: For an erratum: the most severe kind of its corrections, and every correction (kind, keys, reading,
+    #: evidence, consequence).
+    erratum_kind: str | None = None
+    errata: list = field(default_factory=list)
+    #: printed key -> the paper's verbatim text behind it (line, route: parsed or hand).
+    sources: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -100,4 +107,7 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         equations=list(claim.equations),
         seconds=round(outcome.seconds, 3),
         notes=outcome.notes,
+        erratum_kind=outcome.erratum_kind,
+        errata=[c.record() for c in outcome.errata],
+        sources=sources_record(claim.sources),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import platform
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .records import SCHEMA_VERSION, ClaimRecord
@@ -31,6 +32,14 @@ def summary(records: Sequence[ClaimRecord]) -> dict[str, int]:
     return {v: counts.get(v, 0) for v in VERDICTS}
 
 
+def errata_by_kind(records: Sequence[ClaimRecord]) -> dict[str, int]:
+    """Erratum claims per kind (a claim counts once, under its most severe correction)."""
+    from .ledger import ERRATUM_KINDS
+
+    counts = Counter(r.erratum_kind for r in records if r.verdict == "erratum")
+    return {k: counts.get(k, 0) for k in ERRATUM_KINDS}
+
+
 def coverage(records: Sequence[ClaimRecord]) -> dict:
     """Which numbered equations are covered by a claim with a verdict (not skipped, not failed)."""
     covered: dict[int, list[str]] = {}
@@ -50,8 +59,10 @@ def environment() -> dict:
     import numpy
     import sympy
 
-    env = {"python": platform.python_version(), "platform": platform.platform(), "sympy": sympy.__version__,
-           "mpmath": mpmath.__version__, "numpy": numpy.__version__}
+    import os
+
+    env = {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
+           "sympy": sympy.__version__, "mpmath": mpmath.__version__, "numpy": numpy.__version__}
     try:
         import torch
 
@@ -67,7 +78,7 @@ def to_json(records: Sequence[ClaimRecord], seconds: float | None = None) -> dic
         "version": __version__,
         "schema": SCHEMA_VERSION,
         "claims": [r.to_json() for r in records],
-        "summary": summary(records),
+        "summary": {**summary(records), "errata_by_kind": errata_by_kind(records)},
         "coverage": coverage(records),
         "environment": environment(),
         "seconds": None if seconds is None else round(seconds, 2),
@@ -95,12 +106,67 @@ def _differing(record: ClaimRecord) -> list[str]:
     return [c["key"] for c in comps if not c.get("numeric_agreement", True)]
 
 
+def _verbatim(record: ClaimRecord, key: str) -> list[str]:
+    """The paper's verbatim text behind a printed key, with its line and how it was read."""
+    out = []
+    for src in (record.sources or {}).get(key, []):
+        how = ("read by SymPy's LaTeX parser" if src["route"] == "parsed"
+               else f"transcribed by hand: {src.get('hand_transcription_because', '')}")
+        line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
+        out.append(f"  - paper, {src['where']}, {line} ({how}): `{src['verbatim']}`")
+    return out
+
+
+def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
+    """Errata, substantive first, each with its kind, the declared reading, the evidence and the consequence."""
+    from .ledger import ERRATUM_KINDS
+
+    errata = sorted((r for r in records if r.verdict == "erratum"),
+                    key=lambda r: (ERRATUM_KINDS.index(r.erratum_kind) if r.erratum_kind in ERRATUM_KINDS else 99))
+    lines = ["## Errata", ""]
+    if not errata:
+        return lines + ["None found.", ""]
+    counts = errata_by_kind(records)
+    lines += ["By kind (a claim counts under its most severe correction): "
+              + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".", "",
+              "Kinds: *substantive* (wrong as printed, and it changes a result, a later formula or a number); "
+              "*typo* (wrong as printed, the paper's own use shows the intended form, nothing downstream changes); "
+              "*extraction* (a glyph the text extraction loses); *convention* (a sign or normalisation against a "
+              "stated convention that changes nothing used).", ""]
+    for r in errata:
+        lines += [f"### `{r.id}` ({r.erratum_kind}): {r.title}", ""]
+        for c in r.errata:
+            lines += [f"- **{c['kind']}**, keys {', '.join(f'`{k}`' for k in c['keys'][:4])}"
+                      + (f" and {len(c['keys']) - 4} more" if len(c["keys"]) > 4 else ""),
+                      f"  - reading: {c['reading']}", f"  - evidence: {c['evidence']}",
+                      f"  - consequence: {c['consequence']}"]
+            key = c["keys"][0]
+            lines += _verbatim(r, key)
+            p = ((r.printed or {}).get(key) or {}).get("latex")
+            q = ((r.corrected or {}).get(key) or {}).get("latex")
+            if p is not None and q is not None:
+                lines += [f"  - printed (literal): ${p}$", f"  - corrected: ${q}$"]
+        proof = r.evidence.get("corrected_proof", "") if isinstance(r.evidence, dict) else ""
+        lines += ["", f"*Proof of the corrected form:* {proof or 'see evidence'}.", ""]
+    return lines
+
+
 def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
-             figures: dict[str, str] | None = None) -> str:
+             extra: Sequence[str] | None = None) -> str:
     s = summary(records)
+    from .reading import RULES
+
     lines = ["# fbd-verify ledger", "",
              "Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
-             (f"; run time {seconds:.1f} s" if seconds is not None else ""), ""]
+             (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
+             "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
+             "## How the printed forms are read", "",
+             "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
+             "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "
+             "cannot read (ellipses, expectations, integrals, prose) are transcribed by hand and shown beside "
+             "their verbatim text. The literal form is always tested first: a reading beyond these rules enters "
+             "only as a declared correction, and the verdict is then `erratum`, with its kind.", ""]
+    lines += [f"- *{name}*: {text}" for name, text in RULES] + [""]
     for sec in sorted({r.section for r in records}, key=lambda x: (x == "A", x)):
         lines += [f"## {SECTION_TITLES.get(sec, 'Section ' + sec)}", "",
                   "| id | verdict | method | equations | seconds | title |", "|---|---|---|---|---|---|"]
@@ -108,29 +174,12 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
             eqs = ", ".join(f"({e})" for e in r.equations)
             lines.append(f"| `{r.id}` | **{r.verdict}** | {r.method} | {eqs} | {r.seconds:.2f} | {r.title} |")
         lines.append("")
-    errata = [r for r in records if r.verdict == "erratum"]
-    lines += ["## Errata", ""]
-    if not errata:
-        lines += ["None found.", ""]
-    for r in errata:
-        keys = _differing(r)
-        lines += [f"### `{r.id}`: {r.title}", "", f"*Reason.* {r.notes}", ""]
-        keys = keys or list(r.printed or {})
-        for key in keys[:2]:
-            p = ((r.printed or {}).get(key) or {}).get("latex")
-            c = ((r.corrected or {}).get(key) or {}).get("latex")
-            lines += [f"- {key}", f"  - printed: ${p}$", f"  - corrected: ${c}$"]
-        if len(keys) > 2:
-            lines.append(f"- the same correction at {len(keys) - 2} more key(s): {', '.join(keys[2:])}")
-        proof = r.evidence.get("corrected_proof", "") if isinstance(r.evidence, dict) else ""
-        lines += ["", f"*Proof of the corrected form:* {proof or 'see evidence'}.", ""]
+    lines += _errata_section(records)
     failed = [r for r in records if r.verdict == "failed"]
     if failed:
         lines += ["## Failed", ""] + [f"- `{r.id}`: {r.notes}" for r in failed] + [""]
-    if figures:
-        lines += ["## Convergence plots (Proposition 2)", ""]
-        for cid, rel in figures.items():
-            lines += [f"![{cid}: |L^N - L| against N]({rel})", ""]
+    if extra:
+        lines += ["## Figures and tables", ""] + list(extra)
     cov = coverage(records)
     lines += ["## Equation coverage", "",
               f"{len(EQUATIONS) - len(cov['not_covered'])} of {len(EQUATIONS)} numbered equations are covered "
@@ -140,24 +189,49 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
     return "\n".join(lines) + "\n"
 
 
-def convergence_figures(records: Sequence[ClaimRecord], folder: Path) -> dict[str, Path]:
+#: Report extensions: (claim-id glob, renderer).  A renderer gets a record and the figures folder and returns
+#: (Markdown lines, {figure name: path}); it draws from the JSON evidence alone (the workers write no files).
+#: Registered by the claim modules (for example Section 6's Figure 1 and Table 1 analog).
+RENDERERS: list[tuple[str, Callable]] = []
+
+
+def register_renderer(pattern: str, renderer: Callable) -> None:
+    RENDERERS.append((pattern, renderer))
+
+
+def _convergence_renderer(record: ClaimRecord, folder: Path):
     """One log-log PNG of |L^N - L| against N per Proposition 2 ladder claim (one per schedule)."""
     from numerics.plots import convergence_plot
 
-    out = {}
+    if record.verdict not in ("confirmed", "failed") or not isinstance(record.evidence, dict):
+        return [], {}
+    folder.mkdir(parents=True, exist_ok=True)
+    return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence], folder / f"{record.id}.png")}
+
+
+register_renderer("prop2-*", _convergence_renderer)
+
+
+def rendered_sections(records: Sequence[ClaimRecord], folder: Path, base: Path) -> list[str]:
+    """The Markdown of every registered renderer, with figure links relative to ``base``."""
+    lines: list[str] = []
     for r in records:
-        if r.id.startswith("prop2-") and r.verdict in ("confirmed", "failed") and isinstance(r.evidence, dict):
-            folder.mkdir(parents=True, exist_ok=True)
-            out[r.id] = convergence_plot([r.evidence], folder / f"{r.id}.png")
-    return out
+        for pattern, renderer in RENDERERS:
+            if fnmatch.fnmatchcase(r.id, pattern):
+                body, figures = renderer(r, folder)
+                if not body and not figures:
+                    continue
+                lines += [f"### `{r.id}`", ""] + list(body) + [""]
+                for title, fig in figures.items():
+                    lines += [f"![{title}]({Path(fig).relative_to(base)})", ""]
+    return lines
 
 
 def write_markdown(path: str | Path, records: Sequence[ClaimRecord], seconds: float | None = None) -> None:
     """The Markdown report, with its figures in ``<stem>_figures/`` beside it."""
     path = Path(path)
-    figs = convergence_figures(records, path.parent / f"{path.stem}_figures")
-    rel = {cid: str(Path(p).relative_to(path.parent)) for cid, p in figs.items()}
-    path.write_text(markdown(records, seconds, rel))
+    extra = rendered_sections(records, path.parent / f"{path.stem}_figures", path.parent)
+    path.write_text(markdown(records, seconds, extra))
 
 
 def print_table(records: Sequence[ClaimRecord], console, seconds: float | None = None) -> None:

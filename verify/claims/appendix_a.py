@@ -1,6 +1,6 @@
 """Ledger entries for Appendix A, "From the generator (10) to SDE and back": (31)-(37).
 
-Printed forms are transcribed from the paper (review-copy lines 597-632).  Statements for *any* schedules use
+Printed forms are the paper's LaTeX (review-copy lines 597-632) read by :mod:`verify.reading`.  Statements for *any* schedules use
 undefined functions rho(t), ring-rho(t); their values and derivatives at the instant t become positive
 symbols (:func:`derivations.appendix_a.instant_values`) and s = t - dt enters through Taylor polynomials.
 Numeric routes use the concrete rho = exp(t^2 + t) and ring-rho = t/(1 - t) (Logis).
@@ -16,7 +16,9 @@ from derivations import appendix_a as da
 from derivations.appendix_a import R0, RHO, RING, X_hat, Y_hat, eps_hat, instant_values, p0, p1
 from derivations.symbols import dt, ring_rho_s, ring_rho_t, rho_s, rho_t, s, t
 
-from ..ledger import Claim, Derivation, register
+from ..ledger import Claim, Correction, Derivation, register
+from ..paper_text import printed
+from .namespace import step_ns
 
 SEC = "A"
 _p2, _R1, _R2 = da.p2, da.R1, da.R2
@@ -51,17 +53,33 @@ _DELTA1_KEY = "(32) left: (r_t - r_s)/(dt r_t) = (log r_t)'(1 + delta_1), main t
 _DELTA2_KEY = "(32) right: (rho_t - rho_s)(rho_t + rho_s)/(dt rho_t^2) = 2 (log rho_t)'(1 + delta_2), main term"
 
 
+def _instant_ns(**extra) -> dict:
+    """The symbols of (31)-(37) at the instant t: rho_t, ring-rho_t, the rates and the derivatives of logs."""
+    ns = step_ns(**{"hat:Y_s": da.Y_s, "hat:X_s": da.X_s, "xi_s^*": da.xi, "hat:X_t": X_hat, "hat:Y_t": Y_hat,
+                    "hat:epsilon_t": eps_hat})
+    ns.update({"ring:rho_t": R0, "lambda'_t": _lam_rate(), "ring:lambda'_t": _ring_lam_rate(),
+               "(log r_t)'": instant_values(sp.diff(sp.log(RHO * RING), t)),
+               "(log rho_t)'": instant_values(sp.diff(sp.log(RHO), t)),
+               "r'_t": instant_values(sp.diff(RHO * RING, t)), "rho_t": instant_values(RHO)})
+    ns.update(extra)
+    return ns
+
+
 def _eq31_printed(corrected=False):
-    r_s, r_t = rho_s * ring_rho_s, rho_t * ring_rho_t
+    # (31): the step (10) in difference form; the instant symbols of (32)-(33) where the step has rho_s, rho_t
+    ns = step_ns(**{"hat:Y_s": da.Y_s, "hat:X_s": da.X_s, "xi_s^*": da.xi})
+    step = sp.expand(printed("eq31", ns))
+    r_t = rho_t * ring_rho_t
     scale = 1 / r_t if corrected else 1  # printed: (r_s - r_t)/dt Y_s + (r_t - r_s)/dt X_s, times dt
+    inst = _instant_ns()
     return {
-        "(31) coefficient of Y_s": (r_s - r_t) / dt * scale * dt,
-        "(31) coefficient of X_s": (r_t - r_s) / dt * scale * dt,
-        "(31) coefficient of xi": 1 / ring_rho_t * sp.sqrt((rho_t**2 - rho_s**2) / (dt * rho_t**2)) * sp.sqrt(dt),
-        _DELTA1_KEY: instant_values(sp.diff(sp.log(RHO * RING), t)),
-        _DELTA2_KEY: 2 * instant_values(sp.diff(sp.log(RHO), t)),
-        "(33) drift per dt, coefficient of (X_t - Y_t)": instant_values(sp.diff(sp.log(RHO * RING), t)),
-        "(33) noise per sqrt(dt)": 1 / R0 * sp.sqrt(2 * instant_values(sp.diff(sp.log(RHO), t))),
+        "(31) coefficient of Y_s": step.coeff(da.Y_s) * scale,
+        "(31) coefficient of X_s": step.coeff(da.X_s) * scale,
+        "(31) coefficient of xi": step.coeff(da.xi),
+        _DELTA1_KEY: printed("eq32.left", inst),
+        _DELTA2_KEY: printed("eq32.right", inst),
+        "(33) drift per dt, coefficient of (X_t - Y_t)": printed("eq33.drift", inst),
+        "(33) noise per sqrt(dt)": printed("eq33.noise", inst),
     }
 
 
@@ -126,24 +144,28 @@ def _eq31_derive():
 register(Claim("eq31-eq33", SEC, "(31)-(33): the difference form of (10), its Taylor expansion and O(1/N) terms",
                (10, 31, 32, 33), "symbolic", _eq31_printed, _eq31_derive, implied=_eq31_implied,
                corrected=lambda: _eq31_printed(corrected=True),
-               erratum_reason="The drift of (31) lost its 1/r_t: solving (10) for Y_t - Y_s gives "
-                              "((r_s - r_t)/(dt r_t) Y_s + (r_t - r_s)/(dt r_t) X_s) dt, as (32)'s "
-                              "(r_t - r_s)/(dt r_t) and the limit (33) require."))
+               corrections=(Correction(
+                   "typo", ("(31) coefficient of Y_s", "(31) coefficient of X_s"),
+                   "((r_s - r_t)/(dt r_t) Y_s + (r_t - r_s)/(dt r_t) X_s) dt: the drift divided by r_t",
+                   "Solving (10) (line 194) for Y_t - Y_s divides by r_t; the paper's own next lines use the divided "
+                   "form: (32) expands (r_t - r_s)/(dt r_t) (line 606) and (33) has the drift (log r_t)'(X_hat - "
+                   "Y_hat) (line 610), which (31) as printed would multiply by r_t."),),
+               sources={"(31) coefficient of Y_s": "eq31", "(31) coefficient of X_s": "eq31",
+                        "(31) coefficient of xi": "eq31", _DELTA1_KEY: "eq32.left", _DELTA2_KEY: "eq32.right",
+                        "(33) drift per dt, coefficient of (X_t - Y_t)": "eq33.drift",
+                        "(33) noise per sqrt(dt)": "eq33.noise"}))
 
 
 # --- (34)-(36) ------------------------------------------------------------------------------------------
 
 
 def _eq34_printed(corrected=False):
-    lam, ring = _lam_rate(), _ring_lam_rate()
+    ns = _instant_ns()
     sign = -1 if corrected else 1
     return {
-        "(34) drift": instant_values(sp.diff(sp.log(RHO * RING), t)) * (X_hat - Y_hat),
-        "(34) noise": 1 / R0 * sp.sqrt(2 * lam),
-        "(35) drift": (lam + ring) * (X_hat - Y_hat),
-        "(35) noise": 1 / R0 * sp.sqrt(2 * lam),
-        "(36) drift": sign / R0 * (lam + ring) * eps_hat,
-        "(36) noise": 1 / R0 * sp.sqrt(2 * lam),
+        "(34) drift": printed("eq34.drift", ns), "(34) noise": printed("eq34.noise", ns),
+        "(35) drift": printed("eq35.drift", ns), "(35) noise": printed("eq35.noise", ns),
+        "(36) drift": sign * printed("eq36.drift", ns), "(36) noise": printed("eq36.noise", ns),
     }
 
 
@@ -163,18 +185,22 @@ def _eq34_derive():
 
 register(Claim("eq34-eq36", SEC, "(34)-(36): the three SDE forms agree", (3, 34, 35, 36), "symbolic",
                _eq34_printed, _eq34_derive, corrected=lambda: _eq34_printed(corrected=True),
-               erratum_reason="Sign slip in (36): with X_hat - Y_hat = -ring-rho^-1 eps_hat (3), the drift of (35) "
-                              "is -ring-rho^-1 (lambda' + ring-lambda') eps_hat dt."))
+               corrections=(Correction(
+                   "typo", ("(36) drift",), "-ring-rho_t^-1 (lambda'_t + ring-lambda'_t) eps_hat_t dt: a minus sign",
+                   "(3) gives X_hat - Y_hat = -ring-rho^-1 eps_hat (line 100), so the drift of (35) (line 618) is "
+                   "-ring-rho^-1 (lambda' + ring-lambda') eps_hat; (37) and (12) are derived from (34), not from (36).",
+                   "nothing downstream uses (36); an implementation of (36) as printed would integrate a different SDE "
+                   "(its drift pushes Y_hat away from X_hat)"),),
+               sources={f"({n}) {part}": f"eq{n}.{part}" for n in (34, 35, 36) for part in ("drift", "noise")}))
 
 
 # --- (37) ------------------------------------------------------------------------------------------------
 
 
 def _eq37_printed():
-    return {
-        "(37) r_s dY~: dt coefficient": instant_values(sp.diff(RHO * RING, t)) * X_hat,
-        "(37) r_s dY~: dW coefficient": instant_values(RHO * sp.sqrt(2 * sp.diff(sp.log(RHO), t))),
-    }
+    ns = _instant_ns()
+    return {"(37) r_s dY~: dt coefficient": printed("eq37.drift", ns),
+            "(37) r_s dY~: dW coefficient": printed("eq37.noise", ns)}
 
 
 def _eq37_implied(forms):
@@ -203,4 +229,5 @@ def _eq37_derive():
 
 
 register(Claim("eq37", SEC, "(37): variation of constants, and its noise variance rho_t^2 - rho_s^2 (12)",
-               (12, 34, 37), "symbolic", _eq37_printed, _eq37_derive, implied=_eq37_implied))
+               (12, 34, 37), "symbolic", _eq37_printed, _eq37_derive, implied=_eq37_implied,
+               sources={"(37) r_s dY~: dt coefficient": "eq37.drift", "(37) r_s dY~: dW coefficient": "eq37.noise"}))

@@ -31,6 +31,9 @@ from numerics import convergence as cv
 from numerics import gaussian_1d as g1
 
 from ..ledger import Claim, Derivation, Outcome, Verdict, compare, register
+from ..paper_text import printed
+from .namespace import step_ns
+from .section4 import w17_correction
 
 dtau = sp.Symbol("Delta_tau", positive=True)
 
@@ -47,13 +50,13 @@ MSE_INTERVAL = Interval(0.02, 0.98)
 
 
 def printed_40() -> dict:
-    """(40), first and last lines, transcribed literally (ring accents restored: the extraction renders
-    ring-rho as \\dot{rho}); dtau = Delta tau, s = t - Delta tau."""
-    first = ((ring_rho_t - ring_rho_s) / (dtau * ring_rho_s) + (rho_t - rho_s) / (dtau * rho_t)) ** 2 / (
-        2 * (rho_t - rho_s) / (dtau * rho_t) * (rho_t + rho_s) / rho_t)
-    return {"w^N_{t-dtau}/dtau (40)": first, "w_bar (23), (40)": (lam_rate + ring_lam_rate) ** 2 / (4 * lam_rate)}
+    """(40), first line and w_bar, as printed (the extraction's \\dot{rho} is the ring accent, rule "ring accent");
+    dtau = Delta tau, s = t - Delta tau."""
+    ns = step_ns(**{"Delta tau": dtau})
+    return {"w^N_{t-dtau}/dtau (40)": printed("eq40.first", ns), "w_bar (23), (40)": printed("eq40.wbar", ns)}
 
 
+SOURCES_40 = {"w^N_{t-dtau}/dtau (40)": "eq40.first", "w_bar (23), (40)": ("eq40.wbar", "eq23")}
 KEY_W, KEY_WBAR = "w^N_{t-dtau}/dtau (40)", "w_bar (23), (40)"
 
 
@@ -96,7 +99,7 @@ def _eq40_derive():
 
 
 register(Claim("eq40", "A", "(40): w^N/dtau -> (lambda'+ring-lambda')^2/(4 lambda'), with its O(dtau) term",
-               (40,), "symbolic", printed_40, _eq40_derive, implied=_eq40_implied, timeout=120))
+               (40,), "symbolic", printed_40, _eq40_derive, implied=_eq40_implied, timeout=120, sources=SOURCES_40))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,7 +184,7 @@ register(Claim(
     "prop2", "4", "Proposition 2: w^N/dt -> (lambda'+ring-lambda')^2/(4 lambda'), L^N - L = O(1/N) with predicted C",
     (22, 23, 40, 41), "mpmath", printed_40,
     custom=lambda forms: _ladder_outcome(forms, [("Logis", "penalized(c=1)", "exact")], PROP2_NOTES, series=True),
-    timeout=90))
+    timeout=90, sources=SOURCES_40))
 
 PROP2_SCHEDULES = ("Normal", "Logis", "Sech", "SechInter", "DDPM-linear")
 PROP2_RATES = ("ML", "MSE", "penalized(c=1)")
@@ -197,7 +200,7 @@ for _name in PROP2_SCHEDULES:
         f"prop2-{_name}", "4", f"Proposition 2 ladders for {_name}: ML, MSE, penalized(c=1); exact and mis-specified denoiser",
         (22, 23), "mpmath", printed_40,
         custom=lambda forms, _n=_name: _ladder_outcome(forms, _schedule_cases(_n), PROP2_NOTES),
-        timeout=170))
+        timeout=170, sources=SOURCES_40))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -213,10 +216,9 @@ PROP1_NS = (2, 4, 8)
 KEY_W17 = "w^N_s (17), as used in (21)"
 
 
-def _prop1_printed():
-    # (21) with w^N of (17); the extraction shows \hat{rho}_t/\rho_s, the definitions (16) give the ratio
-    # ring-rho_t/ring-rho_s (see the eq17 claim).
-    return {KEY_W17: kl_weight()}
+def _prop1_printed(corrected: bool = False):
+    # (21) with w^N of (17) as printed (the extraction's ring-rho_t/rho_s; see the eq17 claim)
+    return {KEY_W17: kl_weight() if corrected else printed("eq17.w", step_ns())}
 
 
 def _grid_schedule_values(schedule_name: str, rate_name: str, n: int, t0=T0, t1=T1):
@@ -321,7 +323,9 @@ def _prop1_check(forms):
 
 
 register(Claim("prop1", "4", "Proposition 1: the path KL (20) equals the weighted error sum (21) (exact Gaussian paths)",
-               (20, 21, 38, 39), "mpmath", _prop1_printed, custom=_prop1_check, timeout=90))
+               (20, 21, 38, 39), "mpmath", _prop1_printed, custom=_prop1_check, timeout=90,
+               corrected=lambda: _prop1_printed(corrected=True), corrections=(w17_correction(KEY_W17),),
+               sources={KEY_W17: ("eq21", "eq17.w")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -383,7 +387,8 @@ def _eq18_check(forms):
 
 
 register(Claim("eq18-eq19", "4", "(18)-(19): both decompositions of the joint path KL (exact Gaussian densities)",
-               (18, 19, 20), "mpmath", _eq18_printed, custom=_eq18_check, timeout=60))
+               (18, 19, 20), "mpmath", _eq18_printed, custom=_eq18_check, timeout=60,
+               sources={"(18) right side": "eq18", "(19) right side": "eq19"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -396,7 +401,8 @@ EQ12_Y0 = mp.mpf("0.7")
 
 
 def _eq12_printed():
-    return {KEY_NOISE: rho_t**2 - rho_s**2, KEY_INTEGRATOR: rho_t * ring_rho_t}
+    ns = step_ns()
+    return {KEY_NOISE: printed("eq12.noise", ns), KEY_INTEGRATOR: printed("s3.r", ns)}
 
 
 def _eq12_denoiser(rr):
@@ -480,7 +486,8 @@ def _eq12_check(forms):
 
 
 register(Claim("eq12", "3", "(12): the sums (11) converge at first order to the pathwise integral, noise var rho_t^2 - rho_s^2",
-               (11, 12), "mpmath", _eq12_printed, custom=_eq12_check, timeout=90))
+               (11, 12), "mpmath", _eq12_printed, custom=_eq12_check, timeout=90,
+               sources={KEY_NOISE: "eq12.noise", KEY_INTEGRATOR: ("eq12.integral", "s3.r")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -492,7 +499,7 @@ ENDPOINT_KS = (2, 4, 6, 8, 10)
 
 
 def _endpoint_printed():
-    return {KEY_WBAR: (lam_rate + ring_lam_rate) ** 2 / (4 * lam_rate)}
+    return {KEY_WBAR: printed("eq23", step_ns())}
 
 
 def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
@@ -578,4 +585,4 @@ def _endpoints_check(forms):
 
 
 register(Claim("endpoints", "4", "Endpoints: L as t0 -> 0 and t_max -> 1 per schedule; float64 vs mpmath",
-               (), "mpmath", _endpoint_printed, custom=_endpoints_check, timeout=90))
+               (), "mpmath", _endpoint_printed, custom=_endpoints_check, timeout=90, sources={KEY_WBAR: "eq23"}))

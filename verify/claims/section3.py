@@ -1,7 +1,8 @@
 """Ledger entries for Section 3 (autoregression (4)-(6), oracle (7)-(9), generator (10)-(11), UDS (12)-(15),
 remark 2: DDPM and DDIM).
 
-Printed forms are transcribed literally from the paper (lines 160-236 of the review copy); the
+Printed forms are the paper's LaTeX (review-copy lines 160-236) read by :mod:`verify.reading` (hand
+transcriptions where the parser cannot read a formula: the ellipses of (11), the expectation of (13)); the
 derivations live in :mod:`derivations.section3_diffusion`.  Only ratios of the diffusion schedule rho
 matter, so the samplers draw rho_t and kappa = rho_s/rho_t in (0, 1) (likewise for ring-rho, which is
 increasing), so that 0 < rho_s < rho_t and 0 < ring-rho_s < ring-rho_t as the paper assumes.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import re
+from functools import lru_cache
 
 import mpmath as mp
 import sympy as sp
@@ -21,7 +23,9 @@ from derivations.section3_diffusion import (C_ml, X, X_hat, X_hat_s, X_hat_t, Y_
                                             kappa_simplify, xi_s)
 from derivations.symbols import alpha_s, alpha_t, ring_rho_s, ring_rho_t, rho_s, rho_t, sigma_s, sigma_t
 
-from ..ledger import Claim, Derivation, register
+from ..ledger import Claim, Correction, Derivation, register
+from ..paper_text import printed
+from .namespace import step_ns
 
 SEC = "3"
 
@@ -85,24 +89,29 @@ def _sqrt(x):
 
 
 def _eq56_printed():
-    # (5): rho_t eps_t = rho_s eps_s + sqrt(rho_t^2 - rho_s^2) xi_s
-    # "From (5), it is clear that eps_t ~ N(0, I_d), and that eps_s, xi_s are independent."
-    # (6): cor(eps_tj, eps_sk) = 1(j=k) rho_s/rho_t, V(eps_tj | eps_sk) = 1 - 1(j=k) rho_s^2/rho_t^2
+    ns = step_ns(epsilon_s=eps_s, xi_s=xi_s)
     return {
-        "(5) rho_t eps_t": rho_s * eps_s + _sqrt(rho_t**2 - rho_s**2) * xi_s,
+        "(4) eps_t (the definition the derivation starts from)": printed("eq4", ns),
+        "(5) rho_t eps_t": printed("eq5", ns),
+        # "From (5), it is clear that eps_t ~ N(0, I_d)" (prose): unit variance
         "Var(eps_t)": sp.Integer(1),
-        "(6) cor(eps_t, eps_s)": rho_s / rho_t,
-        "(6) V(eps_t | eps_s)": 1 - rho_s**2 / rho_t**2,
+        "(6) cor(eps_t,j, eps_s,k), j = k": printed("eq6.cor", {**ns, "1(j=k)": 1}),
+        "(6) cor(eps_t,j, eps_s,k), j != k": printed("eq6.cor", {**ns, "1(j=k)": 0}),
+        "(6) V(eps_t,j | eps_s,k), j = k": printed("eq6.var", {**ns, "1(j=k)": 1}),
+        "(6) V(eps_t,j | eps_s,k), j != k": printed("eq6.var", {**ns, "1(j=k)": 0}),
     }
 
 
 def _eq56_derive():
     mom = d3.autoregression_moments()
     expected = {
+        "(4) eps_t (the definition the derivation starts from)": d3.autoregression_step(),
         "(5) rho_t eps_t": sp.expand(rho_t * d3.autoregression_step()),
         "Var(eps_t)": mom["Var(eps_t)"],
-        "(6) cor(eps_t, eps_s)": mom["cor(eps_t, eps_s)"],
-        "(6) V(eps_t | eps_s)": mom["V(eps_t | eps_s)"],
+        "(6) cor(eps_t,j, eps_s,k), j = k": mom["cor(eps_t, eps_s)"],
+        "(6) cor(eps_t,j, eps_s,k), j != k": sp.Integer(0),
+        "(6) V(eps_t,j | eps_s,k), j = k": mom["V(eps_t | eps_s)"],
+        "(6) V(eps_t,j | eps_s,k), j != k": sp.Integer(1),
     }
     return Derivation(
         expected,
@@ -116,7 +125,11 @@ def _eq56_derive():
 
 
 register(Claim("eq5-eq6", SEC, "(5) from (4); stationarity; correlation and conditional variance (6)",
-               (4, 5, 6), "symbolic", _eq56_printed, _eq56_derive))
+               (4, 5, 6), "symbolic", _eq56_printed, _eq56_derive,
+               sources={"(4) eps_t (the definition the derivation starts from)": "eq4", "(5) rho_t eps_t": "eq5",
+                        "Var(eps_t)": "eq5.stationary", "(6) cor(eps_t,j, eps_s,k), j = k": "eq6.cor",
+                        "(6) cor(eps_t,j, eps_s,k), j != k": "eq6.cor", "(6) V(eps_t,j | eps_s,k), j = k": "eq6.var",
+                        "(6) V(eps_t,j | eps_s,k), j != k": "eq6.var"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,17 +138,10 @@ register(Claim("eq5-eq6", SEC, "(5) from (4); stationarity; correlation and cond
 
 
 def _eq89_printed():
-    r_s, r_t = rho_s * ring_rho_s, rho_t * ring_rho_t
-    root = _sqrt(rho_t**2 - rho_s**2)
     eps_t_sym = sp.Symbol("epsilon_t", real=True)
-    return {
-        # (7): Z_t := alpha_t Y_t = alpha_t X + sigma_t eps_t  (with Y_t = X + ring-rho_t^-1 eps_t)
-        "(7) Z_t": alpha_t * X + sigma_t * eps_t_sym,
-        # (8): r_t Y_t = r_s Y_s + (r_t - r_s) X + sqrt(rho_t^2 - rho_s^2) xi_s  (right side)
-        "(8) r_t Y_t": r_s * Y_s + (r_t - r_s) * X + root * xi_s,
-        # (9): (rho_t/sigma_t) Z_t = (rho_s/sigma_s) Z_s + (r_t - r_s) X + sqrt(rho_t^2 - rho_s^2) xi_s (right side)
-        "(9) (rho_t/sigma_t) Z_t": rho_s / sigma_s * Z_s + (r_t - r_s) * X + root * xi_s,
-    }
+    ns = step_ns(X=X, Y_s=Y_s, Z_s=Z_s, xi_s=xi_s, epsilon_t=eps_t_sym)
+    return {"(7) Z_t": printed("eq7.Z", ns), "(8) r_t Y_t": printed("eq8", ns),
+            "(9) (rho_t/sigma_t) Z_t": printed("eq9", ns)}
 
 
 def _eq89_implied(forms):
@@ -172,7 +178,8 @@ def _eq89_derive():
 
 
 register(Claim("eq8-eq9", SEC, "Oracle recursions (8)-(9) from (5) and (7)", (7, 8, 9), "symbolic",
-               _eq89_printed, _eq89_derive, implied=_eq89_implied))
+               _eq89_printed, _eq89_derive, implied=_eq89_implied,
+               sources={"(7) Z_t": "eq7.Z", "(8) r_t Y_t": ("eq8", "s3.r"), "(9) (rho_t/sigma_t) Z_t": ("eq9", "s3.r")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -253,7 +260,9 @@ def _eq11_derive():
 
 
 register(Claim("eq11", SEC, "(11): the unrolled generator; xi* ~ N(0, I) independent of Y_hat_{t_i}",
-               (10, 11), "symbolic", _eq11_printed, _eq11_derive, implied=_eq11_implied))
+               (10, 11), "symbolic", _eq11_printed, _eq11_derive, implied=_eq11_implied,
+               sources={**{f"(11) r_j Y_j, j-i={m}": ("eq11", "eq10") for m in EQ11_STEPS},
+                        **{f"xi* (printed), j-i={m}": "eq11.xi_star" for m in EQ11_STEPS}}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -262,11 +271,12 @@ register(Claim("eq11", SEC, "(11): the unrolled generator; xi* ~ N(0, I) indepen
 
 
 def _eq13_printed():
-    q = rho_s * ring_rho_s / (rho_t * ring_rho_t)  # q_st := r_s/r_t
-    beta = ring_rho_t**-1 * _sqrt(1 - rho_s**2 / rho_t**2)  # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
-    mean = d3.mean_over_uniform(d3.generic_integrand, q, rho_t * ring_rho_t)  # E_{q ~ U(q_st, 1)} X_q
-    return {"q_st": q, "beta_st": beta,
-            "(13) Y_t": q * Y_s + (1 - q) * mean + beta * xi_s}
+    ns = step_ns()
+    q = printed("uds.q", ns)          # q_st := r_s/r_t, with r_t = rho_t ring-rho_t (line 163)
+    beta = printed("uds.beta", ns)    # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
+    # (13): "q_st Y_s + (1 - q_st) APPROX[E_{q ~ U(q_st, 1)} X_q(Y_q)] + beta_st xi*" (hand: the expectation)
+    mean = d3.mean_over_uniform(d3.generic_integrand, q, rho_t * ring_rho_t)
+    return {"q_st": q, "beta_st": beta, "(13) Y_t": q * Y_s + (1 - q) * mean + beta * xi_s}
 
 
 def _eq13_derive():
@@ -295,7 +305,8 @@ def _eq13_derive():
 
 
 register(Claim("eq13-uds", SEC, "(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
-               (12, 13), "symbolic", _eq13_printed, _eq13_derive))
+               (12, 13), "symbolic", _eq13_printed, _eq13_derive,
+               sources={"q_st": ("uds.q", "s3.r"), "beta_st": "uds.beta", "(13) Y_t": ("eq13", "uds.q", "uds.beta")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -309,12 +320,57 @@ def _full() -> bool:
     return os.environ.get("FBD_VERIFY_FULL") == "1"
 
 
+def _eh_namespace(**extra):
+    return step_ns(**{"q_st": q_sym, "beta_st": beta_sym, "hat:Y_s": Y_s, "hat:X_s": X_hat_s,
+                      "hat:X_t": X_hat_t, "xi_s^*": xi_s, **extra})
+
+
+ORDER_KEYS = {"(14) Euler": "measured global order of (14), state-dependent X_hat (1 decimal)",
+              "(15) Heun": "measured global order of (15), state-dependent X_hat (1 decimal)"}
+
+
 def _eh_printed():
-    # (14) Euler: Y_t := q Y_s + (1 - q) X_hat_s + beta xi*;  (15) Heun: ... (1 - q)(X_hat_s + X_hat_t)/2 ...
-    # "the Euler and Heun schemes": orders 1 and 2.
-    return {"(14) Euler": q_sym * Y_s + (1 - q_sym) * X_hat_s + beta_sym * xi_s,
-            "(15) Heun": q_sym * Y_s + (1 - q_sym) * (X_hat_s + X_hat_t) / 2 + beta_sym * xi_s,
+    ns = _eh_namespace()
+    # "In the simplest cases, formula (13) yields the Euler and Heun schemes" (prose): orders 1 and 2.
+    return {"(14) Euler": printed("eq14", ns), "(15) Heun": printed("eq15", ns),
             "Euler order": sp.Integer(1), "Heun order": sp.Integer(2)}
+
+
+def _state_ladder():
+    return (32, 64, 128, 256, 512, 1024) if _full() else (32, 64, 128, 256, 512)
+
+
+@lru_cache(maxsize=64)
+def _measured_orders(euler_form: sp.Expr, heun_form: sp.Expr) -> dict:
+    """Fitted global orders of the *given* (14) and (15) with a state-dependent denoiser (the flow, beta = 0):
+    Heun's X_hat_t is evaluated at the Euler predictor computed from the given (14); a Heun step with X_hat_t
+    at Y_s instead (no predictor) is run as the control."""
+    args = (q_sym, Y_s, X_hat_s, X_hat_t)
+    f14 = sp.lambdify(args, euler_form.subs({beta_sym: 0, xi_s: 0}), "mpmath")
+    f15 = sp.lambdify(args, heun_form.subs({beta_sym: 0, xi_s: 0}), "mpmath")
+
+    def euler(q, y, den_s, den_t):
+        return f14(q, y, den_s(y), 0)
+
+    def heun(q, y, den_s, den_t):
+        xs = den_s(y)
+        return f15(q, y, xs, den_t(f14(q, y, xs, 0)))
+
+    def heun_without_predictor(q, y, den_s, den_t):
+        return f15(q, y, den_s(y), den_t(y))
+
+    return d3.state_dependent_flow_errors({"(14) Euler": euler, "(15) Heun": heun,
+                                           "(15) without its Euler predictor (control)": heun_without_predictor},
+                                          ladder=_state_ladder())
+
+
+def _eh_implied(forms):
+    out = dict(forms)
+    measured = _measured_orders(sp.sympify(forms["(14) Euler"]), sp.sympify(forms["(15) Heun"]))
+    for key, okey in ORDER_KEYS.items():
+        slope = measured[key][0]
+        out[okey] = sp.Rational(int(mp.nint(slope * 10)), 10) if mp.isfinite(slope) else sp.nan
+    return out
 
 
 def _eh_derive():
@@ -328,7 +384,13 @@ def _eh_derive():
     leading = lambda err, p: str(err.coeff(d3.h, p) * d3.h**p)  # noqa: E731
     expected = {"(14) Euler": q_sym * Y_s + rect + beta_sym * xi_s,
                 "(15) Heun": q_sym * Y_s + trap + beta_sym * xi_s,
-                "Euler order": sp.Integer(lead_rect - 1), "Heun order": sp.Integer(lead_trap - 1)}
+                "Euler order": sp.Integer(lead_rect - 1), "Heun order": sp.Integer(lead_trap - 1),
+                ORDER_KEYS["(14) Euler"]: sp.Integer(lead_rect - 1), ORDER_KEYS["(15) Heun"]: sp.Integer(lead_trap - 1)}
+    # the state-dependent ladder of the derived forms (the printed forms run through implied): the control
+    measured = _measured_orders(expected["(14) Euler"], expected["(15) Heun"])
+    control = measured["(15) without its Euler predictor (control)"][0]
+    if not abs(control - 1) < 0.1:
+        raise AssertionError(f"Heun without its predictor should be first order here, fitted {control}")
     # numerical confirmation (mpmath, 40 digits): global error of the deterministic UDS recursion on a ladder
     ladder = (32, 64, 128, 256, 512, 1024, 2048) if _full() else (64, 128, 256, 512, 1024)
     slopes = {}
@@ -357,13 +419,24 @@ def _eh_derive():
                   "local error trapezoid (series)": f"{leading(err_trap, lead_trap)} + O(h^{lead_trap + 1})",
                   "global order = local power - 1": {"euler": lead_rect - 1, "heun": lead_trap - 1},
                   "mpmath global ladder (UDS recursion, Logis ML schedule, X(t) = cos 3t + t^2, [0.2, 0.8])": slopes,
+                  "mpmath state-dependent ladder (flow, Logis, X_hat = posterior mean of 1-D mixture data, "
+                  "[0.2, 0.8], reference mpmath odefun, derived forms)": {
+                      k: {"fitted_order": mp.nstr(v[0], 6), "errors": v[1]} for k, v in measured.items()},
+                  "state-dependent ladder N": list(_state_ladder()),
                   "mpmath local slope (exp(sin x) + x)": local},
-        notes="Global-order check of the full stochastic/torch solver is a separate claim (uds_torch).",
+        notes="The orders are measured twice: with a time-only integrand (the quadrature rules themselves) and with "
+              "the posterior mean of 1-D two-component mixture data, which depends on the state, so that (15)'s "
+              "Euler predictor is exercised (the printed forms are run through the same ladder; without the "
+              "predictor the Heun step drops to order 1, the control). The torch solvers' orders are claim "
+              "uds-orders.",
         sampler=ordered_sampler(expected, extra=(q_sym, beta_sym)))
 
 
 register(Claim("uds-euler-heun", SEC, "(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13); orders 1 and 2",
-               (14, 15), "symbolic", _eh_printed, _eh_derive))
+               (14, 15), "symbolic", _eh_printed, _eh_derive, implied=_eh_implied, timeout=120,
+               mutable_keys=("(14) Euler", "(15) Heun", "Heun order"),
+               sources={"(14) Euler": "eq14", "(15) Heun": "eq15", "Euler order": "uds.schemes",
+                        "Heun order": "uds.schemes"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -371,16 +444,18 @@ register(Claim("uds-euler-heun", SEC, "(14)-(15): Euler/Heun = rectangle/trapezo
 # ------------------------------------------------------------------------------------------------
 
 
-def _euler_step(q, beta):
-    return q * Y_s + (1 - q) * X_hat + beta * xi_s
+def _uds_euler_printed() -> sp.Expr:
+    """(14) with (13)'s q_st and beta_st, all as printed."""
+    ns = step_ns()
+    return printed("eq14", _eh_namespace(**{"q_st": printed("uds.q", ns), "beta_st": printed("uds.beta", ns),
+                                            "hat:X_s": X_hat}))
 
 
 def _ddpm_printed():
     # Remark 2: "EulerUDS is identical to the DDPM solver for reversible diffusions,
     # beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2 / ring-rho_t^2)" (as extracted: ring on rho_t only)
-    return {"(14) EulerUDS with (13)'s q_st, beta_st": _euler_step(
-                rho_s * ring_rho_s / (rho_t * ring_rho_t), ring_rho_t**-1 * _sqrt(1 - rho_s**2 / rho_t**2)),
-            "beta_st (remark 2)": ring_rho_t**-1 * _sqrt(1 - rho_s**2 / ring_rho_t**2)}
+    return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
+            "beta_st (remark 2)": printed("remark2.ddpm", step_ns())}
 
 
 def _ddpm_corrected():
@@ -423,9 +498,16 @@ def _ddpm_derive():
 
 register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
                (14,), "symbolic", _ddpm_printed, _ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
-               erratum_reason="The remark-2 diffusion size as extracted, ring-rho_t^-1 sqrt(1 - rho_s^2/ring-rho_t^2), "
-                              "mixes rho_s with ring-rho_t; the DDPM posterior gives ring-rho_t^-1 sqrt(1 - "
-                              "ring-rho_s^2/ring-rho_t^2)."))
+               corrections=(Correction(
+                   "extraction", ("beta_st (remark 2)",),
+                   "ring-rho_t^-1 sqrt(1 - ring-rho_s^2/ring-rho_t^2): the ring accent over rho_s",
+                   "The glyph lost is the ring accent over rho_s (the extraction renders rings as dots or hats, here "
+                   "\\dot on rho_t, and can lose them). The paper's own definitions print the intended form: beta_st "
+                   "of (13) has rho_s^2/rho_t^2 (line 216), the ML-diffusion has rho proportional to ring-rho "
+                   "(lines 328-330), so rho_s/rho_t = ring-rho_s/ring-rho_t; the mixed ratio rho_s/ring-rho_t as "
+                   "extracted changes with the arbitrary scale of rho, of which only ratios matter (line 242)."),),
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
+                        "beta_st (remark 2)": "remark2.ddpm"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -435,9 +517,8 @@ register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible d
 
 def _ddim_printed():
     # Remark 2: "... and to the DDIM solver for deterministic flows, beta_st = 0"
-    return {"(14) EulerUDS with (13)'s q_st, beta_st": _euler_step(
-                rho_s * ring_rho_s / (rho_t * ring_rho_t), ring_rho_t**-1 * _sqrt(1 - rho_s**2 / rho_t**2)),
-            "beta_st (remark 2, flows)": sp.Integer(0)}
+    return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
+            "beta_st (remark 2, flows)": printed("remark2.ddim", {})}
 
 
 def _flow_limit(expr):
@@ -467,4 +548,6 @@ def _ddim_derive():
 
 
 register(Claim("uds-ddim", SEC, "Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
-               (14,), "symbolic", _ddim_printed, _ddim_derive, implied=_ddim_implied))
+               (14,), "symbolic", _ddim_printed, _ddim_derive, implied=_ddim_implied,
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
+                        "beta_st (remark 2, flows)": "remark2.ddim"}))

@@ -1,7 +1,7 @@
 """Ledger entries for Section 4 (the Gaussian KL (16)-(17), the chi-square identity (24), the penalized ML
 optimum (25)-(26)).
 
-Printed forms are transcribed literally from the paper (lines 255-332 of the review copy); the
+Printed forms are the paper's LaTeX (review-copy lines 255-332) read by :mod:`verify.reading`; the
 derivations live in :mod:`derivations.section4_kl` (which builds on the oracle of
 :mod:`derivations.section3_diffusion`).
 """
@@ -18,7 +18,9 @@ from derivations.section4_kl import eps_hat_s
 from derivations.symbols import (alpha_s, alpha_t, c, lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t, rho_s,
                                  rho_t, sigma_s, sigma_t)
 
-from ..ledger import Claim, Derivation, register
+from ..ledger import Claim, Correction, Derivation, register
+from ..paper_text import printed
+from .namespace import step_ns
 from .section3 import ordered_sampler
 
 SEC = "4"
@@ -34,16 +36,10 @@ def _eq16_printed():
     # p_t(z_t | z_s, x) = N(z_t | mu_s(z_s, x), sigma_t sqrt(1 - rho_s^2/rho_t^2) I_d), where
     # mu_s(z_s, x) := sigma_t rho_s/(sigma_s rho_t) z_s + sigma_t/rho_t (rho_t ring-rho_t - rho_s ring-rho_s) X
     #              = alpha_t/alpha_s z_s - sigma_t (ring-rho_t/ring-rho_s - rho_s/rho_t) eps_s;  likewise mu_hat.
-    def first(x):
-        return (sigma_t * rho_s / (sigma_s * rho_t) * Z_s
-                + sigma_t / rho_t * (rho_t * ring_rho_t - rho_s * ring_rho_s) * x)
-
-    def second(e):
-        return alpha_t / alpha_s * Z_s - sigma_t * (ring_rho_t / ring_rho_s - rho_s / rho_t) * e
-
-    return {"mu_s (first form)": first(X), "mu_s (second form)": second(eps_s),
-            "mu_hat_s (first form)": first(X_hat), "mu_hat_s (second form)": second(eps_hat_s),
-            "std of p_t and p_hat_t": sigma_t * sp.sqrt(1 - rho_s**2 / rho_t**2)}
+    ns = step_ns(z_s=Z_s, X=X, epsilon_s=eps_s, **{"hat:X_s": X_hat, "hat:epsilon_s": eps_hat_s})
+    return {"mu_s (first form)": printed("s4.mu1", ns), "mu_s (second form)": printed("s4.mu2", ns),
+            "mu_hat_s (first form)": printed("s4.mu_hat1", ns), "mu_hat_s (second form)": printed("s4.mu_hat2", ns),
+            "std of p_t and p_hat_t": printed("s4.p_std", ns)}
 
 
 def _eq16_implied(forms):
@@ -77,7 +73,10 @@ def _eq16_derive():
 
 
 register(Claim("eq16-mu", SEC, "Above (16): both forms of mu_s and mu_hat_s agree; the common std",
-               (9, 16), "symbolic", _eq16_printed, _eq16_derive, implied=_eq16_implied))
+               (9, 16), "symbolic", _eq16_printed, _eq16_derive, implied=_eq16_implied,
+               sources={"mu_s (first form)": "s4.mu1", "mu_s (second form)": "s4.mu2",
+                        "mu_hat_s (first form)": "s4.mu_hat1", "mu_hat_s (second form)": "s4.mu_hat2",
+                        "std of p_t and p_hat_t": "s4.p_std"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,7 +88,7 @@ m_coord, m_hat_coord = sp.symbols("mu mu_hat", real=True)
 
 def _w_literal():
     # w^N_s := (ring-rho_t/rho_s - rho_s/rho_t)^2 / (2 (1 - rho_s^2/rho_t^2))   [as extracted]
-    return (ring_rho_t / rho_s - rho_s / rho_t) ** 2 / (2 * (1 - rho_s**2 / rho_t**2))
+    return printed("eq17.w", step_ns())
 
 
 def _w_corrected():
@@ -98,8 +97,8 @@ def _w_corrected():
 
 def _eq17_printed():
     # (16)-(17): D[p_t || p_hat_t] = ||mu_s - mu_hat_s||^2 / (2 sigma_t^2 (1 - rho_s^2/rho_t^2))
-    #                             = w^N ||eps_hat - eps||^2
-    return {"KL per coordinate": (m_coord - m_hat_coord) ** 2 / (2 * sigma_t**2 * (1 - rho_s**2 / rho_t**2)),
+    #                             = w^N ||eps_hat - eps||^2   (one coordinate: the norm of rule "norms")
+    return {"KL per coordinate": printed("eq17.kl", step_ns(mu_s=m_coord, **{"hat:mu_s": m_hat_coord})),
             "w^N_s (17)": _w_literal()}
 
 
@@ -107,6 +106,18 @@ def _eq17_corrected():
     forms = _eq17_printed()
     forms["w^N_s (17)"] = _w_corrected()
     return forms
+
+
+def w17_correction(key: str) -> Correction:
+    """The ring over rho_s in (17)'s first ratio, lost in the extraction (shared with the claims that use w^N)."""
+    return Correction(
+        "extraction", (key,), "w^N_s = (ring-rho_t/ring-rho_s - rho_s/rho_t)^2/(2(1 - rho_s^2/rho_t^2)): the "
+        "ring accent over rho_s in the first ratio",
+        "The glyph lost is the ring accent over rho_s (the extraction prints the ring over rho_t as \\hat). The "
+        "paper prints the intended ratio ring-rho_t/ring-rho_s in both forms of mu_s and mu_hat_s above (16) (lines "
+        "263, 269), from which (17) follows, and (ring-rho_t - ring-rho_s)/ring-rho_s in the first line of (40) "
+        "(line 649); the discrete-time w^N(eta) uses gamma = ring-rho_t^2/ring-rho_s^2 (line 384). The mixed ratio "
+        "ring-rho_t/rho_s as extracted changes with the scale of rho, of which only ratios matter (line 242).")
 
 
 def _eq17_derive():
@@ -143,10 +154,8 @@ def _eq17_derive():
 
 
 register(Claim("eq17", SEC, "(16)-(17): Gaussian KL = w^N ||eps_hat - eps||^2", (16, 17), "symbolic",
-               _eq17_printed, _eq17_derive, corrected=_eq17_corrected,
-               erratum_reason="w^N_s as extracted has ring-rho_t/rho_s; the KL of (16) gives "
-                              "(ring-rho_t/ring-rho_s - rho_s/rho_t)^2/(2(1 - rho_s^2/rho_t^2)) (the literal form "
-                              "is not even invariant under rho -> C rho, while only ratios of rho matter)."))
+               _eq17_printed, _eq17_derive, corrected=_eq17_corrected, corrections=(w17_correction("w^N_s (17)"),),
+               sources={"KL per coordinate": "eq17.kl", "w^N_s (17)": "eq17.w"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -166,9 +175,9 @@ def _continuous_weight():
 
 def _eq24_printed():
     # (24): (l' + ring-l')^2/(4 l') = ring-l' + chi^2/4,  chi^2(l', ring-l') := (l' - ring-l')^2 / l'
-    chi2 = (lam_rate - ring_lam_rate) ** 2 / lam_rate
-    return {"(24) left side": (lam_rate + ring_lam_rate) ** 2 / (4 * lam_rate),
-            "(24) right side": ring_lam_rate + chi2 / 4}
+    ns = step_ns()
+    ns["chi^2"] = printed("eq24.chi2", ns)
+    return {"(24) left side": printed("eq24.lhs", ns), "(24) right side": printed("eq24.rhs", ns)}
 
 
 def _eq24_derive():
@@ -194,7 +203,8 @@ def _eq24_derive():
 
 
 register(Claim("eq24", SEC, "(24): (l'+ring-l')^2/(4 l') = ring-l' + chi^2/4", (24,), "symbolic",
-               _eq24_printed, _eq24_derive))
+               _eq24_printed, _eq24_derive,
+               sources={"(24) left side": "eq24.lhs", "(24) right side": ("eq24.rhs", "eq24.chi2")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -205,7 +215,10 @@ register(Claim("eq24", SEC, "(24): (l'+ring-l')^2/(4 l') = ring-l' + chi^2/4", (
 def _eq26_printed():
     # (26): lambda'_{c,t} := ring-lambda'_t / sqrt(1 + c_t).  "If c_t = 0, then we obtain the maximum (joint)
     # likelihood solution ... a reversible diffusion" (lambda' = ring-lambda'); "If c_t -> oo, then lambda'_c -> 0".
-    return {"(26) lambda'_c": ring_lam_rate / sp.sqrt(1 + c),
+    ns = step_ns(c_t=c)
+    ns["chi^2"] = printed("eq24.chi2", ns)
+    return {"(25) bracket (the weight the derivation optimises)": printed("eq25", ns),
+            "(26) lambda'_c": printed("eq26", ns),
             "c = 0 (ML, reversible)": ring_lam_rate,
             "c -> oo": sp.Integer(0)}
 
@@ -227,7 +240,8 @@ def _eq26_derive():
     if not (bracket_ok and all(ddpm_ok.values())):
         raise AssertionError(f"cross-checks fail: bracket {bracket_ok}, ddpm {ddpm_ok}")
     return Derivation(
-        {"(26) lambda'_c": root, "c = 0 (ML, reversible)": root.subs(c, 0), "c -> oo": lim},
+        {"(25) bracket (the weight the derivation optimises)": d4.penalized_weight(),
+         "(26) lambda'_c": root, "c = 0 (ML, reversible)": root.subs(c, 0), "c -> oo": lim},
         evidence={"weight (25)": str(d4.penalized_weight()),
                   "stationary points in lambda' > 0": [str(r0) for r0 in roots],
                   "second derivative at the optimum": str(second[0]) + " > 0 (minimum; W is convex in lambda' > 0)",
@@ -238,4 +252,6 @@ def _eq26_derive():
 
 
 register(Claim("eq26", SEC, "(25)-(26): optimal rate ring-lambda'/sqrt(1+c); c = 0 is ML (reversible)",
-               (25, 26), "symbolic", _eq26_printed, _eq26_derive))
+               (25, 26), "symbolic", _eq26_printed, _eq26_derive,
+               sources={"(25) bracket (the weight the derivation optimises)": ("eq25", "eq24.chi2"),
+                        "(26) lambda'_c": "eq26", "c = 0 (ML, reversible)": "eq26.ml", "c -> oo": "eq26.flow"}))

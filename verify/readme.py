@@ -1,0 +1,103 @@
+"""The README's figures, generated from a real ledger run: ``python -m verify readme REPORT.json [--check]``.
+
+The README states the verdict counts, the errata (with their kinds) and a sample of the terminal ledger.  Those
+blocks sit between markers ``<!-- generated:NAME -->`` and ``<!-- end:NAME -->`` and are rewritten from a JSON
+report of a full run (``python -m verify --json REPORT.json``), so they cannot drift from what the code produces;
+``--check`` exits 1 when the README differs from what the report gives (for CI after a full run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+BLOCKS = ("verdicts", "errata", "sample")
+SAMPLE_IDS = ("eq3-estimators", "param-vel", "kg-weights", "uds-ddpm", "eq17", "prop3", "prop2-Logis",
+              "uds-orders", "uds-distribution", "eq34-eq36")
+
+
+def _short(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def render(report: dict) -> dict[str, str]:
+    """The README blocks for a JSON report (a dict, as ``verify.report.to_json`` writes it)."""
+    s = report["summary"]
+    kinds = s.get("errata_by_kind", {})
+    cov = report["coverage"]
+    n_eq = len(cov["covered"]) + len(cov["not_covered"])
+    verdicts = (f"On the current text a full run gives **{s['proved']} proved, {s['confirmed']} confirmed, "
+                f"{s['erratum']} errata, {s['failed']} failed and {s['skipped']} skipped** "
+                f"({len(report['claims'])} claims; errata by kind: "
+                + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"); the claims with a verdict cover "
+                f"{len(cov['covered'])} of {n_eq} numbered equations. Run time {report['seconds']:.0f} s on "
+                f"{report['environment'].get('cpu_count', '?')} cores.")
+    rows = ["| claim | kind | printed (literal) | declared reading | consequence |", "|---|---|---|---|---|"]
+    from .ledger import ERRATUM_KINDS
+
+    entries = [(c, e) for c in report["claims"] if c["verdict"] == "erratum" for e in c["errata"]]
+    entries.sort(key=lambda ce: (ERRATUM_KINDS.index(ce[1]["kind"]), ce[0]["id"]))
+    for c, e in entries:
+        key = e["keys"][0]
+        printed = ((c.get("printed") or {}).get(key) or {}).get("sympy", "")
+        rows.append(f"| `{c['id']}` | {e['kind']} | {_short(f'{key}: {printed}', 90)} | {_short(e['reading'])} "
+                    f"| {_short(e['consequence'], 80)} |")
+    by_id = {c["id"]: c for c in report["claims"]}
+    sample = ["```"] + [f"{i:<22} {by_id[i]['verdict']:<9} {by_id[i]['seconds']:7.2f} s" for i in SAMPLE_IDS
+                        if i in by_id]
+    sample += ["...", "Verdicts: " + ", ".join(f"{k} {s[k]}" for k in ("proved", "confirmed", "erratum", "failed",
+                                                                       "skipped"))
+               + f" | equations covered {len(cov['covered'])}/{n_eq} | {report['seconds']:.0f} s", "```"]
+    return {"verdicts": verdicts, "errata": "\n".join(rows), "sample": "\n".join(sample)}
+
+
+def _pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(<!-- generated:{name} [^>]*-->\n)(.*?)(<!-- end:{name} -->)", re.S)
+
+
+def blocks_of(text: str) -> dict[str, str]:
+    out = {}
+    for name in BLOCKS:
+        m = _pattern(name).search(text)
+        if m is None:
+            raise ValueError(f"README: no generated block {name!r}")
+        out[name] = m.group(2).rstrip("\n")
+    return out
+
+
+def update(text: str, report: dict) -> str:
+    new = render(report)
+    for name in BLOCKS:
+        blocks_of(text)  # every block must exist
+        text = _pattern(name).sub(lambda m, n=name: m.group(1) + new[n] + "\n" + m.group(3), text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="fbd-verify readme", description="Rewrite the README's generated blocks "
+                                "(verdict counts, errata, sample ledger) from a JSON report of a full run.")
+    p.add_argument("report", help="a JSON report of a full run (python -m verify --json REPORT)")
+    p.add_argument("--readme", default="README.md")
+    p.add_argument("--check", action="store_true", help="do not write; exit 1 if the README differs")
+    args = p.parse_args(argv)
+    try:
+        report = json.loads(Path(args.report).read_text())
+        path = Path(args.readme)
+        old = path.read_text()
+        new = update(old, report)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"fbd-verify readme: error: {exc}")
+        return 2
+    if args.check:
+        if new != old:
+            print(f"fbd-verify readme: {path} differs from {args.report}; run without --check to update it")
+            return 1
+        print(f"{path} agrees with {args.report}")
+        return 0
+    path.write_text(new)
+    print(f"updated {path} from {args.report}")
+    return 0
