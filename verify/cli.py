@@ -57,6 +57,10 @@ def run(argv: list[str] | None = None) -> int:
         from .readme import main as readme_main
 
         return readme_main(argv[1:])
+    if argv[:1] == ["notebooks"]:
+        from .notebooks import main as notebooks_main
+
+        return notebooks_main(argv[1:])
     args = _parser().parse_args(argv)
     from derivations.registry import RegistryError
 
