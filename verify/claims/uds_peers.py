@@ -369,7 +369,7 @@ def _fmt(x: float) -> str:
 
 def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, with_diffusers=None,
                 ladder=None, data=None) -> Outcome:
-    batch = batch or (200000 if FULL else 10000)
+    batch = batch or (100000 if FULL else 10000)
     ladder = ladder or ((32, 64, 128, 256, 512) if FULL else (32, 64, 128, 256))
     t0 = time.perf_counter()
     with single_thread():
@@ -464,5 +464,5 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 # and uds-weak-order (its sign is unobservable in distribution).
 register(Claim("uds-vs-peers", SEC, "Exponential multistep UDS in log r: orders 2/3/3/3 and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
-               EQS, "torch", printed_uds_forms, custom=peers_check, timeout=900.0 if FULL else 240.0,
+               EQS, "torch", printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
                mutable_keys=("q_st",)))
