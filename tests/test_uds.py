@@ -221,7 +221,9 @@ def test_weak_order_claim_rejects_perturbed_beta():
 
 
 def test_distribution_check_small():
-    kw = dict(batch=4000, nfes=(20, 63), methods=(("flow", "heun"), ("flow", "dpm++2m"), ("MSE", "euler")))
+    # the claim's criterion needs every rate of DIST_RATES (flow, MSE, ML); fewer replicates and a smaller top NFE
+    methods = (("flow", "heun"), ("flow", "dpm++2m"), ("MSE", "euler"), ("ML", "euler"))
+    kw = dict(batch=4000, nfes=(20, 63), methods=methods, replicates=3, criterion_nfe=127)
     out = ut._distribution_check(uds_forms(), **kw)
     assert out.verdict == Verdict.CONFIRMED, out.evidence
     for how in ("scale by 2", "flip sign", "swap"):
