@@ -89,6 +89,7 @@ def test_notebook_executes_in_quick_mode(src, kernel_env):
     NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(kernel_env)}}).execute()
     text, pngs = _outputs(nb)
     assert "Quick mode" in text
+    assert "The report renderer" not in text, "a report renderer raised (shown in the notebook)"
     import verify.claims  # noqa: F401
     from verify.ledger import CLAIMS
 
@@ -112,21 +113,34 @@ def test_kernel_is_this_interpreter(kernel_env):
 
 
 def test_cli_executes_writes_html_and_updates_the_pair(tmp_path, monkeypatch, capsys):
-    """One notebook through ``python -m verify notebooks --quick --html DIR --update`` on a copy."""
+    """One notebook (the index, the quickest) through ``python -m verify notebooks --quick --html DIR --update``,
+    on a copy of its source."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    shutil.copy(NB_DIR / "section6.py", nbs / "section6.py")
+    shutil.copy(NB_DIR / "reviewer_walkthrough.py", nbs / "reviewer_walkthrough.py")
     monkeypatch.setattr(vnb, "NOTEBOOK_DIR", nbs)
-    rc = vnb.main(["--quick", "--html", str(tmp_path / "html" / "sub"), "--update", "section6"])
+    monkeypatch.chdir(tmp_path)  # a relative --html DIR is relative to the caller's directory
+    rc = vnb.main(["--quick", "--html", "html/sub", "--update", "reviewer_walkthrough"])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "section6" in out and "cells" in out and "1 of 1 notebooks executed" in out
-    html = (tmp_path / "html" / "sub" / "section6.html").read_text()
-    assert "Section 6" in html and "Quick mode" in html
-    updated = nbformat.read(nbs / "section6.ipynb", as_version=4)
-    assert _cells(updated) == _cells(jupytext.read(nbs / "section6.py"))
+    assert "reviewer_walkthrough" in out and "cells" in out and "1 of 1 notebooks executed" in out
+    html = (tmp_path / "html" / "sub" / "reviewer_walkthrough.html").read_text()
+    assert "Reviewer walkthrough" in html and "Quick mode" in html and "param-vel" in html
+    updated = nbformat.read(nbs / "reviewer_walkthrough.ipynb", as_version=4)
+    assert _cells(updated) == _cells(jupytext.read(nbs / "reviewer_walkthrough.py"))
     assert any(c.get("outputs") for c in updated.cells if c.cell_type == "code")
     assert not any("execution" in c.metadata for c in updated.cells)
+
+
+def test_a_notebook_that_raises_fails_the_command(tmp_path, monkeypatch, capsys):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    (nbs / "broken.py").write_text("# %%\nraise RuntimeError('boom from the notebook')\n")
+    monkeypatch.setattr(vnb, "NOTEBOOK_DIR", nbs)
+    assert vnb.main(["--quick", "--update"]) == 1
+    captured = capsys.readouterr()
+    assert "broken" in captured.out and "FAILED" in captured.out and "boom from the notebook" in captured.err
+    assert not (nbs / "broken.ipynb").exists()  # --update writes only what executed
 
 
 def _one_line_error(capsys, *fragments):
@@ -195,6 +209,22 @@ def test_figures_come_from_the_evidence():
     r = nd.record("uds-orders")
     figs = [p for p in nd.show_claim(r) if isinstance(p, nd.Figure)]
     assert figs and figs[0]._repr_png_().startswith(b"\x89PNG")
+
+
+def test_plots_of_written_evidence():
+    """K&G's w(lambda) from both evidence forms (an expression in lambda, a parametric pair in t), and the
+    distance-against-NFE panels, from evidence alone."""
+    from types import SimpleNamespace
+
+    kg = SimpleNamespace(id="kg", evidence={"pairs (matched)": {"A/B": {}, "C/D": {}}, "w_of_lambda": {
+        "A/B": "exp(-lambda/2)", "C/D": "parametric: omega(t) = t, lambda = 2*log(t/(1 - t))", "E/F": "x"}})
+    parts = nd.kg_weight_plot(kg)
+    assert [type(p) for p in parts] == [nd.Figure]  # E/F is not a matched pair; A/B and C/D are drawn
+    bad = SimpleNamespace(id="kg", evidence={"w_of_lambda": {"A/B": "exp(-lambda/2)", "E/F": "no closed form"}})
+    assert "E/F" in nd.kg_weight_plot(bad)[1].text
+    fd = SimpleNamespace(id="peers", evidence={"fd": {"d2": {"flow/euler": {"10": 0.1, "20": 0.05},
+                                                             "MSE/euler": {"10": 0.2, "20": 0.06}}}})
+    assert len(nd.fd_nfe_plots(fd)) == 1
 
 
 def test_evidence_lines_are_capped():

@@ -24,12 +24,15 @@ import io
 import math
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
 QUICK_ENV = "FBD_NOTEBOOK_QUICK"
-#: Time limit (s) per claim for the claims a notebook runs in quick mode without naming them as quick ones.
+#: Quick mode, for the notebooks that run all their claims (Section 6): each claim's time limit (s), and the time
+#: (s) after which no further claim is started.
 QUICK_LIMIT = 10.0
+QUICK_BUDGET = 12.0
 
 
 def quick() -> bool:
@@ -68,10 +71,11 @@ class Figure:
         return f"[figure: {self.title}]"
 
 
-def _figure(fig, title: str) -> Figure:
+def _figure(fig, title: str, tight: bool = True) -> Figure:
     buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
+    if tight:
+        fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=90)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -135,23 +139,37 @@ def run(selected: Sequence, *, jobs: int | None = None, timeout: float | None = 
 
 
 def run_section(*sections: str, quick_ids: Sequence[str] | None = None, quick_limit: float = QUICK_LIMIT,
-                jobs: int | None = None) -> dict:
+                quick_budget: float = QUICK_BUDGET, jobs: int | None = None) -> dict:
     """Run every registered claim of ``sections``.  In quick mode: only the claims matching ``quick_ids`` (ids or
-    globs), each with its own time limit; with ``quick_ids=None``, all of them, each stopped at ``quick_limit``
-    seconds.  Prints what was left out; returns {id: record}."""
+    globs), each with its own time limit; with ``quick_ids=None``, the claims in registry order, ``jobs`` at a
+    time, each stopped at ``quick_limit`` seconds, until ``quick_budget`` seconds are spent.  Prints what was
+    left out; returns {id: record}."""
     everything = claims(*sections)
+    where = f"section(s) {', '.join(sections)}"
     if not quick():
-        print(f"full mode: running {len(everything)} claims of section(s) {', '.join(sections)}")
+        print(f"full mode: running {len(everything)} claims of {where}")
         return run(everything, jobs=jobs)
     if quick_ids is None:
-        print(f"quick mode: running {len(everything)} claims of section(s) {', '.join(sections)}, each stopped "
-              f"after {quick_limit:g} s")
-        return run(everything, jobs=jobs, timeout=quick_limit)
+        jobs = jobs or min(len(everything), os.cpu_count() or 1) or 1
+        print(f"quick mode: running the {len(everything)} claims of {where} in order, each stopped after "
+              f"{quick_limit:g} s, for at most {quick_budget:g} s")
+        start, pending, done = time.perf_counter(), list(everything), {}
+        while pending:
+            left = quick_budget - (time.perf_counter() - start)
+            if left < 1:
+                break
+            chunk, pending = pending[:jobs], pending[jobs:]
+            done.update(run(chunk, jobs=len(chunk), timeout=min(quick_limit, left)))
+        for c in pending:
+            LEFT_OUT[c.id] = "not run in quick mode (the quick run's time budget was spent)"
+        if pending:
+            print(f"left out (time budget): {', '.join(c.id for c in pending)}")
+        return done
     chosen = [c for c in everything if _matches(c.id, quick_ids)]
     for c in everything:
         if c not in chosen:
             LEFT_OUT[c.id] = "not run in quick mode (run the notebook without FBD_NOTEBOOK_QUICK)"
-    print(f"quick mode: running {len(chosen)} of {len(everything)} claims of section(s) {', '.join(sections)}; "
+    print(f"quick mode: running {len(chosen)} of {len(everything)} claims of {where}; "
           f"left out: {', '.join(c.id for c in everything if c not in chosen) or 'none'}")
     return run(chosen, jobs=jobs)
 
@@ -454,10 +472,17 @@ def rendered(r) -> list:
     from .report import RENDERERS
 
     parts: list = []
+    if r.id in STOPPED:
+        return parts
     for pattern, renderer in RENDERERS:
         if not fnmatch.fnmatchcase(r.id, pattern):
             continue
-        body, figs = renderer(r, _fig_dir())
+        try:
+            body, figs = renderer(r, _fig_dir())
+        except Exception as exc:  # shown where the figure would be (and caught by the notebook tests)
+            parts.append(Markdown(f"**The report renderer {getattr(renderer, '__name__', renderer)} raised** "
+                                  f"{type(exc).__name__}: {exc}"))
+            continue
         if body:
             parts.append(Markdown("\n".join(body)))
         for title, path in figs.items():
@@ -527,13 +552,35 @@ def _num(x):
     return v if math.isfinite(v) and v > 0 else None
 
 
+class _Styles:
+    """Line styles for names "A/B": the colour follows B (the method), the dash follows A (schedule or rate), so
+    one method has one colour in every panel."""
+
+    DASHES = ("-", "--", "-.", ":")
+
+    def __init__(self):
+        self.colours: dict[str, str] = {}
+        self.dashes: dict[str, str] = {}
+
+    def __call__(self, name: str) -> dict:
+        head, _, tail = name.rpartition("/")
+        tail = tail or name
+        if tail not in self.colours:
+            self.colours[tail] = f"C{len(self.colours) % 10}"
+        if head not in self.dashes:
+            self.dashes[head] = self.DASHES[len(self.dashes) % len(self.DASHES)]
+        marker = "os^vDx"[list(self.colours).index(tail) // 10 % 6]
+        return {"color": self.colours[tail], "ls": self.dashes[head], "marker": marker}
+
+
 def order_plots(r) -> list:
-    """Log-log error against N per case (one panel per group of cases), with the declared order's slope dotted."""
+    """Log-log error against N per case (one figure per group of cases), with the declared order's slope dotted
+    through the last point; colour = method, dash = schedule or rate."""
     plt = _pyplot()
     figs = []
     for path, ns, cases in _order_tables(r.evidence):
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        labelled_n = True
+        style, labelled_n = _Styles(), True
         for name, case in cases.items():
             errs = [_num(e) for e in case["errors"]]
             xs = ns if ns and len(ns) == len(errs) else None
@@ -543,16 +590,17 @@ def order_plots(r) -> list:
             if len(pts) < 2:
                 continue
             order = case.get("order", case.get("order_last_pair", case.get("ls_order")))
-            label = f"{name} (order {float(order):.2f})" if _num(order) or order == 0 else name
-            line, = ax.loglog(*zip(*pts), marker="o", ms=3, lw=1, label=label)
+            label = f"{name} (order {float(order):.2f})" if _num(order) else name
+            st = style(name)
+            ax.loglog(*zip(*pts), ms=3, lw=1, label=label, **st)
             declared = case.get("expected", case.get("declared"))
             if _num(declared):
                 x0, e0 = pts[-1]
-                ax.loglog([p[0] for p in pts], [e0 * (x0 / p[0]) ** float(declared) for p in pts], ls=":", lw=0.8,
-                          color=line.get_color())
-        ax.set_xlabel("N (steps)" if labelled_n else "rung (N doubles; the ladder's N is not in the evidence)")
+                ax.loglog([p[0] for p in pts], [e0 * (x0 / p[0]) ** float(declared) for p in pts], ls=":", lw=0.7,
+                          color=st["color"])
+        ax.set_xlabel("N (steps)" if labelled_n else "rung k: N = 2^k N_0 (the ladder's N is not in the evidence)")
         ax.set_ylabel("error")
-        ax.set_title(f"{r.id}: {path or 'orders'} (dotted: declared order)", fontsize=9)
+        ax.set_title(f"{r.id}: {path or 'orders'} (dotted: the declared order's slope)", fontsize=9)
         ax.legend(fontsize=6, ncol=2)
         ax.grid(True, which="both", lw=0.3)
         figs.append(_figure(fig, f"{r.id}: {path or 'orders'}"))
@@ -560,19 +608,20 @@ def order_plots(r) -> list:
 
 
 def eq12_plot(r) -> list:
-    """(12): mean and variance errors of the sums (11) against N, per ladder."""
+    """(12): mean and variance errors of the sums (11) against N, one colour per ladder."""
     ladders = [x for x in r.evidence.get("ladders", []) if isinstance(x, dict) and "mean_error" in x]
     if not ladders:
         return []
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    for lad in ladders:
+    for i, lad in enumerate(ladders):
         ns = [int(n) for n in lad["N"]]
         name = f"{lad.get('schedule', '?')}/{lad.get('rate', '?')}"
-        for key, ls in (("mean_error", "-"), ("variance_error", "--")):
+        for key, ls, okey in (("mean_error", "-", "order_mean"), ("variance_error", "--", "order_variance")):
             ys = [abs(float(v)) for v in lad[key]]
-            order = lad.get("order_mean" if key == "mean_error" else "order_variance")
-            ax.loglog(ns, ys, ls=ls, marker="o", ms=3, lw=1, label=f"{name} {key} (order {float(order):.3f})")
+            order = _num(lad.get(okey))
+            ax.loglog(ns, ys, ls=ls, marker="o", ms=3, lw=1, color=f"C{i % 10}",
+                      label=f"{name} {key}" + (f" (order {order:.3f})" if order else ""))
     ax.set_xlabel("N (grid steps)")
     ax.set_ylabel("|sum (11) - integral (12)|")
     ax.set_title(f"{r.id}: first-order convergence of the sums (11) to (12)", fontsize=9)
@@ -581,37 +630,65 @@ def eq12_plot(r) -> list:
     return [_figure(fig, f"{r.id}: ladders")]
 
 
-def kg_weight_plot(r, pairs: Sequence[str] | None = None) -> list:
-    """Kingma & Gao's w(lambda) of each (schedule, parameterization) pair, from the claim's evidence
-    (``w_of_lambda``: SymPy strings in KG's lambda = 2 ring-lambda), on lambda in [-10, 10]."""
-    table = r.evidence.get("w_of_lambda") if isinstance(r.evidence, dict) else None
-    if not isinstance(table, dict):
-        return []
+def _evidence_curve(text: str, xs):
+    """(lambda values, w values) of one ``w_of_lambda`` entry: a SymPy expression in KG's ``lambda`` (a Python
+    keyword, renamed for SymPy), or ``parametric: omega(t) = ..., lambda = ...`` (drawn over t in (0, 1))."""
+    import re
+
     import numpy as np
     import sympy as sp
 
-    lam = sp.Symbol("lambda")
+    lam, t = sp.Symbol("lambda"), sp.Symbol("t")
+
+    def parse(expr: str):
+        return sp.sympify(re.sub(r"\blambda\b", "lambda_kg", expr), locals={"lambda_kg": lam, "t": t})
+
+    m = re.fullmatch(r"parametric: omega\(t\) = (.+), lambda = (.+)", text.strip())
+    if m:
+        ts = np.linspace(0.002, 0.998, 499)
+        w = np.asarray(sp.lambdify(t, parse(m.group(1)), modules=["numpy", "scipy"])(ts), dtype=float) * np.ones_like(ts)
+        x = np.asarray(sp.lambdify(t, parse(m.group(2)), modules=["numpy", "scipy"])(ts), dtype=float) * np.ones_like(ts)
+        keep = (x >= xs[0]) & (x <= xs[-1])
+        return x[keep], w[keep]
+    ys = np.asarray(sp.lambdify(lam, parse(text), modules=["numpy", "scipy"])(xs), dtype=float) * np.ones_like(xs)
+    return xs, ys
+
+
+def kg_weight_plot(r, pairs: Sequence[str] | None = None) -> list:
+    """The claim's ``w_of_lambda`` evidence drawn against Kingma & Gao's lambda = 2 ring-lambda in [-10, 10], for
+    the pairs the claim matches with K&G's objectives (the evidence's ``pairs ...`` entry) or the given ones."""
+    ev = r.evidence if isinstance(r.evidence, dict) else {}
+    table = ev.get("w_of_lambda")
+    if not isinstance(table, dict):
+        return []
+    import numpy as np
+
+    known = next((v for k, v in ev.items() if k.startswith("pairs") and isinstance(v, dict)), None)
+    chosen = [p for p in (pairs or (list(known) if known else list(table))) if p in table]
     xs = np.linspace(-10, 10, 401)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.6))
-    pairs_of_kg = r.evidence.get("pairs")
-    chosen = pairs or (list(pairs_of_kg) if isinstance(pairs_of_kg, dict) else list(table))
-    styles = ["-", "--", ":", "-."]
-    for i, pair in enumerate(chosen):
+    style, skipped = _Styles(), []
+    for pair in chosen:
         try:
-            expr = sp.sympify(table[pair], locals={"lambda": lam})
-            f = sp.lambdify(lam, expr, modules=["numpy", "scipy"])
-            ys = np.asarray(f(xs), dtype=float) * np.ones_like(xs)
-        except Exception:  # a form numpy cannot evaluate is skipped, not drawn wrong
+            x, y = _evidence_curve(str(table[pair]), xs)
+        except Exception as exc:  # shown, not hidden: the pair is named under the plot
+            skipped.append(f"{pair} ({type(exc).__name__})")
             continue
-        ys[~np.isfinite(ys) | (ys <= 0)] = np.nan
-        ax.semilogy(xs, ys, ls=styles[(i // 10) % len(styles)], lw=1, label=pair)
+        y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        st = style(pair)
+        ax.semilogy(x, y, lw=1, label=pair, color=st["color"], ls=st["ls"])
     ax.set_xlabel("lambda = 2 ring-lambda (Kingma & Gao's log-SNR)")
-    ax.set_ylabel("w(lambda)")
-    ax.set_title(f"{r.id}: Kingma & Gao weighting of each pair", fontsize=9)
-    ax.legend(fontsize=5, ncol=3)
+    ax.set_ylabel("w_of_lambda (evidence)")
+    ax.set_title(f"{r.id}: the weighting of each pair against lambda (colour: parameterization, dash: schedule)",
+                 fontsize=8)
     ax.grid(True, which="both", lw=0.3)
-    return [_figure(fig, f"{r.id}: w(lambda)")]
+    if ax.get_lines():
+        ax.legend(fontsize=6, ncol=3)
+    out: list = [_figure(fig, f"{r.id}: w(lambda)")]
+    if skipped:
+        out.append(Markdown("Not drawn (the evidence's form could not be evaluated with NumPy): " + ", ".join(skipped)))
+    return out
 
 
 def _nfe_tables(ev, path=""):
@@ -630,23 +707,36 @@ def _nfe_tables(ev, path=""):
 
 
 def fd_nfe_plots(r) -> list:
-    """Distance (Frechet, sliced Wasserstein) against NFE, one panel per data set and grid."""
+    """Distances (Frechet, sliced Wasserstein) against NFE: one figure, one panel per table (metric, data set,
+    grid); colour = solver, dash = rate; one legend."""
+    tables = list(_nfe_tables(r.evidence))
+    if not tables:
+        return []
     plt = _pyplot()
-    figs = []
-    for path, rows in _nfe_tables(r.evidence):
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        styles = ["-", "--", ":", "-."]
-        for i, (name, row) in enumerate(rows.items()):
+    ncols = 2 if len(tables) > 1 else 1
+    nrows = math.ceil(len(tables) / ncols)
+    height = 2.8 * nrows + 0.6
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, height), squeeze=False)
+    style = _Styles()
+    for ax, (path, rows) in zip(axes.flat, tables):
+        for name, row in rows.items():
             xs = sorted(row)
-            ax.loglog(xs, [row[x] for x in xs], ls=styles[(i // 10) % len(styles)], marker="o", ms=3, lw=1,
-                      label=name)
-        ax.set_xlabel("NFE")
-        ax.set_ylabel(path.split("/")[0])
-        ax.set_title(f"{r.id}: {path}", fontsize=9)
-        ax.legend(fontsize=5, ncol=2)
+            ax.loglog(xs, [row[x] for x in xs], ms=3, lw=1, label=name, **style(name))
+        ax.set_title(path, fontsize=8)
+        ax.set_xlabel("NFE", fontsize=7)
+        ax.tick_params(which="both", labelsize=6)
         ax.grid(True, which="both", lw=0.3)
-        figs.append(_figure(fig, f"{r.id}: {path}"))
-    return figs
+    for ax in list(axes.flat)[len(tables):]:
+        ax.set_visible(False)
+    handles, labels = {}, []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in handles:
+                handles[lab] = h
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(8, len(handles)), fontsize=6)
+    fig.suptitle(f"{r.id}: distance to the data against NFE", fontsize=9)
+    fig.tight_layout(rect=(0, 0.6 / height, 1, 1 - 0.3 / height))
+    return [_figure(fig, f"{r.id}: distance against NFE", tight=False)]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def _html_dir(path: str) -> Path:
         probe.unlink()
     except OSError as exc:
         raise UsageError(f"--html {path}: not writable ({exc.strerror or exc})") from None
-    return target
+    return target.resolve()
 
 
 def _check_tools() -> None:
