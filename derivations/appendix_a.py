@@ -11,11 +11,15 @@ from __future__ import annotations
 import mpmath as mp
 import sympy as sp
 
-from .symbols import dt, rho, ring_rho, t
+from .symbols import LATEX_NAMES, dt, rho, ring_rho, t
 
-# Values at the instant t of rho, ring-rho and their first three derivatives.
-p0, p1, p2, p3 = sp.symbols("rho_0 rho_1 rho_2 rho_3", positive=True)
-R0, R1, R2, R3 = sp.symbols("ringrho_0 ringrho_1 ringrho_2 ringrho_3", positive=True)
+# Values at the instant t of rho, ring-rho and their first three derivatives (named so that no other symbol
+# of the suite shares their names; the reports print them as rho_t, rho'_t, ..., see symbols.LATEX_NAMES).
+p0, p1, p2, p3 = sp.symbols(["rho" + "'" * k + "(t)" for k in range(4)], positive=True)
+R0, R1, R2, R3 = sp.symbols(["ringrho" + "'" * k + "(t)" for k in range(4)], positive=True)
+for _k, (_p, _R) in enumerate(zip((p0, p1, p2, p3), (R0, R1, R2, R3))):
+    LATEX_NAMES[_p.name] = r"\rho" + "'" * _k + "_t"
+    LATEX_NAMES[_R.name] = r"\mathring{\rho}" + "'" * _k + "_t"
 RHO, RING = rho(t), ring_rho(t)
 
 #: Symbols of the difference equations: the states, the denoiser output and the noise.

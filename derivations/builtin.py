@@ -180,11 +180,11 @@ REPA = custom_rate("REPA", 1 / (2 * t), "SiT/REPA generator: lambda' = 1/(2t) (S
 
 def register_builtins(registry: Registry) -> Registry:
     for sch in (NORMAL, LOGIS, SECH, SECH_INTER, DDPM_LINEAR):
-        registry.add_schedule(sch)
+        registry.add_schedule(sch, origin="built-in")
     for par in (NOISE, DATA, F_PRED, VEL, VEL_N, SIGMOID):
-        registry.add_parameterization(par)
+        registry.add_parameterization(par, origin="built-in")
     for rate in (ML, FLOW, MSE, PENALIZED, REPA):
-        registry.add_rate(rate)
+        registry.add_rate(rate, origin="built-in")
     # Section 6: the (schedule, parameterization) pairs of the SOTA models of Figure 1.
     for pair in (("DDPM-linear", "Noise"), ("Logis", "Vel"), ("Logis", "VelN"), ("Normal", "F-pred"),
                  ("SechInter", "Sigmoid"), ("SechInter", "Noise"), ("Sech", "Noise")):

@@ -15,6 +15,7 @@ A violation raises :class:`RegistryError` with one line naming the entry and the
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Mapping
@@ -347,12 +348,22 @@ def validate_parameterization(param: Parameterization, schedules: Iterable[Noise
         _require(entry, "S_t", S, lambda v: v > 0, "positive")
 
 
-def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameterization, interval: Interval) -> None:
-    entry = f"diffusion rate {rate.name!r} ({schedule.name}, {param.name})"
-    expr = rate.lam_rate(schedule, param, interval)
+def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameterization | None, interval: Interval,
+                  *, strict: bool = False, where: str = "") -> None:
+    """lambda'_t finite and non-negative (``strict``: positive) on a 33-point grid of the interval."""
+    entry = (f"{where}: " if where else "") + f"diffusion rate {rate.name!r} ({schedule.name}" + (
+        f", {param.name})" if param is not None else ")")
+    try:
+        expr = rate.lam_rate(schedule, param, interval)
+    except Exception as exc:  # a user callable that fails
+        raise RegistryError(f"{entry}: lambda'_t could not be built ({exc})") from None
     _check_expression(entry, "lambda'_t", expr)
     grid = [interval.t0 + (interval.t_max - interval.t0) * k / 32 for k in range(33)]
-    _require(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", points=grid)
+    if strict:
+        _require(entry, "lambda'_t", expr, lambda v: v > 0, f"positive on [{interval.t0}, {interval.t_max}]",
+                 points=grid)
+    else:
+        _require(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", points=grid)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -369,30 +380,61 @@ class Registry:
     rates: dict[str, DiffusionRate] = field(default_factory=dict)
     #: (schedule, parameterization) pairs the paper (Section 6) or the literature actually uses.
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: (kind, name) -> where the entry came from: "built-in", a schedule file's path, or "python".
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def add_schedule(self, schedule: NoiseSchedule, *, replace: bool = False) -> NoiseSchedule:
+    def add_schedule(self, schedule: NoiseSchedule, *, replace: bool = False, origin: str = "python") -> NoiseSchedule:
         self._check_name("noise schedule", schedule.name, self.schedules, replace)
         validate_schedule(schedule)
         for param in self.parameterizations.values():
             validate_parameterization(param, [schedule])
         self.schedules[schedule.name] = schedule
+        self.origins[("schedule", schedule.name)] = origin
         return schedule
 
-    def add_parameterization(self, param: Parameterization, *, replace: bool = False) -> Parameterization:
+    def add_parameterization(self, param: Parameterization, *, replace: bool = False,
+                             origin: str = "python") -> Parameterization:
         self._check_name("parameterization", param.name, self.parameterizations, replace)
         validate_parameterization(param, self.schedules.values())
         self.parameterizations[param.name] = param
+        self.origins[("parameterization", param.name)] = origin
         return param
 
-    def add_rate(self, rate: DiffusionRate, *, replace: bool = False) -> DiffusionRate:
+    def add_rate(self, rate: DiffusionRate, *, replace: bool = False, origin: str = "python") -> DiffusionRate:
         self._check_name("diffusion rate", rate.name, self.rates, replace)
         self.rates[rate.name] = rate
+        self.origins[("rate", rate.name)] = origin
         return rate
 
     def add_pair(self, schedule: str, param: str) -> None:
         self.schedule(schedule), self.parameterization(param)
         if (schedule, param) not in self.pairs:
             self.pairs.append((schedule, param))
+
+    @contextmanager
+    def scoped(self):
+        """Entries added inside the ``with`` block are removed when it ends (tests, notebooks)."""
+        saved = (dict(self.schedules), dict(self.parameterizations), dict(self.rates), list(self.pairs),
+                 dict(self.origins))
+        try:
+            yield self
+        finally:
+            self.schedules, self.parameterizations, self.rates, self.pairs, self.origins = saved
+
+    def user(self, kind: str) -> list[str]:
+        """Names of the entries of ``kind`` ("schedule", "parameterization", "rate") that are not built in."""
+        return [n for (k, n), origin in self.origins.items() if k == kind and origin != "built-in"]
+
+    def covered_pairs(self) -> list[tuple[str, str]]:
+        """The (schedule, parameterization) pairs the per-pair checks cover: the pairs used in practice
+        (Section 6's, and those declared in schedule files), and every pair with an entry that is not built in."""
+        out = list(self.pairs)
+        user_s, user_p = set(self.user("schedule")), set(self.user("parameterization"))
+        for s in self.schedules:
+            for p in self.parameterizations:
+                if (s in user_s or p in user_p) and (s, p) not in out:
+                    out.append((s, p))
+        return out
 
     @staticmethod
     def _check_name(kind: str, name: str, table: Mapping, replace: bool) -> None:

@@ -1,10 +1,10 @@
-"""Schedule files: register noise schedules, parameterizations and rates from a small TOML file.
+"""Schedule files: register noise schedules, parameterizations, diffusion rates and pairs from a small TOML file.
 
 Example (see ``examples/schedules.toml``)::
 
     [[schedule]]
     name = "ShiftedCos"
-    ring_lambda = "log(tan(pi*t/2)) + 0.5"      # alpha, sigma default to the variance-preserving pair
+    ring_lambda = "log(tan(pi*t/2)) + 1/2"      # alpha, sigma default to the variance-preserving pair
 
     [[parameterization]]
     name = "EpsHalf"
@@ -14,102 +14,191 @@ Example (see ``examples/schedules.toml``)::
     name = "quarter-ML"
     lambda_prime = "ring_lambda_prime / 4"
 
-Expressions are parsed with SymPy's ``parse_expr`` against a fixed vocabulary; an unknown name, a
-missing key or an invalid entry raises :class:`RegistryError` with one line naming the file and entry.
+    [[pair]]                                      # a (schedule, parameterization) pair used in practice:
+    schedule = "ShiftedCos"                       # the MSE-diffusion constant M (29) and rate (30) are
+    parameterization = "EpsHalf"                  # checked for every pair
+
+Expressions are parsed with SymPy's ``parse_expr`` against a fixed vocabulary (:data:`FUNCTIONS` and the names
+of each section); decimal literals are read exactly as rationals (``0.008`` is 1/125).  Every problem (unknown
+key, empty file, a directory, an unknown name, an expression that does not parse, an invalid entry) raises
+:class:`RegistryError` with one line naming the file, the entry, the key and the reason.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
-from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
 from .builtin import custom_rate, vp_schedule
-from .registry import REGISTRY, DiffusionRate, NoiseSchedule, Parameterization, Registry, RegistryError
+from .registry import (REGISTRY, DiffusionRate, Interval, NoiseSchedule, Parameterization, Registry, RegistryError,
+                       validate_rate)
 from .symbols import t
 
-_FUNCS = {name: getattr(sp, name) for name in (
-    "sqrt", "exp", "log", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "sech", "erf", "erfinv", "pi", "E",
-    "Rational")}
+#: The functions and constants an expression may use.
+FUNCTIONS = ("sqrt", "exp", "log", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "sech", "erf", "erfinv",
+             "pi", "E")
+_FUNCS = {name: getattr(sp, name) for name in FUNCTIONS}
+
+#: The keys each section accepts, and the names its expressions may use besides t.
+SECTIONS = {
+    "schedule": ({"name", "description", "ring_lambda", "alpha", "sigma"}, ()),
+    "parameterization": ({"name", "description", "S"},
+                         ("ring_lambda", "ring_lambda_prime", "alpha", "sigma", "ring_rho")),
+    "rate": ({"name", "description", "lambda_prime"}, ("ring_lambda", "ring_lambda_prime")),
+    "pair": ({"schedule", "parameterization"}, ()),
+}
 
 
-def _parse(text, where: str, extra: dict) -> sp.Expr:
-    if not isinstance(text, str):
-        raise RegistryError(f"{where}: expected an expression string, got {text!r}")
-    local = {"t": t, **_FUNCS, **extra}
+@dataclass
+class Loaded:
+    """What one file registered: entry names per kind, in order."""
+
+    path: str
+    schedules: list = field(default_factory=list)
+    parameterizations: list = field(default_factory=list)
+    rates: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return self.schedules + self.parameterizations + self.rates
+
+    def record(self) -> dict:
+        return {"path": self.path, "schedules": self.schedules, "parameterizations": self.parameterizations,
+                "rates": self.rates, "pairs": [list(p) for p in self.pairs]}
+
+
+def _vocabulary(names) -> str:
+    return "t, " + ", ".join(names) + (", " if names else "") + ", ".join(FUNCTIONS)
+
+
+def _parse(text, where: str, names=()) -> tuple[sp.Expr, dict]:
+    """(expression, {name: placeholder}) for ``text``; placeholders stand for the section's names."""
+    if not isinstance(text, str) or not text.strip():
+        raise RegistryError(f"{where}: expected a non-empty expression string, got {text!r}")
+    placeholders = {n: sp.Symbol(f"__{n}") for n in names}
+    local = {"t": t, **_FUNCS, **placeholders}
     try:
-        expr = parse_expr(text, local_dict=local, global_dict={"__builtins__": {}, **{k: getattr(sp, k) for k in (
-            "Integer", "Float", "Symbol", "Rational")}}, transformations=standard_transformations)
-    except Exception as exc:
-        raise RegistryError(f"{where}: cannot parse {text!r} ({type(exc).__name__}: {exc})") from None
-    unknown = {str(s) for s in expr.free_symbols} - {"t"} - {str(v) for v in extra.values()}
-    if unknown:
-        raise RegistryError(f"{where}: unknown name(s) {', '.join(sorted(unknown))} in {text!r}")
-    return sp.sympify(expr)
+        expr = parse_expr(text, local_dict=local,
+                          global_dict={"__builtins__": {}, **{k: getattr(sp, k) for k in
+                                                               ("Integer", "Float", "Symbol", "Rational")}},
+                          transformations=standard_transformations + (rationalize,))
+    except Exception as exc:  # parse_expr raises many kinds (SyntaxError, TypeError, TokenError, ...)
+        raise RegistryError(f"{where}: cannot parse {text!r} ({type(exc).__name__}); allowed: "
+                            f"{_vocabulary(names)}") from None
+    if not isinstance(expr, sp.Expr):
+        raise RegistryError(f"{where}: {text!r} is not an expression; allowed: {_vocabulary(names)}")
+    unknown = sorted({str(s) for s in expr.free_symbols} - {"t"} - {str(v) for v in placeholders.values()})
+    if unknown or expr.atoms(sp.core.function.AppliedUndef):
+        bad = unknown or sorted(str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef))
+        raise RegistryError(f"{where}: unknown name(s) {', '.join(bad)} in {text!r}; allowed: {_vocabulary(names)}")
+    return expr, placeholders
 
 
-def _entries(data: dict, key: str, path: str):
-    entries = data.get(key, [])
+def _entries(data: dict, section: str, path: str):
+    entries = data.get(section, [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise RegistryError(f"{path}: [[{key}]] must be a list of tables")
+        raise RegistryError(f"{path}: [[{section}]] must be a list of tables")
+    allowed, _ = SECTIONS[section]
     for i, e in enumerate(entries):
-        name = e.get("name")
-        if not isinstance(name, str) or not name:
-            raise RegistryError(f"{path}: [[{key}]] entry {i + 1} has no name")
-        yield name, e
+        label = e.get("name") or e.get("schedule") or f"#{i + 1}"
+        unknown = sorted(set(e) - allowed)
+        if unknown:
+            raise RegistryError(f"{path}: {section} {label!r}: unknown key(s) {', '.join(unknown)}; allowed: "
+                                f"{', '.join(sorted(allowed))}")
+        if section != "pair" and (not isinstance(e.get("name"), str) or not e["name"].strip()):
+            raise RegistryError(f"{path}: [[{section}]] entry {i + 1} has no name")
+        yield label, e
 
 
-def load_schedule_file(path: str | Path, registry: Registry = REGISTRY) -> list[str]:
-    """Register the entries of a TOML schedule file; returns their names."""
-    path = str(path)
+def _read(path: str) -> dict:
+    p = Path(path)
+    if p.is_dir():
+        raise RegistryError(f"schedule file {path}: is a directory, not a TOML file")
     try:
-        data = tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(p.read_text())
     except FileNotFoundError:
         raise RegistryError(f"schedule file {path}: not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RegistryError(f"schedule file {path}: malformed TOML ({exc})") from None
-    unknown = set(data) - {"schedule", "parameterization", "rate"}
+    except OSError as exc:
+        raise RegistryError(f"schedule file {path}: cannot be read ({exc.strerror})") from None
+    unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise RegistryError(f"schedule file {path}: unknown section(s) {', '.join(sorted(unknown))}")
-    added = []
+        raise RegistryError(f"schedule file {path}: unknown section(s) {', '.join(unknown)}; allowed: "
+                            f"{', '.join(f'[[{s}]]' for s in SECTIONS)}")
+    if not any(data.get(s) for s in SECTIONS):
+        raise RegistryError(f"schedule file {path}: no entries (expected [[schedule]], [[parameterization]], "
+                            "[[rate]] or [[pair]] tables)")
+    return data
+
+
+def _add(add, entry, path: str) -> None:
+    """Register one entry (its origin: the file); the registry's one-line error gains the file's name."""
+    try:
+        add(entry, origin=path)
+    except RegistryError as exc:
+        raise RegistryError(f"{path}: {exc}") from None
+
+
+def load_schedule_file(path: str | Path, registry: Registry = REGISTRY) -> Loaded:
+    """Register the entries of a TOML schedule file (validated, one-line errors); returns what was loaded."""
+    path = str(path)
+    data = _read(path)
+    loaded = Loaded(path)
     for name, e in _entries(data, "schedule", path):
         where = f"{path}: schedule {name!r}"
-        lam = _parse(e.get("ring_lambda"), where + " ring_lambda", {})
+        if "ring_lambda" not in e:
+            raise RegistryError(f"{where}: missing key ring_lambda")
+        lam, _ = _parse(e["ring_lambda"], where + " key ring_lambda")
         if ("alpha" in e) != ("sigma" in e):
             raise RegistryError(f"{where}: give both alpha and sigma, or neither (variance preserving)")
         if "alpha" in e:
-            sch = NoiseSchedule(name, lam, _parse(e["alpha"], where + " alpha", {}),
-                                _parse(e["sigma"], where + " sigma", {}), description=e.get("description", ""))
+            sch = NoiseSchedule(name, lam, _parse(e["alpha"], where + " key alpha")[0],
+                                _parse(e["sigma"], where + " key sigma")[0], description=e.get("description", ""))
         else:
             sch = vp_schedule(name, lam, description=e.get("description", ""))
-        registry.add_schedule(sch)
-        added.append(name)
+        _add(registry.add_schedule, sch, path)
+        loaded.schedules.append(name)
     for name, e in _entries(data, "parameterization", path):
         where = f"{path}: parameterization {name!r}"
-        text = e.get("S")
-        placeholders = {k: sp.Symbol(f"__{k}") for k in
-                        ("ring_lambda", "ring_lambda_prime", "alpha", "sigma", "ring_rho")}
-        template = _parse(text, where + " S", placeholders) if isinstance(text, str) else _parse(text, where, {})
+        if "S" not in e:
+            raise RegistryError(f"{where}: missing key S")
+        template, ph = _parse(e["S"], where + " key S", SECTIONS["parameterization"][1])
 
-        def scale(sch, template=template, ph=placeholders):
+        def scale(sch, template=template, ph=ph):
             return template.subs({ph["ring_lambda"]: sch.ring_lam, ph["ring_lambda_prime"]: sch.ring_lam_rate,
                                   ph["alpha"]: sch.alpha, ph["sigma"]: sch.sigma, ph["ring_rho"]: sch.ring_rho})
 
-        registry.add_parameterization(Parameterization(name, scale, description=e.get("description", "")))
-        added.append(name)
+        _add(registry.add_parameterization, Parameterization(name, scale, description=e.get("description", "")), path)
+        loaded.parameterizations.append(name)
     for name, e in _entries(data, "rate", path):
         where = f"{path}: rate {name!r}"
-        ph = {k: sp.Symbol(f"__{k}") for k in ("ring_lambda", "ring_lambda_prime")}
-        template = _parse(e.get("lambda_prime"), where + " lambda_prime", ph)
-        if template.free_symbols - {t, *ph.values()}:
-            raise RegistryError(f"{where}: unknown names in lambda_prime")
+        if "lambda_prime" not in e:
+            raise RegistryError(f"{where}: missing key lambda_prime")
+        template, ph = _parse(e["lambda_prime"], where + " key lambda_prime", SECTIONS["rate"][1])
         if not template.has(*ph.values()):
-            registry.add_rate(custom_rate(name, template, e.get("description", "")))
+            rate = custom_rate(name, template, e.get("description", ""))
         else:
-            registry.add_rate(DiffusionRate(name, lambda sch, par, iv, tp=template, ph=ph: tp.subs(
+            rate = DiffusionRate(name, lambda sch, par, iv, tp=template, ph=ph: tp.subs(
                 {ph["ring_lambda"]: sch.ring_lam, ph["ring_lambda_prime"]: sch.ring_lam_rate}),
-                description=e.get("description", "")))
-        added.append(name)
-    return added
+                description=e.get("description", ""))
+        noise = registry.parameterization("Noise") if "Noise" in registry.parameterizations else None
+        for sch in registry.schedules.values():  # a file's rate must be positive on the default interval
+            validate_rate(rate, sch, noise, Interval(), strict=True, where=path)
+        _add(registry.add_rate, rate, path)
+        loaded.rates.append(name)
+    for label, e in _entries(data, "pair", path):
+        where = f"{path}: pair {label!r}"
+        for key in ("schedule", "parameterization"):
+            if key not in e:
+                raise RegistryError(f"{where}: missing key {key}")
+        try:
+            registry.add_pair(e["schedule"], e["parameterization"])
+        except RegistryError as exc:
+            raise RegistryError(f"{where}: {exc}") from None
+        loaded.pairs.append((e["schedule"], e["parameterization"]))
+    return loaded

@@ -30,3 +30,9 @@ c = sp.Symbol("c", nonnegative=True)
 #: Undefined functions of time, for derivations that hold for *any* schedule.
 rho = sp.Function("rho", positive=True)
 ring_rho = sp.Function("ringrho", positive=True)
+
+#: LaTeX for symbol names the reports cannot infer from the name (verify.records); filled by the modules that
+#: define such symbols.
+LATEX_NAMES: dict[str, str] = {"Delta_t": r"\Delta t", "Delta_tau": r"\Delta\tau", "s_sq": "s^{2}",
+                               "C_ML": r"C_{\mathrm{ML}}", "u_hat": r"\hat{u}", "epsilon_hat": r"\hat{\varepsilon}",
+                               "mu_hat": r"\hat{\mu}", "X_hat": r"\hat{X}", "Y_hat": r"\hat{Y}"}

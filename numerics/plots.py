@@ -28,22 +28,28 @@ def convergence_plot(evidence_list: Iterable[Mapping], path) -> Path:
     import matplotlib.pyplot as plt
 
     ladders = list(_ladders(list(evidence_list)))
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for lad in ladders:
+    fig, ax = plt.subplots(figsize=(9, 5))
+    markers = ("o", "s", "^", "v", "D", "x", "P", "*")
+    schedules = sorted({str(lad.get("case", "?")).split("/")[0] for lad in ladders})
+    for k, lad in enumerate(ladders):
         ns = [int(n) for n in lad["N"]]
         diffs = [abs(float(d)) for d in lad["LN_minus_L"]]
         label = lad.get("case") or lad.get("schedule", "?")
+        if lad.get("mse_parameterization"):
+            label += f" [{lad['mse_parameterization']}]"
         if "fitted_order" in lad:
             label += f" (order {float(lad['fitted_order']):.3f})"
-        line, = ax.loglog(ns, diffs, marker="o", ms=3, lw=1, label=label)
+        style = "--" if "misspecified" in str(label) else "-"  # overlapping curves: marker and line style differ
+        line, = ax.loglog(ns, diffs, marker=markers[k % len(markers)], ms=4, lw=1, ls=style, label=label)
         if "predicted_C" in lad:
             c = abs(float(lad["predicted_C"]))
             ax.loglog(ns, [c / n for n in ns], ls=":", lw=0.8, color=line.get_color())
     ax.set_xlabel("N (grid steps)")
     ax.set_ylabel("|L^N - L|")
-    ax.set_title("Proposition 2: L^N - L = C/N + O(1/N^2) (dotted: predicted C/N)")
+    ax.set_title(f"Proposition 2 on {', '.join(schedules)}: L^N - L = C/N + O(1/N^2)\n"
+                 "(solid: exact denoiser, dashed: mis-specified; dotted: the predicted C/N)", fontsize=10)
     if ladders:
-        ax.legend(fontsize=5, ncol=2)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.grid(True, which="both", lw=0.3)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

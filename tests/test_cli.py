@@ -24,9 +24,43 @@ def test_run_writes_json_and_markdown(tmp_path):
     doc = json.loads(js.read_text())
     assert doc["summary"]["proved"] == 1 and doc["summary"]["erratum"] == 2
     assert [c["id"] for c in doc["claims"]] == ["eq3-estimators", "param-vel", "param-veln"]
-    assert doc["environment"]["sympy"] and doc["environment"]["device"]
-    assert "## Errata" in md.read_text()
-    assert "param-vel" in proc.stdout and "erratum" in proc.stdout
+    assert doc["environment"]["packages"]["sympy"] and doc["environment"]["device"]
+    assert "git_commit" in doc["environment"]
+    assert doc["options"]["only"] == ["eq3-estimators", "param-v*"] and doc["options"]["full"] is False
+    text = md.read_text()
+    assert "## Errata" in text and "how it is known" in text and "| `proved` |" in text
+    assert "param-vel" in proc.stdout and "erratum (typo)" in proc.stdout
+    # off a terminal every claim is one unwrapped line (no identifier split across lines)
+    assert any(line.startswith("param-veln ") for line in proc.stdout.splitlines())
+
+
+def test_help_names_the_subcommands_exit_codes_and_outputs():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for word in ("bench", "readme", "notebooks", "exit status", "2 bad input", "Nothing is written", "minutes"):
+        assert word in proc.stdout, word
+
+
+def test_quiet_still_prints_the_verdict_line():
+    proc = run_cli("--only", "eq3-estimators", "--quiet")
+    assert proc.returncode == 0
+    assert proc.stdout.strip().splitlines() == [proc.stdout.strip().splitlines()[-1]]
+    assert proc.stdout.startswith("Verdicts: proved 1")
+
+
+def test_compare_reports_changes_and_regressions(tmp_path):
+    base = tmp_path / "base.json"
+    assert run_cli("--only", "eq3-estimators", "--only", "param-vel", "--json", str(base), "--quiet").returncode == 0
+    same = run_cli("--only", "eq3-estimators", "--only", "param-vel", "--compare", str(base), "--quiet")
+    assert same.returncode == 0 and "0 change(s), 0 regression(s)" in same.stdout
+    doc = json.loads(base.read_text())
+    doc["claims"][1]["verdict"], doc["claims"][1]["erratum_kind"] = "proved", None  # pretend it was proved
+    doc["claims"][0]["verdict"] = "failed"                                           # and this one failed
+    base.write_text(json.dumps(doc))
+    proc = run_cli("--only", "eq3-estimators", "--only", "param-vel", "--compare", str(base), "--quiet")
+    assert proc.returncode == 1, proc.stdout
+    assert "param-vel: proved -> erratum (typo)" in proc.stdout and "1 regression(s)" in proc.stdout
+    assert "eq3-estimators: failed -> proved" in proc.stdout
 
 
 def test_list():
@@ -43,6 +77,10 @@ def test_list():
         (["--schedules", "/nonexistent.toml"], "not found"),
         (["--jobs", "0"], "--jobs must be >= 1"),
         (["--timeout", "-1"], "--timeout must be > 0"),
+        (["--only", "eq3-estimators", "--compare", "/nonexistent.json"], "--compare /nonexistent.json: not found"),
+        (["--only", "eq3-estimators", "--compare", "/"], "is a directory"),
+        (["--only", "eq3-estimators", "--compare", "/etc/hostname"], "not a JSON report"),
+        (["--schedules", "/"], "is a directory"),
     ],
 )
 def test_bad_input_one_line(args, message):
@@ -58,7 +96,7 @@ def test_invalid_schedule_file_one_line(tmp_path):
     bad.write_text("[[schedule]]\nname = 'Down'\nring_lambda = 'log((1-t)/t)'\n")
     proc = run_cli("--schedules", str(bad), "--list")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ("fbd-verify: error: noise schedule 'Down': ring-lambda' is not positive "
+    assert proc.stderr.strip() == (f"fbd-verify: error: {bad}: noise schedule 'Down': ring-lambda' is not positive "
                                    "(ring-rho must increase) at t=0.000123395 (value -8105.08)")
 
 
@@ -80,7 +118,10 @@ def test_schedule_file_reruns_the_battery(tmp_path):
     doc = json.loads(js.read_text())
     for claim in doc["claims"]:
         assert "S_t [ShiftedCos]" in claim["printed"], claim["id"]
+        assert claim["user_entries"] == ["ShiftedCos"]
     assert [c["verdict"] for c in doc["claims"]] == ["proved", "erratum"]
+    assert doc["options"]["schedule_files"][0]["schedules"] == ["ShiftedCos"]
+    assert "loaded" in proc.stdout and "ShiftedCos" in proc.stdout.splitlines()[0]
 
 
 def test_failed_claim_gives_exit_1():
@@ -88,3 +129,25 @@ def test_failed_claim_gives_exit_1():
     proc = run_cli("--only", "kg-weights", "--timeout", "0.01")
     assert proc.returncode == 1
     assert "failed" in proc.stdout and "timed out" in proc.stdout
+
+
+def test_a_write_failure_at_the_end_keeps_the_summary(tmp_path, monkeypatch, capsys):
+    """The output path is checked before the run; if writing still fails (disk full), the verdict line is
+    printed and the error is one line, exit status 2."""
+    from pathlib import Path as P
+
+    from verify.cli import run
+
+    real = P.write_text
+
+    def full_disk(self, *a, **k):
+        if self.name == "r.json":
+            raise OSError(28, "No space left on device")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(P, "write_text", full_disk)
+    code = run(["--only", "eq3-estimators", "--json", str(tmp_path / "r.json"), "--jobs", "1"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "Verdicts: proved 1" in out
+    assert err.strip() == "fbd-verify: error: could not write the report: No space left on device"

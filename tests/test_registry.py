@@ -172,7 +172,8 @@ def test_custom_rate_validation():
 def test_schedule_file_example(tmp_path):
     reg = register_builtins(Registry())
     added = load_schedule_file("examples/schedules.toml", registry=reg)
-    assert added == ["ShiftedCos", "ELBO", "half-ML"]
+    assert added.names() == ["ShiftedCos", "ELBO", "half-ML"] and added.pairs == [("ShiftedCos", "ELBO")]
+    assert ("ShiftedCos", "ELBO") in reg.pairs
     sch = reg.schedule("ShiftedCos")
     assert sp.simplify(sch.ring_lam - sp.log(sp.tan(sp.pi * t / 2)) - sp.log(2)) == 0
     S = reg.parameterization("ELBO").S(sch)
@@ -189,7 +190,16 @@ def test_schedule_file_example(tmp_path):
         ("[[schedule]]\nname = 'X'\nring_lambda = 'log(t/(1-t))'\nalpha = 't'\n", "give both alpha and sigma"),
         ("[[schedule]]\nname = 'X'\nring_lambda = 'log(t/(1-t)) +'\n", "cannot parse"),
         ("[[noise]]\nname = 'X'\n", "unknown section(s) noise"),
-        ("[[schedule]]\nname = 'X'\nring_lambda = '__import__(\"os\")'\n", "cannot parse"),
+        ("[[schedule]]\nname = 'X'\nring_lambda = '__import__(\"os\")'\n", "X"),
+        ("[[schedule]]\nname = 'X'\nring_lamda = 'log(t/(1-t))'\n", "unknown key(s) ring_lamda; allowed:"),
+        ("", "no entries"),
+        ("# only a comment\n", "no entries"),
+        ("[[rate]]\nname = 'down'\nlambda_prime = '1/2 - t'\n", "is not positive on [0.01, 0.99]"),
+        ("[[rate]]\nname = 'zero'\nlambda_prime = '0'\n", "is not positive"),
+        ("[[parameterization]]\nname = 'P'\nS = 'sqrt(ring_lambda_primes)'\n",
+         "unknown name(s) ring_lambda_primes in 'sqrt(ring_lambda_primes)'; allowed: t, ring_lambda, ring_lambda_prime"),
+        ("[[parameterization]]\nname = 'P'\nS = 'foo(t)'\n", "cannot parse 'foo(t)' (NameError); allowed: t,"),
+        ("[[pair]]\nschedule = 'Logis'\nparameterization = 'Nope'\n", "pair 'Logis': unknown parameterization"),
     ],
 )
 def test_schedule_file_errors(tmp_path, text, message):
@@ -197,4 +207,16 @@ def test_schedule_file_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(RegistryError) as err:
         load_schedule_file(path, registry=register_builtins(Registry()))
-    assert message in str(err.value) and "\n" not in str(err.value)
+    assert message in str(err.value) and "\n" not in str(err.value) and str(path) in str(err.value)
+
+
+def test_schedule_file_directory_and_exact_decimals(tmp_path):
+    with pytest.raises(RegistryError, match="is a directory"):
+        load_schedule_file(tmp_path, registry=register_builtins(Registry()))
+    path = tmp_path / "dec.toml"
+    path.write_text("[[rate]]\nname = 'tiny'\nlambda_prime = '0.008 + 1e-3 * ring_lambda_prime'\n")
+    reg = register_builtins(Registry())
+    load_schedule_file(path, registry=reg)
+    expr = reg.rate("tiny").lam_rate(reg.schedule("Logis"), reg.parameterization("Noise"), Interval())
+    assert not expr.atoms(sp.Float)
+    assert sp.simplify(expr - (sp.Rational(1, 125) + sp.Rational(1, 1000) / (t * (1 - t)))) == 0

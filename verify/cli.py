@@ -1,17 +1,30 @@
 """``python -m verify`` / ``fbd-verify``: run the claim ledger and write reports.
 
-Exit status: 0 iff no selected claim is ``failed``; 2 for bad input (one line on stderr).
+Exit status: 0 iff no selected claim is ``failed`` (and, with ``--compare``, no regression); 1 otherwise; 2 for
+bad input (one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
 
 PROG = "fbd-verify"
+
+EPILOG = """\
+subcommands (instead of the options above):
+  python -m verify bench [--quick] [--json PATH]   torch back-end throughput (denoiser evals/s, bound ratio)
+  python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report
+  python -m verify notebooks [--quick] [--html DIR] execute the reviewers' notebooks
+
+exit status: 0 no claim failed; 1 a claim failed (or --compare found a regression); 2 bad input (one line).
+A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer). Nothing is written
+unless --json or --markdown is given (the Markdown's figures go to <stem>_figures/ beside it).
+"""
 
 
 class UsageError(Exception):
@@ -20,19 +33,22 @@ class UsageError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description="Verify the claims of 'Flows beat diffusions on image "
-                                "synthesis': derive, compare with the printed form, give a verdict.")
+                                "synthesis': derive, compare with the printed form, give a verdict.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--list", action="store_true", help="list the claim ids and titles, run nothing")
     p.add_argument("--only", action="append", metavar="PATTERN",
                    help="run only claims whose id matches PATTERN (an id or a glob; repeatable)")
     p.add_argument("--json", metavar="PATH", help="write the JSON report to PATH")
-    p.add_argument("--markdown", metavar="PATH", help="write the Markdown report to PATH")
+    p.add_argument("--markdown", metavar="PATH", help="write the Markdown report to PATH (figures beside it)")
+    p.add_argument("--compare", metavar="BASELINE",
+                   help="compare the verdicts with an earlier JSON report: print the changes, exit 1 on a regression")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="time limit per claim in seconds (default: each claim's own)")
     p.add_argument("--schedules", action="append", metavar="FILE",
-                   help="register noise schedules/parameterizations/rates from a TOML file (repeatable)")
+                   help="register noise schedules/parameterizations/rates/pairs from a TOML file (repeatable)")
     p.add_argument("--full", action="store_true", help="longer ladders and more digits for numerical claims")
-    p.add_argument("--quiet", action="store_true", help="no progress display and no table")
+    p.add_argument("--quiet", action="store_true", help="only the final verdict line (and errors)")
     return p
 
 
@@ -45,6 +61,18 @@ def _check_writable(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UsageError(f"{flag} {path}: not writable")
+
+
+def _read_baseline(path: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text())
+        return {c["id"]: c for c in data["claims"]}
+    except FileNotFoundError:
+        raise UsageError(f"--compare {path}: not found") from None
+    except IsADirectoryError:
+        raise UsageError(f"--compare {path}: is a directory") from None
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        raise UsageError(f"--compare {path}: not a JSON report of this tool (no claims list)") from None
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -67,13 +95,19 @@ def run(argv: list[str] | None = None) -> int:
     from .ledger import LedgerError
 
     try:
-        return _run(args)
+        return _run(args, argv)
     except (UsageError, RegistryError, LedgerError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
 
 
-def _run(args) -> int:
+def _say(args, text: str = "") -> None:
+    """One plain line on stdout (never wrapped: off a terminal an identifier is never split)."""
+    if not args.quiet:
+        print(text, flush=True)
+
+
+def _run(args, argv) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
     if args.timeout is not None and not args.timeout > 0:
@@ -81,36 +115,47 @@ def _run(args) -> int:
     for path, flag in ((args.json, "--json"), (args.markdown, "--markdown")):
         if path:
             _check_writable(path, flag)
+    baseline = _read_baseline(args.compare) if args.compare else None
     if args.full:
         os.environ["FBD_VERIFY_FULL"] = "1"
 
     import derivations  # noqa: F401  (registers the built-in entries)
     from derivations.schedule_file import load_schedule_file
 
-    for f in args.schedules or []:
-        load_schedule_file(f)
+    loaded = [load_schedule_file(f) for f in args.schedules or []]
 
     from . import claims  # noqa: F401  (registers every claim)
     from .ledger import select
-    from .report import print_table, summary, write_json, write_markdown
-    from .runner import run_claims
+    from .report import compare_reports, print_table, summary, to_json, write_markdown
 
     chosen = select(args.only)
+    if args.list:
+        for c in chosen:
+            print(f"{c.id:<22} §{c.section:<2} {c.method:<11} {c.title}")
+        return 0
+    for entry in loaded:
+        _say(args, f"loaded {entry.path}: " + "; ".join(
+            f"{kind} {', '.join(names)}" for kind, names in (("schedules", entry.schedules),
+                                                              ("parameterizations", entry.parameterizations),
+                                                              ("rates", entry.rates),
+                                                              ("pairs", [f"{a}/{b}" for a, b in entry.pairs]))
+            if names))
+    _say(args, f"running {len(chosen)} claims" + (" (--full)" if args.full else ""))
+
     from rich.console import Console
 
     console = Console(stderr=False, quiet=args.quiet)
-    if args.list:
-        for c in chosen:
-            console.print(f"[cyan]{c.id:<22}[/] §{c.section:<2} {c.method:<11} {c.title}", highlight=False)
-        return 0
+
+    def line(rec):
+        user = f"  covers {', '.join(rec.user_entries)}" if rec.user_entries else ""
+        kind = f" ({rec.erratum_kind})" if rec.erratum_kind else ""
+        return f"{rec.id:<22} {rec.verdict + kind:<22} {rec.seconds:7.2f} s{user}"
 
     start = time.perf_counter()
-    if args.quiet or not console.is_terminal:
-        def on_done(rec):
-            if not args.quiet:
-                console.print(f"{rec.id:<22} {rec.verdict:<9} {rec.seconds:7.2f} s", highlight=False)
+    from .runner import run_claims
 
-        records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, on_done=on_done)
+    if args.quiet or not console.is_terminal:
+        records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, on_done=lambda r: _say(args, line(r)))
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -119,20 +164,35 @@ def _run(args) -> int:
             task = progress.add_task("claims", total=len(chosen))
 
             def on_done(rec):
-                progress.console.print(f"{rec.id:<22} {rec.verdict:<9} {rec.seconds:7.2f} s", highlight=False)
+                progress.console.print(line(rec), highlight=False, markup=False)
                 progress.advance(task)
 
             records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout,
                                  on_start=lambda c: progress.update(task, description=f"running {c.id}"),
                                  on_done=on_done)
     seconds = time.perf_counter() - start
+    options = {"argv": list(argv), "full": bool(args.full), "only": args.only, "schedule_files": [e.record() for e in loaded],
+               "jobs": args.jobs, "timeout": args.timeout}
     if not args.quiet:
         print_table(records, console, seconds)
-    if args.json:
-        write_json(args.json, records, seconds)
-    if args.markdown:
-        write_markdown(args.markdown, records, seconds)
-    return 1 if summary(records)["failed"] else 0
+    code = 1 if summary(records)["failed"] else 0
+    if baseline is not None:
+        changes, regressions = compare_reports(baseline, records)
+        print(f"compared with {args.compare}: {len(changes)} change(s), {len(regressions)} regression(s)")
+        for text in changes:
+            print(f"  {text}")
+        code = max(code, 1 if regressions else 0)
+    s = summary(records)
+    print("Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) + f" | {seconds:.1f} s")
+    try:
+        if args.json:
+            Path(args.json).write_text(json.dumps(to_json(records, seconds, options), indent=2) + "\n")
+        if args.markdown:
+            write_markdown(args.markdown, records, seconds)
+    except OSError as exc:  # checked before the run; the disk may still fail (full, removed directory)
+        print(f"{PROG}: error: could not write the report: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return code
 
 
 def main() -> None:

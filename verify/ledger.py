@@ -304,6 +304,9 @@ class Claim:
     corrections: tuple[Correction, ...] = ()
     #: printed key -> paper-text id, or a tuple of ids (see verify.paper_text).
     sources: Mapping[str, Any] = field(default_factory=dict)
+    #: The registry entries a per-entry check covers: () -> {"schedules": [...], "parameterizations": [...],
+    #: "rates": [...], "pairs": [...]} (evaluated when the claim runs, after any schedule file is loaded).
+    covers: Callable[[], dict] | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -321,6 +324,11 @@ class Claim:
     # re-check the unperturbed keys many times).
     _derivation_cache: Derivation | None = field(default=None, repr=False, compare=False)
     _comparison_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def reset_cache(self) -> None:
+        """Forget the memoised derivation and comparisons (after the registry changed)."""
+        self._derivation_cache = None
+        self._comparison_cache.clear()
 
     def derivation(self) -> Derivation:
         if self._derivation_cache is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,21 +36,51 @@ class ClaimRecord:
     errata: list = field(default_factory=list)
     #: printed key -> the paper's verbatim text behind it (line, route: parsed or hand).
     sources: dict = field(default_factory=dict)
+    #: The registry entries the check covered, and those of them that are not built in.
+    covered: dict = field(default_factory=dict)
+    user_entries: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu", "nu", "xi",
+          "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Delta"}
+_NAME = re.compile(r"^(?P<acc>ring|check)?(?P<core>[A-Za-z]+?)(?P<hat>hat|bar)?(?P<primes>(?:prime)*)(?P<k>\d)?"
+                   r"(?:_(?P<sub>[A-Za-z0-9]+))?$")
+
+
 def _latex_name(sym: sp.Symbol) -> str | None:
-    """The paper's notation for the suite's ASCII symbol names (ringrho_t -> ring-accented rho_t, ...)."""
+    """The paper's notation for the suite's ASCII symbol names: ring and check accents (ringrho_t -> ring-accented
+    rho_t), hats and bars, primes as primes (lamprime -> lambda', lamprime2 -> lambda''), Greek letters; None for
+    names it does not recognise (SymPy's own printing is used)."""
+    from derivations.symbols import LATEX_NAMES
+
     name = sym.name
-    for prefix, tex in (("ringrho", r"\mathring{\rho}"), ("ringlamprime", r"\mathring{\lambda}'"),
-                        ("ringlam", r"\mathring{\lambda}"), ("lamprime", r"\lambda'")):
-        if name.startswith(prefix):
-            sub = name[len(prefix):].lstrip("_")
-            return tex + (f"_{{{sub}}}" if sub else "")
-    return None
+    if name in LATEX_NAMES:
+        return LATEX_NAMES[name]
+    m = _NAME.match(name)
+    if not m:
+        return None
+    core = {"lam": "lambda", "eps": "epsilon"}.get(m.group("core"), m.group("core"))
+    if core not in _GREEK and not (len(core) == 1 and core.isalpha()):
+        return None
+    tex = "\\varepsilon" if core == "epsilon" else ("\\" + core if core in _GREEK else core)
+    if m.group("hat"):
+        tex = "\\" + m.group("hat") + "{" + tex + "}"
+    if m.group("acc"):
+        tex = {"ring": "\\mathring", "check": "\\check"}[m.group("acc")] + "{" + tex + "}"
+    primes = len(m.group("primes")) // len("prime")
+    if m.group("k"):
+        if not primes:
+            return None
+        primes = int(m.group("k"))
+    tex += "'" * primes
+    sub = m.group("sub")
+    if sub:
+        tex += "_{" + ("\\" + sub if sub in _GREEK else sub) + "}"
+    return tex
 
 
 def forms_record(forms: Forms | None) -> dict | None:
@@ -87,7 +118,23 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def covered_entries(claim: Claim) -> tuple[dict, list]:
+    """(entries the claim covers, those not built in) from its ``covers`` and the registry's origins."""
+    if claim.covers is None:
+        return {}, []
+    from derivations import REGISTRY
+
+    covered = {k: [list(x) if isinstance(x, tuple) else x for x in v] for k, v in claim.covers().items()}
+    user = set()
+    for kind, key in (("schedules", "schedule"), ("parameterizations", "parameterization"), ("rates", "rate")):
+        user |= set(covered.get(kind, [])) & set(REGISTRY.user(key))
+    for s, p in covered.get("pairs", []):
+        user |= {s, p} & (set(REGISTRY.user("schedule")) | set(REGISTRY.user("parameterization")))
+    return covered, sorted(user)
+
+
 def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
+    covered, user = covered_entries(claim)
     printed = outcome.printed
     if printed is None:
         try:
@@ -110,4 +157,6 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         erratum_kind=outcome.erratum_kind,
         errata=[c.record() for c in outcome.errata],
         sources=sources_record(claim.sources),
+        covered=covered,
+        user_entries=user,
     )

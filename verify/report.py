@@ -54,29 +54,49 @@ def coverage(records: Sequence[ClaimRecord]) -> dict:
     }
 
 
-def environment() -> dict:
-    import mpmath
-    import numpy
-    import sympy
+def _git_commit() -> str | None:
+    """The project's git commit (and whether the tree has changes), when it is a git checkout."""
+    import subprocess
 
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment() -> dict:
     import os
+    from importlib.metadata import PackageNotFoundError, version
 
     env = {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
-           "sympy": sympy.__version__, "mpmath": mpmath.__version__, "numpy": numpy.__version__}
+           "git_commit": _git_commit()}
+    packages = {}
+    for dist in ("sympy", "mpmath", "numpy", "scipy", "torch", "lark", "matplotlib", "rich"):
+        try:
+            packages[dist] = version(dist)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            packages[dist] = None
+    env["packages"] = packages
     try:
         import torch
 
-        env["torch"] = torch.__version__
         env["device"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     except ImportError:  # pragma: no cover - torch is a dependency
-        env["torch"], env["device"] = None, "cpu"
+        env["device"] = "cpu"
     return env
 
 
-def to_json(records: Sequence[ClaimRecord], seconds: float | None = None) -> dict:
+def to_json(records: Sequence[ClaimRecord], seconds: float | None = None, options: dict | None = None) -> dict:
     return {
         "version": __version__,
         "schema": SCHEMA_VERSION,
+        "options": options or {},
         "claims": [r.to_json() for r in records],
         "summary": {**summary(records), "errata_by_kind": errata_by_kind(records)},
         "coverage": coverage(records),
@@ -85,8 +105,32 @@ def to_json(records: Sequence[ClaimRecord], seconds: float | None = None) -> dic
     }
 
 
-def write_json(path: str | Path, records: Sequence[ClaimRecord], seconds: float | None = None) -> None:
-    Path(path).write_text(json.dumps(to_json(records, seconds), indent=2) + "\n")
+#: Verdicts by strength of evidence: a move to a weaker one is a regression.
+_STRENGTH = {"proved": 3, "confirmed": 2, "erratum": 2, "skipped": 1, "failed": 0}
+
+
+def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord]) -> tuple[list[str], list[str]]:
+    """(changes, regressions) of a run against an earlier report's claims (id -> claim record).
+
+    A regression: a claim that now fails, that moved to a weaker verdict (proved -> confirmed, anything ->
+    skipped), or that an earlier run had and this one lacks (when it ran every claim)."""
+    changes, regressions = [], []
+    now = {r.id: r for r in records}
+    for cid, old in baseline.items():
+        new = now.get(cid)
+        if new is None:
+            continue
+        before = old["verdict"] + (f" ({old.get('erratum_kind')})" if old.get("erratum_kind") else "")
+        after = new.verdict + (f" ({new.erratum_kind})" if new.erratum_kind else "")
+        if before != after:
+            text = f"{cid}: {before} -> {after}"
+            changes.append(text)
+            if _STRENGTH[new.verdict] < _STRENGTH.get(old["verdict"], 0) or (
+                    new.verdict == "failed" and old["verdict"] != "failed"):
+                regressions.append(text)
+    for cid in now.keys() - baseline.keys():
+        changes.append(f"{cid}: new claim, {now[cid].verdict}")
+    return changes, regressions
 
 
 def _form_text(forms: dict | None, limit: int = 200) -> str:
@@ -151,6 +195,64 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     return lines
 
 
+LEGEND = (
+    ("proved", "the literal printed form equals the independent derivation as an exact SymPy identity, and a 50-digit "
+               "check at random points agrees"),
+    ("confirmed", "established numerically within a stated tolerance (50-digit agreement, a fitted order and "
+                  "constant, or a comparison with a sampling-noise floor); the figures are given below"),
+    ("erratum", "the literal printed form fails; a declared reading (a correction with its kind) is proved or "
+                "confirmed"),
+    ("failed", "neither the printed nor a declared corrected form could be established (or the check raised or "
+               "timed out)"),
+    ("skipped", "not established, with the reason"),
+)
+
+
+def _headline_text(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_headline_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_headline_text(v) for v in value)
+    return str(value)
+
+
+def how_known(record: ClaimRecord) -> str:
+    """One line on how the verdict is known: the symbolic and numeric routes, or the measured headline figures."""
+    ev = record.evidence if isinstance(record.evidence, dict) else {}
+    if "headline" in ev:
+        return _headline_text(ev["headline"])
+    inner = ev.get("corrected_forms_check", {})
+    if isinstance(inner, dict) and "headline" in inner:
+        return "corrected forms: " + _headline_text(inner["headline"])
+    comps = ev.get("corrected_comparisons") or ev.get("comparisons") or []
+    if comps:
+        symbolic = sum(1 for c in comps if c.get("symbolic_zero"))
+        worst = max((float(c["max_residual"]) for c in comps if c.get("max_residual") not in (None, "")), default=0.0)
+        points = min((c.get("points", 0) for c in comps), default=0)
+        return (f"{len(comps)} keys: {symbolic} exact SymPy identities; 50-digit check at {points} points, max "
+                f"relative residual {worst:.1g}")
+    return ""
+
+
+def _printed_lines(record: ClaimRecord, limit: int = 6) -> list[str]:
+    """The printed forms with the paper's text and line behind each (each source once)."""
+    lines, seen = [], set()
+    keys = list((record.printed or {}).keys())
+    for key in keys[:limit]:
+        form = (record.printed or {}).get(key) or {}
+        latex = form.get("latex")
+        srcs = [s for s in (record.sources or {}).get(key, []) if s["id"] not in seen]
+        seen |= {s["id"] for s in srcs}
+        lines.append(f"- `{key}`" + (f": ${latex}$" if latex else ""))
+        for src in srcs:
+            line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
+            how = "parsed" if src["route"] == "parsed" else "hand transcription"
+            lines.append(f"  - {src['where']}, {line} ({how}): `{src['verbatim']}`")
+    if len(keys) > limit:
+        lines.append(f"- ... and {len(keys) - limit} more keys (JSON report)")
+    return lines
+
+
 def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
              extra: Sequence[str] | None = None) -> str:
     s = summary(records)
@@ -160,19 +262,22 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
              "Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
              (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
              "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
-             "## How the printed forms are read", "",
-             "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
-             "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "
-             "cannot read (ellipses, expectations, integrals, prose) are transcribed by hand and shown beside "
-             "their verbatim text. The literal form is always tested first: a reading beyond these rules enters "
-             "only as a declared correction, and the verdict is then `erratum`, with its kind.", ""]
+             "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in LEGEND] + [""]
+    lines += ["## How the printed forms are read", "",
+              "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
+              "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "
+              "cannot read (ellipses, expectations, integrals, prose) are transcribed by hand and shown beside "
+              "their verbatim text. The literal form is always tested first: a reading beyond these rules enters "
+              "only as a declared correction, and the verdict is then `erratum`, with its kind.", ""]
     lines += [f"- *{name}*: {text}" for name, text in RULES] + [""]
     for sec in sorted({r.section for r in records}, key=lambda x: (x == "A", x)):
         lines += [f"## {SECTION_TITLES.get(sec, 'Section ' + sec)}", "",
-                  "| id | verdict | method | equations | seconds | title |", "|---|---|---|---|---|---|"]
+                  "| claim | verdict | how it is known | equations | s |", "|---|---|---|---|---|"]
         for r in (r for r in records if r.section == sec):
             eqs = ", ".join(f"({e})" for e in r.equations)
-            lines.append(f"| `{r.id}` | **{r.verdict}** | {r.method} | {eqs} | {r.seconds:.2f} | {r.title} |")
+            verdict = r.verdict + (f" ({r.erratum_kind})" if r.erratum_kind else "")
+            known = how_known(r).replace("|", "\\|")
+            lines.append(f"| `{r.id}` | **{verdict}** | {known} | {eqs} | {r.seconds:.1f} |")
         lines.append("")
     lines += _errata_section(records)
     failed = [r for r in records if r.verdict == "failed"]
@@ -180,12 +285,23 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
         lines += ["## Failed", ""] + [f"- `{r.id}`: {r.notes}" for r in failed] + [""]
     if extra:
         lines += ["## Figures and tables", ""] + list(extra)
+    lines += ["## Claims in detail", ""]
+    for r in records:
+        verdict = r.verdict + (f" ({r.erratum_kind})" if r.erratum_kind else "")
+        lines += [f"### `{r.id}`: {verdict}", "", r.title, ""]
+        if r.user_entries:
+            lines += [f"Covers entries that are not built in: {', '.join(r.user_entries)}.", ""]
+        lines += _printed_lines(r) + [""]
     cov = coverage(records)
     lines += ["## Equation coverage", "",
               f"{len(EQUATIONS) - len(cov['not_covered'])} of {len(EQUATIONS)} numbered equations are covered "
               f"by a claim with a verdict.", "",
               "Not yet covered: " + (", ".join(f"({e})" for e in cov["not_covered"]) or "none"), ""]
-    lines += ["## Notes", ""] + [f"- `{r.id}`: {r.notes}" for r in records if r.notes and r.verdict != "erratum"]
+    notes: dict[str, list[str]] = {}
+    for r in records:
+        if r.notes and r.verdict != "erratum":
+            notes.setdefault(r.notes, []).append(r.id)
+    lines += ["## Notes", ""] + [f"- {', '.join(f'`{i}`' for i in ids)}: {text}" for text, ids in notes.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -235,6 +351,21 @@ def write_markdown(path: str | Path, records: Sequence[ClaimRecord], seconds: fl
 
 
 def print_table(records: Sequence[ClaimRecord], console, seconds: float | None = None) -> None:
+    """The per-section tables on a terminal; off a terminal, plain lines (errata and failures with their detail)
+    that are never wrapped, so no identifier is split."""
+    if not console.is_terminal:
+        for r in records:
+            if r.verdict in ("erratum", "failed"):
+                print(f"{r.id}: {r.verdict}" + (f" ({r.erratum_kind})" if r.erratum_kind else "") + f" - {r.title}")
+                if r.verdict == "erratum":
+                    for e in r.errata:
+                        print(f"    {e['kind']}: {e['reading']}")
+                else:
+                    print(f"    {r.notes}")
+        cov = coverage(records)
+        print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; errata by kind: "
+              + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()))
+        return
     from rich.markup import escape
     from rich.table import Table
 
@@ -254,11 +385,12 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
                 detail = f"{r.title}\n  printed:   {_form_text(pr, 90)}\n  corrected: {_form_text(co, 90)}"
             elif r.verdict == "failed":
                 detail = f"{r.title}\n  {r.notes}"
+            if r.user_entries:
+                detail += f"\n  covers {', '.join(r.user_entries)}"
             eqs = ",".join(str(e) for e in r.equations)
-            table.add_row(r.id, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}[/]", eqs, f"{r.seconds:.1f}", escape(detail))
+            verdict = r.verdict + (f" ({r.erratum_kind})" if r.erratum_kind else "")
+            table.add_row(r.id, f"[{VERDICT_STYLE[r.verdict]}]{verdict}[/]", eqs, f"{r.seconds:.1f}", escape(detail))
         console.print(table)
-    s = summary(records)
     cov = coverage(records)
-    console.print("Verdicts: " + ", ".join(f"[{VERDICT_STYLE[k]}]{k} {v}[/]" for k, v in s.items())
-                  + f" | equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}"
-                  + (f" | {seconds:.1f} s" if seconds is not None else ""))
+    console.print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; errata by "
+                  "kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()))

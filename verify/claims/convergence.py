@@ -107,27 +107,31 @@ register(Claim("eq40", "A", "(40): w^N/dtau -> (lambda'+ring-lambda')^2/(4 lambd
 # ------------------------------------------------------------------------------------------------
 
 
-def _mse_param(schedule_name: str) -> str:
-    for s, p in REGISTRY.pairs:
-        if s == schedule_name:
-            return p
-    return "Noise"
+def mse_params(schedule_name: str) -> list[str]:
+    """The parameterizations the MSE-diffusion ladders of a schedule use: the first built-in pair of the schedule
+    (Noise if it has none), and every covered pair of the schedule with an entry that is not built in."""
+    user = set(REGISTRY.user("schedule")) | set(REGISTRY.user("parameterization"))
+    first = next((p for s, p in REGISTRY.pairs if s == schedule_name and not {s, p} & user), "Noise")
+    extra = [p for s, p in REGISTRY.covered_pairs() if s == schedule_name and {s, p} & user and p != first]
+    return [first] + extra
 
 
-def _rate_expr(schedule, rate_name: str) -> sp.Expr:
+def _rate_expr(schedule, rate_name: str, param: str = "Noise") -> sp.Expr:
     rate = REGISTRY.rate(rate_name)
     if rate_name == "MSE":
-        return rate.lam_rate(schedule, REGISTRY.parameterization(_mse_param(schedule.name)), MSE_INTERVAL)
-    return rate.lam_rate(schedule, REGISTRY.parameterization("Noise"), Interval(T0, T1))
+        return rate.lam_rate(schedule, REGISTRY.parameterization(param), MSE_INTERVAL)
+    return rate.lam_rate(schedule, REGISTRY.parameterization(param), Interval(T0, T1))
 
 
-def ladder_from_forms(forms: dict, schedule_name: str, rate_name: str, denoiser: str, ns=None) -> dict:
+def ladder_from_forms(forms: dict, schedule_name: str, rate_name: str, denoiser: str, ns=None,
+                      param: str | None = None) -> dict:
     """One ladder with the weights built from the *given* forms (the printed (40) and (23))."""
     sch = REGISTRY.schedule(schedule_name)
-    case = cv.Case(sch, rate_name, _rate_expr(sch, rate_name), denoiser, T0, T1)
+    param = param or (mse_params(schedule_name)[0] if rate_name == "MSE" else "Noise")
+    case = cv.Case(sch, rate_name, _rate_expr(sch, rate_name, param), denoiser, T0, T1)
     ev = cv.run_ladder(case, forms[KEY_W], True, forms[KEY_WBAR], ns=ns)
     if rate_name == "MSE":
-        ev["mse_parameterization"] = _mse_param(schedule_name)
+        ev["mse_parameterization"] = param
         ev["mse_interval"] = [MSE_INTERVAL.t0, MSE_INTERVAL.t_max]
     ev["ok"] = cv.ladder_ok(ev)
     return ev
@@ -163,8 +167,15 @@ def _ladder_outcome(forms: dict, cases: list[tuple[str, str, str]], claim_notes:
         evidence["b: w^N/h = w_bar + b h + O(h^2) at the left point"] = str(w1)
         evidence["b_equals_readable_form"] = bool(sp.simplify(w1 - p2.b_closed_form()) == 0)
         evidence["b_finite_difference_check"] = p2.check_b_numerically()
-    ladders = [ladder_from_forms(forms, *c) for c in cases]
+    ladders = [ladder_from_forms(forms, c[0], c[1], c[2], param=c[3] if len(c) > 3 else None) for c in cases]
     evidence["ladders"] = ladders
+    orders = [ev["fitted_order"] for ev in ladders]
+    c_err = [float(ev["C_rel_error_richardson"]) for ev in ladders]
+    evidence["headline"] = {"ladders": len(ladders), "N": ladders[0]["N"] if ladders else [],
+                            "fitted order (min, max)": [min(orders), max(orders)],
+                            "order band": list(cv.ORDER_BAND),
+                            "relative error of the predicted C (max)": f"{max(c_err):.2g}",
+                            "C tolerance": cv.C_TOL}
     evidence["seconds"] = round(time.perf_counter() - start, 2)
     ok = all(ev["ok"] for ev in ladders)
     bad = [ev["case"] for ev in ladders if not ev["ok"]]
@@ -186,21 +197,35 @@ register(Claim(
     custom=lambda forms: _ladder_outcome(forms, [("Logis", "penalized(c=1)", "exact")], PROP2_NOTES, series=True),
     timeout=90, sources=SOURCES_40))
 
-PROP2_SCHEDULES = ("Normal", "Logis", "Sech", "SechInter", "DDPM-linear")
 PROP2_RATES = ("ML", "MSE", "penalized(c=1)")
 PROP2_DENOISERS = ("exact", "misspecified")
 
 
+def prop2_rates() -> list[str]:
+    """The built-in rates of the ladders and every rate registered from a schedule file (or by a user)."""
+    return list(PROP2_RATES) + [r for r in REGISTRY.user("rate") if not REGISTRY.rate(r).is_flow]
+
+
 def _schedule_cases(name):
-    return [(name, r, d) for r in PROP2_RATES for d in PROP2_DENOISERS]
+    cases = []
+    for r in prop2_rates():
+        params = mse_params(name) if r == "MSE" else ["Noise"]
+        cases += [(name, r, d, p) for p in params for d in PROP2_DENOISERS]
+    return cases
 
 
-for _name in PROP2_SCHEDULES:
+def _prop2_covers(name):
+    return lambda: {"schedules": [name], "rates": prop2_rates(),
+                    "parameterizations": sorted(set(mse_params(name)) | {"Noise"})}
+
+
+# one claim per registered schedule (built in, or from a schedule file loaded before the claims are imported)
+for _name in list(REGISTRY.schedules):
     register(Claim(
-        f"prop2-{_name}", "4", f"Proposition 2 ladders for {_name}: ML, MSE, penalized(c=1); exact and mis-specified denoiser",
-        (22, 23), "mpmath", printed_40,
+        f"prop2-{_name}", "4", f"Proposition 2 ladders for {_name}: {', '.join(prop2_rates())}; exact and "
+        "mis-specified denoiser", (22, 23), "mpmath", printed_40,
         custom=lambda forms, _n=_name: _ladder_outcome(forms, _schedule_cases(_n), PROP2_NOTES),
-        timeout=170, sources=SOURCES_40))
+        timeout=170, sources=SOURCES_40, covers=_prop2_covers(_name)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -309,7 +334,9 @@ def _prop1_check(forms):
             rows.append({"schedule": sch, "rate": rate, "N": n, "d": len(coords), "direct_path_KL": mp.nstr(r["direct"], 30),
                          "sum_21": mp.nstr(r["sum21"], 30), "digits": round(min(dig, PROP1_DPS), 1)})
     ok = worst >= 20
-    ev = {"rows": rows, "min_digits": round(min(worst, PROP1_DPS), 1), "required_digits": 20, "dps": PROP1_DPS,
+    ev = {"headline": {"cases": len(rows), "agreeing digits (min)": round(min(worst, PROP1_DPS), 1),
+                       "required digits": 20, "working precision": PROP1_DPS},
+          "rows": rows, "min_digits": round(min(worst, PROP1_DPS), 1), "required_digits": 20, "dps": PROP1_DPS,
           "data": f"X ~ N({PROP1_M}, {PROP1_V}), 1-D; and d = 3 diagonal N((0.4, -1.1, 0.2), diag(0.8, 2.5, 0.3))",
           "interval": [T0, T1],
           "denoiser": "X_hat_s(y) = a_s y + b_s, the Wiener filter of N(0.7, 1.2) (not the posterior mean)",
@@ -377,7 +404,10 @@ def _eq18_check(forms):
                     row[f"{key} digits"] = round(min(dig, PROP1_DPS), 1)
                 rows.append(row)
     ok = all(v >= 20 for v in worst.values())
-    ev = {"rows": rows, "min_digits": {k: round(min(v, PROP1_DPS), 1) for k, v in worst.items()}, "dps": PROP1_DPS,
+    ev = {"headline": {"cases": len(rows), "agreeing digits (min)": {k: round(min(v, PROP1_DPS), 1)
+                                                                    for k, v in worst.items()},
+                       "required digits": 20},
+          "rows": rows, "min_digits": {k: round(min(v, PROP1_DPS), 1) for k, v in worst.items()}, "dps": PROP1_DPS,
           "p_bar": "p_bar_t(x | z_t) = N(x | z_t/alpha_t, ring-rho_t^-2), i.e. X = Y_t - eps_t/ring-rho_t as in (7)",
           "generator start": "p_hat^N_{t0:t,x} uses p_{t0}(z_t0), the true marginal at t0 (the paper's definition)"}
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None, ev,
@@ -476,8 +506,11 @@ def eq12_ladder(forms: dict, schedule_name: str, rate_name: str, ns=None, dps: i
 def _eq12_check(forms):
     ladders = [eq12_ladder(forms, s, r) for s, r in EQ12_CASES]
     ok = all(x["ok"] for x in ladders)
+    orders = [x[k] for x in ladders for k in ("order_mean", "order_variance")]
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None,
-                   {"ladders": ladders, "order_band": list(cv.ORDER_BAND), "y_s": str(EQ12_Y0),
+                   {"headline": {"ladders": len(ladders), "fitted orders (min, max)": [min(orders), max(orders)],
+                                 "order band": list(cv.ORDER_BAND)},
+                    "ladders": ladders, "order_band": list(cv.ORDER_BAND), "y_s": str(EQ12_Y0),
                     "denoiser": "linear, X_hat(y) = a y + b, a = 0.9 rr^2 1.2/(1 + 1.2 rr^2), b = 0.3/(1 + rr^2)"},
                    "For a linear denoiser the N-step generator (10) has exact mean/variance recursions for "
                    "u = r Y_hat; the continuous limit d u = X_hat d r + noise with d Var = d(rho^2) is built from "
@@ -573,10 +606,15 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
 
 
 def _endpoints_check(forms):
-    studies = [endpoint_study(forms, s) for s in PROP2_SCHEDULES]
+    studies = [endpoint_study(forms, s) for s in REGISTRY.schedules]
     ok = all(s["ok"] for s in studies)
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None,
-                   {"studies": studies, "data": "X ~ N(0, 1), exact denoiser, ML rate (w_bar = ring-lambda')",
+                   {"headline": {"schedules": len(studies),
+                                 "closed-form residual (max)": max((x["closed_form_rel_residual"] for x in studies),
+                                                                   key=float),
+                                 "float64 vs mpmath (max rel)": max((x["float64_vs_mpmath_max_rel"] for x in studies),
+                                                                    key=float)},
+                    "studies": studies, "data": "X ~ N(0, 1), exact denoiser, ML rate (w_bar = ring-lambda')",
                     "closed form": "L(t0, t1) = (1/2) log(1 + ring-rho^2)|_{t0}^{t1}"},
                    "With the ML rate and Gaussian data L is finite as t0 -> 0 (the error vanishes like ring-rho^2) and "
                    "diverges as t_max -> 1 like ring-lambda(t_max) ~ ell^p, ell = log(1/(1 - t_max)): p = 1 for "
@@ -585,4 +623,5 @@ def _endpoints_check(forms):
 
 
 register(Claim("endpoints", "4", "Endpoints: L as t0 -> 0 and t_max -> 1 per schedule; float64 vs mpmath",
-               (), "mpmath", _endpoint_printed, custom=_endpoints_check, timeout=90, sources={KEY_WBAR: "eq23"}))
+               (), "mpmath", _endpoint_printed, custom=_endpoints_check, timeout=90, sources={KEY_WBAR: "eq23"},
+               covers=lambda: {"schedules": list(REGISTRY.schedules)}))

@@ -267,7 +267,8 @@ def _param_claim(cid: str, pname: str, negative: bool, extra_printed=None, extra
 
     sources = {**{k: PARAM_TEXT[pname] for k in scale_keys}, **(extra_sources or {})}
     register(Claim(cid, SEC, f"{pname}: S_t follows from its target", (2, 3), "symbolic", printed_forms, derive,
-                   corrected=corrected, corrections=corrections, sources=sources))
+                   corrected=corrected, corrections=corrections, sources=sources,
+                   covers=lambda: {"schedules": list(REGISTRY.schedules), "parameterizations": [pname]}))
 
 
 _param_claim("param-noise", "Noise", False)
@@ -412,4 +413,6 @@ def _kg_derive():
 
 
 register(Claim("kg-weights", SEC, "omega_t = S_t^2/ring-lambda'_t is Kingma & Gao's weighting w(lambda)",
-               (2,), "symbolic", _kg_printed, _kg_derive, timeout=120, sources={"omega": "kg.omega"}))
+               (2,), "symbolic", _kg_printed, _kg_derive, timeout=120, sources={"omega": "kg.omega"},
+               covers=lambda: {"schedules": list(REGISTRY.schedules),
+                               "parameterizations": list(REGISTRY.parameterizations)}))

@@ -98,7 +98,7 @@ def _registry_mse_rate_check(root) -> dict:
     roots) allows relative differences of order 1e-27: the check raises above 1e-22."""
     out = {}
     with mp.workdps(50):
-        for sname, pname in REGISTRY.pairs:
+        for sname, pname in REGISTRY.covered_pairs():
             sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
             Mv = d5.coherence_constant(sch, par, INTERVAL)  # the M that mse_diffusion_rate uses
             f30 = sp.lambdify((t, M), root.subs({S: par.S(sch), rb: sch.ring_lam_rate}), "mpmath")
@@ -187,7 +187,8 @@ _PROP3_SOURCES = {"(42) left side": "eq42", "(42) right side M S_t^2": "eq42.s2"
 register(Claim("prop3", SEC, "Proposition 3: the MSE-diffusion rate (30) is the admissible root of (42)",
                (28, 29, 30, 42, 43), "symbolic", _prop3_printed, _prop3_derive,
                corrected=lambda: _prop3_printed(literal=False),
-               corrections=(radical_correction((S_KEY, "lambda'_c (30)")),), sources=_PROP3_SOURCES))
+               corrections=(radical_correction((S_KEY, "lambda'_c (30)")),), sources=_PROP3_SOURCES,
+               covers=lambda: {"pairs": REGISTRY.covered_pairs()}))
 
 
 # --- (29): the role of M ---------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def _eq29_printed(literal: bool = True):
     ns = step_ns(**{"ring:lambda'_t": rb})
     lam30 = printed("eq30", ns) if literal else (sp.sqrt(M) * S - sp.sqrt(M * S**2 - rb)) ** 2
     forms = {"(30)": lam30, "realness: s^2 - ring-beta >= 0 (proof of Prop. 3)": printed("eq30.radicand", ns)}
-    for sname, pname in REGISTRY.pairs:
+    for sname, pname in REGISTRY.covered_pairs():
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
         ratio = printed("eq29", {**schedule_ns(sch), "S_t": par.S(sch)})   # the maximand of (29), as printed
         forms[f"M (29) {_pair_key(sname, pname)}"] = d5.maximum_on_interval(ratio, INTERVAL, dps=50)
@@ -225,7 +226,7 @@ def _eq29_derive():
     expected["(30) as M -> oo"] = lim
     expected["(30): M x leading coefficient as M -> oo"] = lead.subs(s_sym, 1) / S**2
     table, evidence = {}, {}
-    for sname, pname in REGISTRY.pairs:
+    for sname, pname in REGISTRY.covered_pairs():
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
         with mp.workdps(50):
             Mv, tstar = d5.maximise_ratio(sch, par, INTERVAL, dps=50, grid=160)
@@ -255,7 +256,8 @@ register(Claim("eq29-m", SEC, "(29): M is the smallest constant making (30) real
                (29, 30), "symbolic", _eq29_printed, _eq29_derive, implied=_eq29_implied,
                corrected=lambda: _eq29_printed(literal=False), corrections=(radical_correction(("(30)",)),),
                sources={"(30)": "eq30", "realness: s^2 - ring-beta >= 0 (proof of Prop. 3)": "eq30.radicand",
-                        **{f"M (29) {_pair_key(a, b)}": "eq29" for a, b in REGISTRY.pairs}}))
+                        **{f"M (29) {_pair_key(a, b)}": "eq29" for a, b in REGISTRY.covered_pairs()}},
+               covers=lambda: {"pairs": REGISTRY.covered_pairs()}))
 
 
 # --- Example: Logis + Vel ----------------------------------------------------------------------------

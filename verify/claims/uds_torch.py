@@ -114,7 +114,9 @@ def _equivalence_check(rate_name: str, label: str):
     def check(forms) -> Outcome:
         res = one_step_equivalence(forms, rate_name=rate_name)
         ok = all(math.isfinite(v["relative"]) and v["relative"] < EQUIV_TOL for v in res.values())
-        ev = {"per_schedule": {k: {kk: f"{vv:.3e}" for kk, vv in v.items()} for k, v in res.items()},
+        ev = {"headline": {"schedules": len(res), "tolerance": EQUIV_TOL,
+                           "worst relative difference": f"{max(v['relative'] for v in res.values()):.2e}"},
+              "per_schedule": {k: {kk: f"{vv:.3e}" for kk, vv in v.items()} for k, v in res.items()},
               "tolerance": f"max|EulerUDS - {label}| / max|Y_t| < {EQUIV_TOL:g} (float64), 16 steps, 64 samples",
               "worst_relative": f"{max(v['relative'] for v in res.values()):.3e}"}
         notes = (f"EulerUDS (14) with q, beta of (13) for the {rate_name} rate vs {label} in its own alpha/sigma "
@@ -127,9 +129,11 @@ def _equivalence_check(rate_name: str, label: str):
 
 
 register(Claim("uds-ddpm-numeric", SEC, "One EulerUDS step (14) for the ML-diffusion equals one DDPM step",
-               EQS, "torch", printed_uds_forms, custom=_equivalence_check("ML", "DDPM"), sources=UDS_SOURCES))
+               EQS, "torch", printed_uds_forms, custom=_equivalence_check("ML", "DDPM"), sources=UDS_SOURCES,
+               covers=lambda: {"schedules": list(REGISTRY.schedules), "rates": ["ML"]}))
 register(Claim("uds-ddim-numeric", SEC, "One EulerUDS step (14) for the flow equals one DDIM step",
-               EQS, "torch", printed_uds_forms, custom=_equivalence_check("flow", "DDIM"), sources=UDS_SOURCES))
+               EQS, "torch", printed_uds_forms, custom=_equivalence_check("flow", "DDIM"), sources=UDS_SOURCES,
+               covers=lambda: {"schedules": list(REGISTRY.schedules), "rates": ["flow"]}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,10 +187,20 @@ def _flow_orders(forms, schedules, ladder, interval, methods, batch) -> dict:
     return out
 
 
+def _order_schedules() -> tuple:
+    """Logis and Sech (every registered schedule with --full), and every schedule not built in."""
+    base = tuple(REGISTRY.schedules) if FULL else ("Logis", "Sech")
+    return base + tuple(s for s in REGISTRY.user("schedule") if s not in base)
+
+
+def _user_rates() -> list[str]:
+    return [r for r in REGISTRY.user("rate") if not REGISTRY.rate(r).is_flow]
+
+
 def _orders_check(forms) -> Outcome:
     symbolic = gaussian_flow_map_symbolic()
     ladder = (32, 64, 128, 256) if FULL else (32, 64, 128)
-    schedules = tuple(REGISTRY.schedules) if FULL else ("Logis", "Sech")
+    schedules = _order_schedules()
     res = flow_orders(forms, schedules=schedules, ladder=ladder)
     ok = symbolic
     table = {}
@@ -197,7 +211,9 @@ def _orders_check(forms) -> Outcome:
         table[f"{name}/{method}"] = {"expected": expected, "order": f"{r['order']:.3f}",
                                      "ls_order": f"{r['ls_order']:.3f}",
                                      "errors": [f"{e:.3e}" for e in r["errors"]], "within_tol": good}
-    ev = {"exact_flow_map_symbolic": symbolic, "ladder_N": list(ladder), "interval": "(0.1, 0.9)",
+    ev = {"headline": {f"{m} (expected {o})": [round(r["order"], 3) for (_, mm), r in res.items() if mm == m]
+                       for m, o in ORDER_METHODS.items()},
+          "exact_flow_map_symbolic": symbolic, "ladder_N": list(ladder), "interval": "(0.1, 0.9)",
           "data": "Gaussian N(m, diag(0.25, 1, 4)), m = (0.5, -1, 2); 16 start points from the exact marginal",
           "criterion": f"|order(last pair) - expected| <= {ORDER_TOL}", "orders": table}
     notes = ("Flow (beta = 0): (12) is d(r Y)/dr = X_hat(Y); for Gaussian data the exact map is affine, "
@@ -209,7 +225,8 @@ def _orders_check(forms) -> Outcome:
 
 
 register(Claim("uds-orders", SEC, "UDS Euler/Heun/RK4/AB2/AB3 reach orders 1/2/4/2/3 for the flow (Gaussian data)",
-               EQS, "torch", printed_uds_forms, custom=_orders_check, sources=UDS_SOURCES))
+               EQS, "torch", printed_uds_forms, custom=_orders_check, sources=UDS_SOURCES,
+               covers=lambda: {"schedules": list(_order_schedules()), "rates": ["flow"]}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -261,7 +278,7 @@ def _weak_errors(forms, rate_name, methods, ladder, schedule, param, interval) -
 def _weak_check(forms) -> Outcome:
     ladder = (64, 128, 256, 512) if FULL else (64, 128, 256)
     table, ok = {}, True
-    for rate_name in ("ML", "MSE"):
+    for rate_name in ["ML", "MSE"] + _user_rates():
         all_errs = weak_errors(forms, rate_name=rate_name, ladder=ladder)
         for method, errs in all_errs.items():
             order = math.log(errs[-2] / errs[-1]) / math.log(ladder[-1] / ladder[-2]) if errs[-1] > 0 else float("inf")
@@ -270,7 +287,8 @@ def _weak_check(forms) -> Outcome:
             ok = ok and good
             table[f"{rate_name}/{method}"] = {"errors": [f"{e:.3e}" for e in errs], "order": f"{order:.3f}",
                                               "accepted": good}
-    ev = {"ladder_N": list(ladder), "schedule": "Logis/Vel on (0.05, 0.95)",
+    ev = {"headline": {k: v["order"] for k, v in table.items()},
+          "ladder_N": list(ladder), "schedule": "Logis/Vel on (0.05, 0.95)", "rates": ["ML", "MSE"] + _user_rates(),
           "data": "Gaussian N(m, diag(0.25, 1, 4)); start from the exact marginal N(m, v + ring-rho_t0^-2)",
           "criterion": "Euler weak order within 0.1 of 1, Heun >= 1.8, finest relative variance error < 5e-2",
           "weak_errors": table}
@@ -285,7 +303,7 @@ def _weak_check(forms) -> Outcome:
 # perturbed generically; tests/test_uds.py shows beta scaled by 2 is rejected here and by uds-ddpm-numeric.
 register(Claim("uds-weak-order", SEC, "Weak order of EulerUDS/HeunUDS for the ML- and MSE-diffusions (Gaussian data)",
                EQS, "torch", printed_uds_forms, custom=_weak_check, mutable_keys=("q_st",),
-               sources=UDS_SOURCES))
+               sources=UDS_SOURCES, covers=lambda: {"schedules": ["Logis"], "rates": ["ML", "MSE"] + _user_rates()}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -438,7 +456,13 @@ def distribution_table(forms, *, batch: int = 20000, d: int = 2, K: int = 8, nfe
             "batch": batch, "d": d, "K": K, "routes": {r: routes[r].record() for r in routes}}
 
 
+def _distribution_methods() -> tuple:
+    """The table's (rate, method) rows: the built-in rows and Euler/Heun for every rate not built in."""
+    return DIST_METHODS + tuple((r, m) for r in _user_rates() for m in ("euler", "heun"))
+
+
 def _distribution_check(forms, **kw) -> Outcome:
+    kw.setdefault("methods", _distribution_methods())
     kw.setdefault("batch", 20000)
     kw.setdefault("d", 8 if FULL else 2)  # --full: d = 8 (about 4x the default tier's time)
     with single_thread():
@@ -479,11 +503,16 @@ def _distribution_check(forms, **kw) -> Outcome:
             if usable:
                 best = min(usable)
                 beats[f"{n}: best UDS vs dpm++2m"] = f"{best[1]} FD {best[0]:.2e} vs {dpm[n]['fd']:.2e}"
-    ok = all(per_rate.values()) and set(per_rate) >= set(DIST_RATES)
-    ev = {"batch": res["batch"], "d": res["d"], "K": res["K"], "schedule": "Logis/Vel, interval (0.01, 0.99)",
+    ok = all(per_rate.values()) and set(per_rate) >= set(DIST_RATES) | set(_user_rates())
+    ev = {"headline": {"batch": res["batch"], "d": res["d"], "NFE": top, "replicate runs": RUN_REPLICATES,
+                       "FD floor (mean, sd)": [f"{floor['fd']['mean']:.2e}", f"{floor['fd']['std']:.2e}"],
+                       "SW floor (mean, sd)": [f"{floor['sw']['mean']:.2e}", f"{floor['sw']['std']:.2e}"],
+                       **{k: f"FD {v['fd']['mean']} (limit {v['fd']['limit']}), SW {v['sw']['mean']} (limit "
+                             f"{v['sw']['limit']})" for k, v in criterion.items()}},
+          "batch": res["batch"], "d": res["d"], "K": res["K"], "schedule": "Logis/Vel, interval (0.01, 0.99)",
           "noise_floor": {k: {"mean": f"{floor[k]['mean']:.3e}", "std": f"{floor[k]['std']:.3e}",
                               "replicates": n_floor} for k in ("fd", "sw")},
-          "criterion": f"at NFE {top}, for every rate ({', '.join(DIST_RATES)}), with HeunUDS (15): "
+          "criterion": f"at NFE {top}, for every rate ({', '.join(list(DIST_RATES) + _user_rates())}), with HeunUDS (15): "
                        f"the mean over {RUN_REPLICATES} independent runs (new start, new noise) of FD (to the exact "
                        "moments) and of SW (to an exact reference set 4x the batch) is at most the floor's mean + 2 "
                        "standard deviations of a difference of means, sd_floor sqrt(1/R + 1/R_floor); the floor is the "
@@ -504,4 +533,5 @@ def _distribution_check(forms, **kw) -> Outcome:
 # its sign is unobservable in distribution, so beta_st is checked by uds-ddpm-numeric and uds-weak-order.
 register(Claim("uds-distribution", SEC, "UDS samplers converge in distribution on a Gaussian mixture (FD/SW vs NFE)",
                EQS, "torch", printed_uds_forms, custom=_distribution_check, timeout=300.0 if FULL else 150.0,
-               mutable_keys=("q_st",), sources=UDS_SOURCES))
+               mutable_keys=("q_st",), sources=UDS_SOURCES,
+               covers=lambda: {"schedules": ["Logis"], "rates": list(DIST_RATES) + _user_rates()}))

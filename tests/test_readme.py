@@ -1,0 +1,91 @@
+"""The README's figures (verdict counts, errata with kinds, sample ledger) are generated from a real run
+(``python -m verify readme REPORT.json``) and checked here against the expected ledger; the slow test makes a full
+run and checks the README against it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from test_verdicts import EXPECTED_KINDS, expected_ledger
+from verify import readme
+from verify.ledger import CLAIMS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def _section6_verdicts(blocks):
+    """Section 6 claims report their own verdicts; read them from the README's errata and counts."""
+    return {c.id for c in CLAIMS.values() if c.section == "6"}
+
+
+def test_readme_has_every_generated_block():
+    blocks = readme.blocks_of(README)
+    assert set(blocks) == set(readme.BLOCKS) and all(blocks.values())
+
+
+def test_readme_errata_are_the_expected_errata_with_their_kinds():
+    table = readme.blocks_of(README)["errata"].splitlines()[2:]
+    rows = {}
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.setdefault(cells[0].strip("`"), set()).add(cells[1])
+    section6 = _section6_verdicts(None)
+    principal = {cid: min(kinds, key=("substantive", "typo", "extraction", "convention").index)
+                 for cid, kinds in rows.items()}
+    assert {k: v for k, v in principal.items() if k not in section6} == EXPECTED_KINDS
+
+
+def test_readme_counts_agree_with_the_expected_ledger():
+    text = readme.blocks_of(README)["verdicts"]
+    m = re.search(r"(\d+) proved, (\d+) confirmed, (\d+) errata, (\d+) failed and (\d+) skipped", text)
+    assert m, text
+    stated = dict(zip(("proved", "confirmed", "erratum", "failed", "skipped"), map(int, m.groups())))
+    expected = Counter(expected_ledger().values())
+    section6 = [c.id for c in CLAIMS.values() if c.section == "6"]
+    # every claim is counted once; outside Section 6 the counts are exactly the expected ledger's
+    assert sum(stated.values()) == len(CLAIMS)
+    assert stated["failed"] == 0
+    for verdict in ("proved", "confirmed", "erratum"):
+        assert expected[verdict] <= stated[verdict] <= expected[verdict] + len(section6), verdict
+
+
+def test_render_on_a_synthetic_report():
+    report = {"summary": {"proved": 1, "confirmed": 0, "erratum": 1, "failed": 0, "skipped": 0,
+                          "errata_by_kind": {"substantive": 0, "typo": 1, "extraction": 0, "convention": 0}},
+              "coverage": {"covered": {"1": ["a"]}, "not_covered": [2]}, "seconds": 3.0,
+              "environment": {"cpu_count": 2},
+              "claims": [{"id": "a", "verdict": "proved", "seconds": 0.1},
+                         {"id": "b", "verdict": "erratum", "seconds": 0.2, "erratum_kind": "typo",
+                          "printed": {"k": {"sympy": "x"}},
+                          "errata": [{"kind": "typo", "keys": ["k"], "reading": "y", "consequence": "none"}]}]}
+    blocks = readme.render(report)
+    assert "1 proved, 0 confirmed, 1 errata" in blocks["verdicts"] and "1 typo" in blocks["verdicts"]
+    assert "| `b` | typo | k: x | y | none |" in blocks["errata"]
+    text = "a\n<!-- generated:verdicts x -->\nold\n<!-- end:verdicts -->\n" \
+           "<!-- generated:errata x -->\n<!-- end:errata -->\n<!-- generated:sample x -->\n<!-- end:sample -->\n"
+    new = readme.update(text, report)
+    assert readme.blocks_of(new)["verdicts"] == blocks["verdicts"] and "old" not in new
+    assert readme.update(new, report) == new
+
+
+@pytest.mark.slow
+def test_readme_agrees_with_a_full_run(tmp_path):
+    report = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "verify", "--quiet", "--json", str(report)], cwd=ROOT)
+    assert run.returncode == 0
+    data = json.loads(report.read_text())
+    for claim in data["claims"]:
+        if claim["id"] in expected_ledger():
+            assert claim["verdict"] == expected_ledger()[claim["id"]], claim["id"]
+    new = readme.update(README, data)
+    assert readme.blocks_of(new)["errata"] == readme.blocks_of(README)["errata"]
+    assert re.sub(r"Run time \d+ s", "", readme.blocks_of(new)["verdicts"]) == \
+        re.sub(r"Run time \d+ s", "", readme.blocks_of(README)["verdicts"])
