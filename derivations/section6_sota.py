@@ -543,9 +543,11 @@ class dit_log_alpha_bar(sp.Function):
         import mpmath as mp
 
         if isinstance(x, (mp.mpf, mp.mpc)):
-            m = T * (1 - x)
-            c1 = mp.mpf(int((c + 1).p)) / int((c + 1).q)
-            return m * mp.log(mp.mpf(int(b.p)) / int(b.q)) + mp.loggamma(c1) - mp.loggamma(c1 - m)
+            with mp.extradps(12):   # the two loggamma values (~5e5) cancel to |log alpha_bar| >= 1e-4: 10 digits
+                m = T * (1 - x)
+                c1 = mp.mpf(int((c + 1).p)) / int((c + 1).q)
+                out = m * mp.log(mp.mpf(int(b.p)) / int(b.q)) + mp.loggamma(c1) - mp.loggamma(c1 - m)
+            return +out
         import numpy as np
 
         return _dit_log_alpha_bar_float(T * (1 - np.asarray(x, dtype=float)), np.log1p)
