@@ -361,8 +361,13 @@ def test_table1_samplers_small():
     """HeunEDM2 and HeunUDS on EDM2's grid: NFE 63, both close to the exact flow on one Gaussian; the float32 mapping
     merges EDM2's last node into the final step; the MSE grid's lambda matches schedule_grid's quadrature."""
     from numerics.gaussian_mixture import GaussianMixture
+    from verify.claims.uds_torch import single_thread
 
-    mix = GaussianMixture([1.0], [[0.1, -0.2]], variances=[[0.25, 0.09]])
+    with single_thread():
+        _samplers_small(GaussianMixture([1.0], [[0.1, -0.2]], variances=[[0.25, 0.09]]))
+
+
+def _samplers_small(mix):
     den = n6.edm2_denoiser(mix)
     y0 = 80 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     sig = n6.karras_sigmas(32, 0.002, 80, 7)
