@@ -615,13 +615,26 @@ class Table1Setup:
         self.M, self.rate_fn, self.ratio_fn = mse_rate_functions(self.schedule, self.param, self.interval)
         self.rates = {"Flow": REGISTRY.rate("flow"), "ML": REGISTRY.rate("ML"), "MSE": REGISTRY.rate("MSE")}
         self._grids: dict = {}
+        self.discrete_M: dict = {}
 
     def grid(self, rate: str, kind: str, n_positive: int) -> ScheduleGrid:
         key = (rate, kind, n_positive)
         if key not in self._grids:
             times, ring = table1_nodes(kind, n_positive)
             iv = Interval(float(min(times[0], self.interval.t0)), float(max(times[-1], self.interval.t_max)))
-            if rate == "MSE":
+            if rate == "MSE-discrete":   # Section 5's check-eta with the discrete M as printed, on these nodes
+                fn = _size_functions()
+                g = np.expm1(2 * np.diff(ring))
+                S2 = np.asarray(numeric(self.param.S(self.schedule) ** 2, "numpy")(times[1:]), dtype=float)
+                M = float(fn["M_term"](g, S2).max())
+                eta = fn["check_eta"](g, np.maximum(M * S2, g / 2))
+                lam = np.concatenate([[0.0], np.cumsum(-0.5 * np.log1p(-eta**2))])   # rho_s/rho_t = sqrt(1 - eta^2)
+                route = LambdaIntegral("quad", why=f"Section 5's discrete check-eta with M = max (gamma - 1)/(2 S^2) = "
+                                                   f"{M:.4g} on these nodes: lambda increments -log(1 - eta^2)/2")
+                self._grids[key] = _grid_from_lambda(self.schedule, self.rates["MSE"], self.param, iv, times, ring, lam,
+                                                     route)
+                self.discrete_M[(kind, n_positive)] = M
+            elif rate == "MSE":
                 Lam = _gl_integral_in_log_snr(self.schedule, self.ratio_fn, ring[:-1], ring[1:])
                 lam = np.concatenate([[0.0], np.cumsum(Lam)])
                 route = LambdaIntegral("quad", why="Gauss-Legendre (24 nodes, sine-mapped) in the log-SNR per step of "
@@ -652,7 +665,8 @@ TABLE1_ROWS = tuple(
     [("HeunEDM2", "heun-edm2", "Flow", "edm2")]
     + [(f"{s}UDS {r} ({g})", s.lower(), r, g) for g in ("edm2", "uniform") for s in ("Heun", "Euler")
        for r in ("Flow", "MSE", "ML")]
-    + [("HeunUDS Flow (edm2-float32)", "heun", "Flow", "edm2-float32")])
+    + [("HeunUDS Flow (edm2-float32)", "heun", "Flow", "edm2-float32")]
+    + [(f"{s}UDS MSE-discrete (edm2)", s.lower(), "MSE-discrete", "edm2") for s in ("Heun", "Euler")])
 TABLE1_NFE = (63, 255)
 
 
@@ -702,7 +716,7 @@ def table1_runs(n_samples: int, seeds, *, d: int = 64, K: int = 8, rows=TABLE1_R
     g = torch.Generator().manual_seed(99)
     floor = [fd(mix.sample(n_samples, g), mu, C) for _ in range(floor_replicates)]
     return {"results": results, "floor": floor, "timing": timing, "nfe_used": nfe_used, "mixture": sep,
-            "M": setup.M, "interval": (setup.interval.t0, setup.interval.t_max), "n_samples": n_samples,
+            "M": setup.M, "discrete_M": {f"{k[0]} grid, {k[1]} nodes": v for k, v in setup.discrete_M.items()}, "interval": (setup.interval.t0, setup.interval.t_max), "n_samples": n_samples,
             "seeds": list(seeds), "denoiser_calls": den.calls["n"], "preconditioning_check": precond,
             "denoiser_dtype": str(denoiser_dtype).replace("torch.", "")}
 
@@ -831,6 +845,13 @@ def judge_table1(results: dict, floor, printed: dict, n_seeds: int | None = None
     out["reproduced"] = {st: v["reproduced"] for st, v in statements.items()}
     out["status"] = {st: v["status"] for st, v in statements.items()}
     out["robustness_uniform_grid"] = robustness
+    discrete = {}
+    for nfe in sorted({k[1] for k in results}):
+        for smp in ("Heun", "Euler"):
+            a, b = f"{smp}UDS MSE-discrete (edm2)", f"{smp}UDS Flow (edm2)"
+            if (a, nfe) in results and (b, nfe) in results:
+                discrete[f"{a} vs Flow @ {nfe}"] = compare_pair(results[(a, nfe)], results[(b, nfe)], margin)
+    out["MSE with Section 5's discrete M vs Flow"] = discrete
     gap = [c for k, c in s5.items() if k.startswith("HeunUDS Flow (edm2) ")]
     out["S5 grid"] = {"cells": s5, "HeunUDS Flow on EDM2's exactly mapped grid is not worse than HeunEDM2":
                       bool(gap) and all(c["verdict"] != "worse" for c in gap)}

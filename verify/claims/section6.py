@@ -15,7 +15,6 @@ The claim workers write no files: Figure 1 and the tables are drawn by the rende
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import sympy as sp
 
 from derivations import numeric
 from derivations import section6_sota as s6
-from derivations.builtin import LOGIS, NOISE, logit_normal_density
+from derivations.builtin import LOGIS, logit_normal_density
 from derivations.registry import Target
 from derivations.symbols import ring_rho_t, t
 
@@ -82,9 +81,7 @@ def _velocity_target(schedule, weight=sp.Integer(1)) -> Target:
 
 
 def _grid_is_uniform(grid) -> sp.Integer:
-    """1 when the grid's regular steps are uniform in t (max/min step length within 1e-9), else 0."""
-    from numerics import section6 as n6  # noqa: F401
-
+    """1 when the grid's steps are uniform in t (max/min step length within 1e-9), else 0."""
     dts = np.diff(grid.times)
     return sp.Integer(1 if dts.max() / dts.min() - 1 < 1e-9 else 0)
 
@@ -772,6 +769,7 @@ def _table1_check(forms, *, runner=None) -> Outcome:
         res = runner(cfg)
     judged = n6.judge_table1(res["results"], res["floor"], want)
     ev = {"settings": cfg, "mixture": res["mixture"], "M (29) on EDM2's interval": res["M"],
+          "discrete M": res.get("discrete_M", {}),
           "interval": list(res["interval"]), "denoiser": f"exact mixture posterior mean in {res['denoiser_dtype']}; "
           "sampler state float64", "preconditioning identity": res["preconditioning_check"],
           "nfe_used": {f"{k[0]} @ {k[1]}": v for k, v in res["nfe_used"].items()},
@@ -783,7 +781,9 @@ def _table1_check(forms, *, runner=None) -> Outcome:
                           "(edm2)": "EDM2's sigma grid mapped exactly into paper time (ring-lambda = -ln sigma)",
                           "(uniform)": "uniform in t between EDM2's end points, then the final step to t = 1",
                           "(edm2-float32)": "EDM2's grid through a float32 paper time (nodes rounding to t = 1 merge "
-                                            "into the final step): a hypothesis about an implementation in t"},
+                                            "into the final step): a hypothesis about an implementation in t",
+                          "MSE": "the MSE-diffusion (30) with M of (29) over EDM2's [t(80), t(0.002)], integrated exactly",
+                          "MSE-discrete": "Section 5's check-eta with the discrete M as printed on the run's own nodes"},
           "criterion": "each comparison the printed table makes (a - b > 0.05 FID: worse; |a - b| <= 0.05: ~) is "
                        "measured as a paired comparison over the 5 seeds (same initial noise): worse = the paired 95% "
                        "interval lies above 0; ~ = the whole interval within +-margin, margin = 2 sd_floor/sqrt(5) "
@@ -801,9 +801,9 @@ def _table1_check(forms, *, runner=None) -> Outcome:
         return f"{st} ({'; '.join(bad)})" if bad else st
     note = ("; ".join(f"{k}: " + ", ".join(which(s) for s, v in status.items() if v == k)
                       for k in ("reproduced", "contradicted", "unresolved") if k in status.values()) + ". "
-            f"HeunUDS Flow on EDM2's exactly mapped grid vs HeunEDM2: "
-            + "; ".join(f"{k.split(' @ ')[1]} NFE {v['verdict']} ({v['mean_diff']:+.2e})"
-                        for k, v in s5["cells"].items() if k.startswith("HeunUDS Flow (edm2) "))
+            "HeunUDS Flow minus HeunEDM2 (S5, the grid): "
+            + "; ".join(f"{k.split(' vs ')[0].replace('HeunUDS Flow ', '')} grid at {k.split(' @ ')[1]} NFE "
+                        f"{v['verdict']} ({v['mean_diff']:+.2e})" for k, v in s5["cells"].items())
             + ". Margin " + f"{judged['margin']:.2e}, floor FD {judged['floor']['mean']:.2e} +- {judged['floor']['sd']:.1e}.")
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", dict(forms), None, None, ev, note)
 
@@ -833,9 +833,13 @@ def _fmt(x, digits=3) -> str:
 
 def _render_model(record, folder: Path):
     ev = record.evidence if isinstance(record.evidence, dict) else {}
-    lines = [f"**{record.verdict}**" + (f" ({record.erratum_kind})" if record.erratum_kind else "") + f": {record.notes}",
-             ""]
     keys = ev.get("keys") or (ev.get("printed_forms_check") or {}).get("keys")
+    head = f"**{record.verdict}**" + (f" ({record.erratum_kind})" if record.erratum_kind else "")
+    if record.verdict == "erratum" and keys:
+        bad = [k for k, v in keys.items() if not v["match"]]
+        head += (f": the printed statement fails at {', '.join(bad)}; the declared readings (the Errata section) agree "
+                 "with the configuration.")
+    lines = [f"{head} {record.notes}", ""]
     if keys:
         lines += ["| statement | printed | from the configuration | agrees | facts (tag) |", "|---|---|---|---|---|"]
         for k, v in keys.items():
@@ -948,9 +952,12 @@ def _render_table1(record, folder: Path):
         for cell, c in v["cells"].items():
             lines.append(f"| {st} (**{v['status']}**) | {cell} | {c['printed_diff']:+.2f} | {c['wanted']} | "
                          f"{c['mean_diff']:+.2e} +- {c.get('ci95_half', 0):.1e} | {c['verdict']} | {c['outcome']} |")
-    lines += ["", "Robustness (the same cells on the uniform grid) and S5 (the grid):", "",
+    lines += ["", "Robustness (the same cells on the uniform grid), S5 (the grid) and the MSE-diffusion with Section 5's "
+                  "discrete M as printed (M = " + ", ".join(f"{k}: {v:.3g}" for k, v in ev.get("discrete M", {}).items())
+              + "):", "",
               "| comparison | a - b (mean +- 95%) | verdict |", "|---|---|---|"]
-    for k, c in list(j["robustness_uniform_grid"].items()) + list(j["S5 grid"]["cells"].items()):
+    for k, c in (list(j["robustness_uniform_grid"].items()) + list(j["S5 grid"]["cells"].items())
+                 + list(j.get("MSE with Section 5's discrete M vs Flow", {}).items())):
         lines.append(f"| {k} | {c['mean_diff']:+.2e} +- {c.get('ci95_half', 0):.1e} | {c['verdict']} |")
     return lines + [""], {}
 
