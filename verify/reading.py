@@ -129,6 +129,44 @@ def _matching(text: str, j: int) -> int:
     raise ReadingError(f"unbalanced parenthesis in {text!r}")
 
 
+#: Fixed tokens: (pattern, token or None to skip, or a function of the match giving the token).
+_FIXED = tuple((re.compile(p), tok) for p, tok in (
+    (r"\s+|\\(?:left|right|[Bb]igg?|,|;|!|quad|qquad|displaystyle)(?![A-Za-z])", None),
+    (r"\\Delta\s*(t|\\tau)(?![A-Za-z])", lambda m: ("sym", "Delta t" if m.group(1) == "t" else "Delta tau")),
+    (r"\\mathbf\{1\}\(\s*j\s*=\s*k\s*\)", ("sym", "1(j=k)")),  # rule "indicator"
+    (r"\\Phi\^\{-1\}", ("func", "Phiinv")),                    # rule "normal quantile"
+    (r"\\(?:cdot|times)(?![A-Za-z])", ("op", "*")),
+    (r"\\(log|ln|exp|sin|cos|tan)(?![A-Za-z])", lambda m: ("func", m.group(1))),
+    (r"\\(?:frac|dfrac|tfrac)(?![A-Za-z])", ("frac", "")),
+    (r"\\sqrt(?![A-Za-z])", ("sqrt", "")),
+    (r"\d+(?:\.\d+)?", lambda m: ("num", m.group(0))),
+    (r"[+\-/=*]", lambda m: ("op", m.group(0))),
+    (r"[(\[]", ("open", "(")), (r"[)\]]", ("close", ")")),       # rule "juxtaposition": brackets are parentheses
+    (r"\{", ("lbrace", "{")), (r"\}", ("rbrace", "}")), (r"\^", ("pow", "^")), (r"'", ("prime", "'")),
+))
+
+
+def _symbol_token(text: str, i: int, m: re.Match, out: list) -> int:
+    """Append the symbol matched at ``i`` (and its argument, rule "applications"); return the next index."""
+    base = m.group("abase") or m.group("base")
+    sup = m.group("sup")
+    label = sup.strip("{}") if sup else None
+    if label and (base.lstrip("\\"), label) not in LABELLED:  # not a label: the power rule reads it
+        end, label = m.start("sup") - 1, None
+    else:
+        end = m.end()
+    primes = len(m.group("p1") or "") + len(m.group("p2") or "")
+    name = canonical(m.group("acc"), base, primes, m.group("sub"), label)
+    out.append(("sym", name))
+    i += end
+    if _is_function_symbol(name) and text[i:].lstrip().startswith("("):
+        j = text.index("(", i)
+        k = _matching(text, j)
+        out.append(("app", text[j + 1:k].strip()))
+        i = k + 1
+    return i
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, value) tokens; kinds: sym, app (a function symbol's argument), num, func, frac, sqrt, op, open,
     close, pow, prime, lbrace, rbrace."""
@@ -137,103 +175,30 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     norm_open = False
     while i < n:
         rest = text[i:]
-        if rest[0].isspace():
-            i += 1
-            continue
-        m = re.match(r"\\(?:left|right|[Bb]igg?|,|;|!|quad|qquad|displaystyle)(?![A-Za-z])", rest)
-        if m:
-            i += m.end()
-            continue
-        m = re.match(r"\\Delta\s*(t|\\tau)(?![A-Za-z])", rest)
-        if m:
-            out.append(("sym", "Delta t" if m.group(1) == "t" else "Delta tau"))
-            i += m.end()
-            continue
-        if rest.startswith(r"\chi^2"):
+        if rest.startswith(r"\chi^2"):  # rule "chi-square": its arguments are part of the symbol
             out.append(("sym", "chi^2"))
             i += len(r"\chi^2")
-            if text[i:].lstrip().startswith("("):  # its arguments are part of the symbol (rule "chi-square")
+            if text[i:].lstrip().startswith("("):
                 i = _matching(text, text.index("(", i)) + 1
-            continue
-        m = re.match(r"\\mathbf\{1\}\(\s*j\s*=\s*k\s*\)", rest)
-        if m:  # rule "indicator"
-            out.append(("sym", "1(j=k)"))
-            i += m.end()
             continue
         if rest.startswith("\\|"):  # rule "norms": read per coordinate, as parentheses
             out.append(("close", ")") if norm_open else ("open", "("))
-            norm_open = not norm_open
-            i += 2
-            continue
-        m = re.match(r"\\Phi\^\{-1\}", rest)
-        if m:
-            out.append(("func", "Phiinv"))
-            i += m.end()
-            continue
-        m = re.match(r"\\(cdot|times)(?![A-Za-z])", rest)
-        if m:
-            out.append(("op", "*"))
-            i += m.end()
-            continue
-        m = re.match(r"\\(log|ln|exp|sin|cos|tan)(?![A-Za-z])", rest)
-        if m:
-            out.append(("func", m.group(1)))
-            i += m.end()
-            continue
-        m = re.match(r"\\(?:frac|dfrac|tfrac)(?![A-Za-z])", rest)
-        if m:
-            out.append(("frac", ""))
-            i += m.end()
-            continue
-        m = re.match(r"\\sqrt(?![A-Za-z])", rest)
-        if m:
-            out.append(("sqrt", ""))
-            i += m.end()
+            norm_open, i = not norm_open, i + 2
             continue
         m = _SYMBOL.match(rest)
-        if m and (m.group("abase") or m.group("base")):
-            base = m.group("abase") or m.group("base")
-            sup = m.group("sup")
-            label = sup.strip("{}") if sup else None
-            if label and (base.lstrip("\\"), label) not in LABELLED:
-                # not a label: leave the superscript to the power rule
-                end = m.start("sup") - 1
-                label = None
-            else:
-                end = m.end()
-            primes = len(m.group("p1") or "") + len(m.group("p2") or "")
-            name = canonical(m.group("acc"), base, primes, m.group("sub"), label)
-            out.append(("sym", name))
-            i += end
-            if _is_function_symbol(name) and text[i:].lstrip().startswith("("):  # rule "applications"
-                j = text.index("(", i)
-                k = _matching(text, j)
-                out.append(("app", text[j + 1:k].strip()))
-                i = k + 1
+        if m and (m.group("abase") or m.group("base")) and not re.match(r"\\(?:frac|sqrt|log|ln|exp|sin|cos|tan)"
+                                                                        r"(?![A-Za-z])", rest):
+            i = _symbol_token(text, i, m, out)
             continue
-        m = re.match(r"\d+(?:\.\d+)?", rest)
-        if m:
-            out.append(("num", m.group(0)))
-            i += m.end()
-            continue
-        ch = rest[0]
-        if ch in "+-/=*":
-            out.append(("op", ch))
-        elif ch in "([":
-            out.append(("open", "("))
-        elif ch in ")]":
-            out.append(("close", ")"))
-        elif ch == "{":
-            out.append(("lbrace", "{"))
-        elif ch == "}":
-            out.append(("rbrace", "}"))
-        elif ch == "^":
-            out.append(("pow", "^"))
-        elif ch == "'":
-            out.append(("prime", "'"))
+        for pattern, tok in _FIXED:
+            m = pattern.match(rest)
+            if m:
+                if tok is not None:
+                    out.append(tok(m) if callable(tok) else tok)
+                i += m.end()
+                break
         else:
             raise ReadingError(f"unsupported LaTeX at {rest[:25]!r}")
-        i += 1
     return out
 
 
