@@ -4,8 +4,6 @@ form, a wrong rate, a non-uniform grid called uniform, a swapped table, a broken
 
 from __future__ import annotations
 
-import math
-
 import mpmath as mp
 import numpy as np
 import pytest
@@ -394,7 +392,6 @@ def _samplers_small(mix):
     assert np.allclose(g.lam.numpy(), ref.lam.numpy(), rtol=1e-8, atol=1e-12)
 
 
-@pytest.mark.slow
 def test_table1_broken_heun_is_rejected(monkeypatch):
     """A broken HeunUDS (its corrector dropped: two Euler predictions per step) must fail 'Heun beats Euler' on a small
     analog run, where the real one reproduces it."""
