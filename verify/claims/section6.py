@@ -787,10 +787,10 @@ def _table1_check(forms, *, runner=None) -> Outcome:
           "criterion": "each comparison the printed table makes (a - b > 0.05 FID: worse; |a - b| <= 0.05: ~) is "
                        "measured as a paired comparison over the 5 seeds (same initial noise): worse = the paired 95% "
                        "interval lies above 0; ~ = the whole interval within +-margin, margin = 2 sd_floor/sqrt(5) "
-                       "(twice the floor's spread of a 5-run mean); a cell is contradicted when the analog shows the "
-                       "other direction, a difference beyond the margin where the print has ~, or equivalence where it "
-                       "has a difference; else unresolved. A statement is reproduced when all its cells on EDM2's "
-                       "grid are as printed; the claim is confirmed when every statement is"}
+                       "(twice the floor's spread of a 5-run mean); otherwise a cell is 'opposite', 'differs beyond "
+                       "the margin' (where the print has ~), 'equivalent within the margin' (where the print has a "
+                       "difference) or 'unresolved'. A statement is reproduced when all its cells on EDM2's grid are "
+                       "as printed; the claim is confirmed when every statement is"}
     ok = all(judged["reproduced"].values())
     status = judged["status"]
     s5 = judged["S5 grid"]
@@ -799,8 +799,9 @@ def _table1_check(forms, *, runner=None) -> Outcome:
         cells = judged["statements"][st]["cells"]
         bad = [f"{k} {c['outcome']}" for k, c in cells.items() if c["outcome"] != "as printed"]
         return f"{st} ({'; '.join(bad)})" if bad else st
-    note = ("; ".join(f"{k}: " + ", ".join(which(s) for s, v in status.items() if v == k)
-                      for k in ("reproduced", "contradicted", "unresolved") if k in status.values()) + ". "
+    rep = [s for s, v in status.items() if v == "reproduced"]
+    note = (f"reproduced: {', '.join(rep) or 'none'}; not reproduced: "
+            + ("; ".join(which(s) for s, v in status.items() if v != "reproduced") or "none") + ". "
             "HeunUDS Flow minus HeunEDM2 (S5, the grid): "
             + "; ".join(f"{k.split(' vs ')[0].replace('HeunUDS Flow ', '')} grid at {k.split(' @ ')[1]} NFE "
                         f"{v['verdict']} ({v['mean_diff']:+.2e})" for k, v in s5["cells"].items())
