@@ -644,7 +644,7 @@ class Table1Setup:
                                                      route)
             else:
                 self._grids[key] = schedule_grid(self.schedule, self.rates[rate], self.param, iv, times=times,
-                                                 ring_lam=ring, ring_lam_tol=1e-6)
+                                                 ring_lam=ring)
         return self._grids[key]
 
 
