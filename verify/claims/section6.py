@@ -673,7 +673,9 @@ def _fig1_check(forms) -> Outcome:
                                         "infinite: M = infinity and the MSE-diffusion is the flow, beta = 0)",
         "method": {"discrete": "Section 5's check-eta with M = max (gamma - 1)/(2 S_t^2) as printed",
                    "discrete-dt": "check-eta with the step length kept: w^N_i = M dt_i S_i^2 (M over (gamma - 1)/(2 dt S^2))",
-                   "approx": "the continuous rate (30) with M of (29), eta^2 ~ 2 dt lambda'_t (line 390)",
+                   "approx": "the continuous rate (30) with M of (29), eta^2 ~ 2 dt lambda'_t (line 390); this eta "
+                             "can exceed 1 where a step is long against 1/lambda' (EDM2's last step: 4.8), outside "
+                             "the family",
                    "exact": "the continuous rate (30), eta^2 = 1 - exp(-2 int lambda') over the step"},
         "unit": {"latent (Y) units": "beta as is (the model's latent units)",
                  "relative to sigma_data": "beta / sigma_data (EDM2: 0.5 [code]; others 1, [unverified] assumption)",
