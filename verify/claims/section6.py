@@ -674,8 +674,8 @@ def _fig1_check(forms) -> Outcome:
         "method": {"discrete": "Section 5's check-eta with M = max (gamma - 1)/(2 S_t^2) as printed",
                    "discrete-dt": "check-eta with the step length kept: w^N_i = M dt_i S_i^2 (M over (gamma - 1)/(2 dt S^2))",
                    "approx": "the continuous rate (30) with M of (29), eta^2 ~ 2 dt lambda'_t (line 390); this eta "
-                             "can exceed 1 where a step is long against 1/lambda' (EDM2's last step: 4.8), outside "
-                             "the family",
+                             "can exceed 1 where a step is long against 1/lambda' (outside the family; see "
+                             "'approx eta above 1')",
                    "exact": "the continuous rate (30), eta^2 = 1 - exp(-2 int lambda') over the step"},
         "unit": {"latent (Y) units": "beta as is (the model's latent units)",
                  "relative to sigma_data": "beta / sigma_data (EDM2: 0.5 [code]; others 1, [unverified] assumption)",
@@ -684,6 +684,10 @@ def _fig1_check(forms) -> Outcome:
         "EDM2 statistic for '5%'": "median or max over the later stage, in [4%, 6%]; 'below 1%': max over the later "
                                    "stage of every other model",
         "pixel units": "not computable: beta in pixels needs the VAE decoder's Jacobian (not tested)"}
+    ev["approx eta above 1"] = {f"{v}/{m}": {"steps": int(np.sum(np.asarray(sz["eta_MSE_approx"]) > 1)),
+                                             "max": float(np.max(sz["eta_MSE_approx"]))}
+                                for v in ("paper", "code") for m, sz in _fig1_sizes(v)[1].items()
+                                if np.max(sz["eta_MSE_approx"]) > 1}
     counts = {v: {"readings": len(rows), "below 1% holds": sum(r["below_1pct_except_exception"] for r in rows),
                   "5% holds": sum(r["exception_at_5pct"] for r in rows), "both hold": sum(r["both"] for r in rows)}
               for v, rows in readings.items()}
