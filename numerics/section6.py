@@ -371,14 +371,16 @@ def code_sampler_eta(grid: ModelGrid) -> dict:
         eta2 = s6.em_step_eta2(w.subs(t, sp.Symbol("s_")), s6.dt_sym, gen.schedule.sigma)
         f = _f(eta2, sp.Symbol("s_"), s6.dt_sym, t)
         return {"eta": np.sqrt(np.asarray(f(ts, tt - ts, tt), dtype=float)), "kind": "Euler-Maruyama, w at the step start"}
-    if gen.kind == "ancestral":
+    if gen.kind in ("ancestral", "unknown"):   # DiT's learned variance; SiD2's unknown interpolation weight
         rule = s6.ancestral_rule()
         a = numeric(gen.schedule.alpha, "numpy")
         sg = numeric(gen.schedule.sigma, "numpy")
         subs = (s6.a_s, s6.a_t, s6.sig_s, s6.sig_t)
         post = _f(rule["posterior_eta2"], *subs)(a(ts), a(tt), sg(ts), sg(tt))
         prior = _f(rule["prior_eta2"], *subs)(a(ts), a(tt), sg(ts), sg(tt))
-        return {"eta": np.sqrt(post), "eta_prior": np.sqrt(prior), "kind": "ancestral: posterior (f = 0) .. prior (f = 1)"}
+        return {"eta": np.sqrt(post), "eta_prior": np.sqrt(prior),
+                "kind": "ancestral: posterior (f = 0) .. prior (f = 1)" if gen.kind == "ancestral"
+                else "unknown interpolation between the posterior (lower bound) and the prior (upper bound)"}
     if gen.kind == "churn":
         cfg = s6.EDM
         N = cfg.value("in64_num_steps")
@@ -390,7 +392,7 @@ def code_sampler_eta(grid: ModelGrid) -> dict:
         dlam = _f(rule["delta_lambda"], s6.gamma_c)(gam)
         return {"eta": np.sqrt(eta2) * float(cfg.value("S_noise")), "gamma": gam, "delta_lambda": dlam,
                 "delta_ring_lambda": grid.ring_lam[idx + 1] - grid.ring_lam[idx], "kind": "EDM churn (R3)"}
-    return {"eta": np.full(len(idx), np.nan), "kind": "unknown"}
+    raise Section6Error(f"{name}: no sampler rule for generator kind {gen.kind!r}")
 
 
 def printed_rate_eta(grid: ModelGrid, rate: sp.Expr) -> dict:

@@ -206,16 +206,17 @@ def _numbers(model: str) -> Callable[[], dict]:
         inv = np.exp(-sizes["ring_lam_t"])
         arrays = {"ring-lambda'_t (ML rate)": sizes["ring_lam_rate"], "beta_ML": sizes["beta_ML_discrete"],
                   "beta_MSE (discrete)": sizes["beta_MSE_discrete"], "beta_MSE (exact)": sizes["beta_MSE_exact"]}
-        try:
-            code_gen = s6.code_generator(model)
-        except s6.ConfigError:
-            code_gen = None
-        if code_gen is not None and code_gen.kind in ("flow", "sde"):
+        code_gen = s6.code_generator(model)
+        if code_gen.kind in ("flow", "sde"):
             r = numeric(code_gen.rate, "numpy")
             arrays["lambda'_t (code)"] = np.asarray(r(sizes["t"]), dtype=float) * np.ones_like(sizes["t"])
-        code = n6.code_sampler_eta(grid) if code_gen is not None else {"eta": np.full_like(inv, np.nan)}
-        arrays["beta (code sampler)"] = code["eta"] * inv
-        if "eta_prior" in code:
+        code = n6.code_sampler_eta(grid)
+        if code_gen.kind == "unknown":
+            arrays["beta (sampler, lower bound: posterior = ML)"] = code["eta"] * inv
+            arrays["beta (sampler, upper bound: prior)"] = code["eta_prior"] * inv
+        else:
+            arrays["beta (code sampler)"] = code["eta"] * inv
+        if "eta_prior" in code and code_gen.kind != "unknown":
             arrays["beta (code sampler, prior variance: f = 1)"] = code["eta_prior"] * inv
         if "delta_lambda" in code:
             arrays["Delta lambda per step (churn)"] = code["delta_lambda"]
