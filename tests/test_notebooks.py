@@ -4,7 +4,6 @@ writes HTML, refreshes a paired notebook and rejects bad input with one line and
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys

@@ -197,6 +197,9 @@ def mode_line() -> Markdown:
     if quick():
         return Markdown("**Quick mode** (`FBD_NOTEBOOK_QUICK=1`): a subset of the claims, short ladders. "
                         "`python -m verify notebooks --update` executes the full notebooks.")
+    if os.environ.get("FBD_VERIFY_FULL", "") not in ("", "0"):
+        return Markdown("**Full mode, the ledger's `--full` tier** (`FBD_VERIFY_FULL=1`): every claim of this part "
+                        "of the paper, with the longer ladders and more digits.")
     return Markdown("**Full mode**: every claim of this part of the paper, at the ledger's default tier "
                     "(`python -m verify notebooks --full` runs the ledger's `--full` tier).")
 
@@ -728,7 +731,7 @@ def fd_nfe_plots(r) -> list:
         ax.grid(True, which="both", lw=0.3)
     for ax in list(axes.flat)[len(tables):]:
         ax.set_visible(False)
-    handles, labels = {}, []
+    handles = {}
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in handles:
