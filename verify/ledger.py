@@ -64,6 +64,26 @@ class LedgerError(ValueError):
 
 #: Erratum kinds, most severe first (a claim with several corrections has the most severe as its kind).
 ERRATUM_KINDS = ("substantive", "typo", "extraction", "convention")
+#: What each kind means (the reports, the README and the notebooks print this).
+KIND_MEANINGS = {
+    "substantive": "wrong as printed, and the error changes a result, a later formula or a number",
+    "typo": "wrong as printed, but the paper's own use shows the intended form; nothing downstream changes",
+    "extraction": "a glyph the text extraction is known to lose (named, with the lines that print the intended "
+                  "form)",
+    "convention": "a sign or normalisation against a stated convention that changes nothing used",
+}
+#: What each verdict means.
+VERDICT_MEANINGS = {
+    "proved": "the literal printed form equals the independent derivation as an exact SymPy identity, and a "
+              "50-digit check at random points agrees",
+    "confirmed": "established numerically within a stated tolerance (50-digit agreement, a fitted order and "
+                 "constant, or a comparison with a sampling-noise floor)",
+    "erratum": "the literal printed form fails; a declared reading (a correction with its kind) is proved or "
+               "confirmed",
+    "failed": "neither the printed nor a declared corrected form could be established (or the check raised or "
+              "timed out)",
+    "skipped": "not established, with the reason",
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,8 @@ class Outcome:
     seconds: float = 0.0
     #: The corrections that turned a failing printed form into an erratum (empty unless ERRATUM).
     errata: tuple = ()
+    #: The forms actually compared with the derivation (the printed forms through the claim's ``implied``).
+    implied: Forms | None = None
 
     @property
     def erratum_kind(self) -> str | None:
@@ -359,12 +381,13 @@ class Claim:
         if self.custom is not None:
             return self._evaluate_custom(forms, allow_erratum)
         der = self.derivation()
-        ok, symbolic, comps, _ = self.judge(forms)
+        ok, symbolic, comps, implied = self.judge(forms)
+        implied = implied if self.implied else None
         evidence = dict(der.evidence)
         evidence["comparisons"] = [c.record() for c in comps]
         if ok:
             verdict = Verdict.PROVED if symbolic else Verdict.CONFIRMED
-            return Outcome(verdict, self.method, forms, der.expected, None, evidence, der.notes)
+            return Outcome(verdict, self.method, forms, der.expected, None, evidence, der.notes, implied=implied)
         if allow_erratum and self.corrected is not None:
             fixed = self.corrected()
             c_ok, c_sym, c_comps, _ = self.judge(fixed)
@@ -372,10 +395,10 @@ class Claim:
             evidence["corrected_proof"] = "symbolic" if c_sym else "numeric (50 digits)"
             if c_ok:
                 return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence,
-                               self._erratum_notes(der.notes), errata=self.corrections)
+                               self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
         bad = [c.key for c in comps if not c.match]
         return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
-                       f"printed form disagrees with the derivation at: {', '.join(bad)}")
+                       f"printed form disagrees with the derivation at: {', '.join(bad)}", implied=implied)
 
     def _erratum_notes(self, extra: str = "") -> str:
         return " ".join(x for x in (self.erratum_reason, extra) if x).strip()

@@ -39,6 +39,8 @@ class ClaimRecord:
     #: The registry entries the check covered, and those of them that are not built in.
     covered: dict = field(default_factory=dict)
     user_entries: list = field(default_factory=list)
+    #: The forms compared with the derivation when a claim maps its printed forms first (``implied``).
+    implied: dict | None = None
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -159,4 +161,5 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         sources=sources_record(claim.sources),
         covered=covered,
         user_entries=user,
+        implied=forms_record(outcome.implied),
     )

@@ -163,7 +163,7 @@ def _verbatim(record: ClaimRecord, key: str) -> list[str]:
 
 def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     """Errata, substantive first, each with its kind, the declared reading, the evidence and the consequence."""
-    from .ledger import ERRATUM_KINDS
+    from .ledger import ERRATUM_KINDS, KIND_MEANINGS
 
     errata = sorted((r for r in records if r.verdict == "erratum"),
                     key=lambda r: (ERRATUM_KINDS.index(r.erratum_kind) if r.erratum_kind in ERRATUM_KINDS else 99))
@@ -173,10 +173,7 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     counts = errata_by_kind(records)
     lines += ["By kind (a claim counts under its most severe correction): "
               + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".", "",
-              "Kinds: *substantive* (wrong as printed, and it changes a result, a later formula or a number); "
-              "*typo* (wrong as printed, the paper's own use shows the intended form, nothing downstream changes); "
-              "*extraction* (a glyph the text extraction loses); *convention* (a sign or normalisation against a "
-              "stated convention that changes nothing used).", ""]
+              "Kinds: " + "; ".join(f"*{k}* ({m})" for k, m in KIND_MEANINGS.items()) + ".", ""]
     for r in errata:
         lines += [f"### `{r.id}` ({r.erratum_kind}): {r.title}", ""]
         for c in r.errata:
@@ -195,17 +192,10 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     return lines
 
 
-LEGEND = (
-    ("proved", "the literal printed form equals the independent derivation as an exact SymPy identity, and a 50-digit "
-               "check at random points agrees"),
-    ("confirmed", "established numerically within a stated tolerance (50-digit agreement, a fitted order and "
-                  "constant, or a comparison with a sampling-noise floor); the figures are given below"),
-    ("erratum", "the literal printed form fails; a declared reading (a correction with its kind) is proved or "
-                "confirmed"),
-    ("failed", "neither the printed nor a declared corrected form could be established (or the check raised or "
-               "timed out)"),
-    ("skipped", "not established, with the reason"),
-)
+def _legend():
+    from .ledger import VERDICT_MEANINGS
+
+    return tuple(VERDICT_MEANINGS.items())
 
 
 def _headline_text(value) -> str:
@@ -262,7 +252,7 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
              "Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
              (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
              "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
-             "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in LEGEND] + [""]
+             "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
     lines += ["## How the printed forms are read", "",
               "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
               "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "

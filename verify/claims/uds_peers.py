@@ -35,7 +35,7 @@ from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import lambda_integral, schedule_grid, uniform_log_snr_grid
 
 from ..ledger import Claim, Outcome, Verdict, register
-from .uds_torch import exact_gaussian_flow, frechet_distance, moments, printed_uds_forms, single_thread
+from .uds_torch import UDS_SOURCES, exact_gaussian_flow, frechet_distance, moments, printed_uds_forms, single_thread
 
 SEC = "3"
 EQS = (13, 14, 15)
@@ -465,4 +465,4 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 register(Claim("uds-vs-peers", SEC, "Exponential multistep UDS in log r: orders 2/3/3/3 and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
                EQS, "torch", printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
-               mutable_keys=("q_st",)))
+               mutable_keys=("q_st",), sources=UDS_SOURCES))
