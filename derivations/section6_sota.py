@@ -37,7 +37,7 @@ from typing import Any
 
 import sympy as sp
 
-from .builtin import F_PRED, LOGIS, NOISE, NORMAL, SECH_INTER, SIGMOID, VEL, VEL_N, logit_normal_density
+from .builtin import F_PRED, LOGIS, NOISE, NORMAL, SECH_INTER, SIGMOID, VEL, VEL_N
 from .registry import NoiseSchedule, Parameterization, Target, validate_parameterization, validate_schedule
 from .section2_denoiser import scale_from_target
 from .symbols import t
