@@ -151,3 +151,27 @@ def test_a_write_failure_at_the_end_keeps_the_summary(tmp_path, monkeypatch, cap
     assert code == 2
     assert "Verdicts: proved 1" in out
     assert err.strip() == "fbd-verify: error: could not write the report: No space left on device"
+
+
+def test_a_measured_empirical_failure_is_a_finding_not_an_exit_status(capsys):
+    """An empirical reproduction whose check completes and does not reproduce is failed and listed as a finding
+    (exit 0); one whose check raises is a defect (exit 1)."""
+    from verify.cli import run
+    from verify.ledger import CLAIMS, Claim, Outcome, Verdict
+
+    def measured(forms):
+        return Outcome(Verdict.FAILED, "torch", forms, None, None, {"measured": 1}, "not reproduced")
+
+    def broken(forms):
+        raise RuntimeError("sampler crashed")
+
+    for cid, fn in (("zz-analog", measured), ("zz-analog-broken", broken)):
+        CLAIMS[cid] = Claim(cid, "6", "t", (), "torch", lambda: {}, custom=fn, empirical=True)
+    try:
+        assert run(["--only", "zz-analog", "--jobs", "1"]) == 0
+        out = capsys.readouterr().out
+        assert "failed 1" in out and "empirical findings, exit status unaffected): zz-analog" in out
+        assert run(["--only", "zz-analog-broken", "--jobs", "1"]) == 1
+    finally:
+        CLAIMS.pop("zz-analog")
+        CLAIMS.pop("zz-analog-broken")

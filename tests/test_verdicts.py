@@ -33,6 +33,10 @@ EXPECTED_KINDS = {
     "uds-ddpm": "extraction", "eq17": "extraction", "prop1": "extraction",
     "prop3": "typo", "eq29-m": "typo", "example-logis-vel": "typo", "discrete-w-eta": "typo",
     "eq31-eq33": "typo", "eq34-eq36": "typo",
+    # Section 6 (the public configurations against the printed statements)
+    "sota-rates": "substantive", "sota-rates-EDM": "substantive", "sota-rates-DiT": "typo",
+    "sota-rates-SiT": "substantive", "sota-rates-REPA": "substantive", "sota-rates-REPA-E": "substantive",
+    "sota-rates-RAE": "substantive", "sota-rates-LightningDiT": "substantive",
 }
 
 
@@ -46,7 +50,8 @@ def test_expected_verdict(cid):
 
 def test_every_declared_erratum_has_its_expected_kind():
     declared = {c.id: c.erratum_kind for c in CLAIMS.values() if c.corrections}
-    assert {k: v for k, v in declared.items() if k in EXPECTED_KINDS} == EXPECTED_KINDS
+    outside6 = {k: v for k, v in EXPECTED_KINDS.items() if not k.startswith("sota")}
+    assert {k: v for k, v in declared.items() if k in outside6} == outside6
     assert set(declared) - set(EXPECTED_KINDS) <= {c.id for c in CLAIMS.values() if c.section == "6"}
 
 
@@ -79,14 +84,21 @@ NUMERIC_EXPECTED = {
     "uds-orders": Verdict.CONFIRMED, "uds-weak-order": Verdict.CONFIRMED, "uds-distribution": Verdict.CONFIRMED,
     "uds-vs-peers": Verdict.CONFIRMED,
     **{f"prop2-{s}": Verdict.CONFIRMED for s in ("Normal", "Logis", "Sech", "SechInter", "DDPM-linear")},
+    # Section 6: tests/test_section6.py checks these claims' verdicts on their own inputs
+    "sota-rates": E, "sota-rates-EDM2": P, "sota-rates-SD3": Verdict.CONFIRMED, "fig1-sizes": Verdict.CONFIRMED,
+    **{f"sota-rates-{m}": E for m in ("EDM", "DiT", "SiT", "REPA", "REPA-E", "RAE", "LightningDiT")},
+    **{f"sota-rates-{m}": Verdict.SKIPPED for m in ("SiD2", "PixArt", "SiD")},
+    "table1-analog": Verdict.FAILED,  # an empirical finding: the analog does not reproduce S2-S4 (see its notes)
 }
 
 
 def expected_ledger() -> dict:
-    """claim id -> expected verdict value, for every registered claim except Section 6's (which report their own)."""
+    """claim id -> expected verdict value, for every registered claim."""
     return {k: v.value for k, v in {**EXPECTED, **NUMERIC_EXPECTED}.items()}
 
 
 def test_the_expected_ledger_covers_every_claim():
-    missing = set(CLAIMS) - set(expected_ledger()) - {c.id for c in CLAIMS.values() if c.section == "6"}
-    assert not missing, missing
+    assert set(CLAIMS) == set(expected_ledger())
+    # the only expected failure is an empirical finding, not a defect
+    assert [k for k, v in expected_ledger().items() if v == "failed"] == ["table1-analog"]
+    assert CLAIMS["table1-analog"].empirical

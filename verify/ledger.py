@@ -329,6 +329,10 @@ class Claim:
     #: The registry entries a per-entry check covers: () -> {"schedules": [...], "parameterizations": [...],
     #: "rates": [...], "pairs": [...]} (evaluated when the claim runs, after any schedule file is loaded).
     covers: Callable[[], dict] | None = None
+    #: An empirical reproduction on an analog (Section 6's Table 1): when its check runs to completion and does not
+    #: reproduce the printed statements, the verdict is ``failed`` and it is reported as a finding; it does not set
+    #: the run's exit status (a check that raises or times out does).
+    empirical: bool = False
 
     def __post_init__(self):
         if self.method not in METHODS:

@@ -34,6 +34,11 @@ def render(report: dict) -> dict[str, str]:
                 + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"); the claims with a verdict cover "
                 f"{len(cov['covered'])} of {n_eq} numbered equations. Run time {report['seconds']:.0f} s on "
                 f"{report['environment'].get('cpu_count', '?')} cores.")
+    findings = [c for c in report["claims"] if c["verdict"] == "failed" and c.get("empirical")
+                and not {"exception", "error"} & set(c.get("evidence") or {})]
+    if findings:
+        verdicts += (" Failed as measured (empirical findings, which leave the exit status at 0): "
+                     + "; ".join(f"`{c['id']}`: {_short(c['notes'], 400)}" for c in findings))
     rows = ["| claim | kind | printed (literal) | declared reading | consequence |", "|---|---|---|---|---|"]
     from .ledger import ERRATUM_KINDS
 

@@ -41,6 +41,14 @@ class ClaimRecord:
     user_entries: list = field(default_factory=list)
     #: The forms compared with the derivation when a claim maps its printed forms first (``implied``).
     implied: dict | None = None
+    #: An empirical reproduction (see Claim.empirical).
+    empirical: bool = False
+
+    @property
+    def finding(self) -> bool:
+        """A failed empirical reproduction whose check ran to completion: a measured result, not a defect."""
+        ev = self.evidence if isinstance(self.evidence, dict) else {}
+        return self.verdict == "failed" and self.empirical and not ({"exception", "error"} & set(ev))
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -162,4 +170,5 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         covered=covered,
         user_entries=user,
         implied=forms_record(outcome.implied),
+        empirical=claim.empirical,
     )
