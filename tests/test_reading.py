@@ -113,7 +113,6 @@ def test_registry_entries_are_the_printed_formulas():
 
     from derivations import REGISTRY, numeric
     from derivations.symbols import t as tt
-    from verify.claims.namespace import schedule_ns
     from verify.claims.section2 import PARAM_TEXT, printed_scale
 
     texts = {"Normal": ("normal.lambda", "normal.alpha", "normal.sigma"),

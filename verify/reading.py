@@ -392,7 +392,7 @@ def _exact(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({f: sp.Rational(str(sp.Float(f, 15))) for f in expr.atoms(sp.Float)})
 
 
-def _reading(text: str, names: dict, apps=()) -> Reading:  # noqa: D401
+def _reading(text: str, names: dict, apps=()) -> Reading:
     """Parse normalised ``text`` and map its placeholder symbols back to canonical names."""
     expr = _exact(_parse(text))
     by_symbol, quantiles = {}, {}

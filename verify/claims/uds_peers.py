@@ -438,7 +438,7 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
         "weak_orders": weak_table,
         "diffusers_agreement": ({k: {kk: _fmt(vv) for kk, vv in v.items()} for k, v in agree.items()}
                                 if agree is not None else "diffusers not installed: pip install -e '.[peers]'"),
-        "criteria": [f"every FD and SW finite", f"FD at NFE {top} within {CONVERGENCE_FACTOR:g}x the larger noise floor",
+        "criteria": ["every FD and SW finite", f"FD at NFE {top} within {CONVERGENCE_FACTOR:g}x the larger noise floor",
                      f"flow order (least squares over the ladder) >= declared - {ORDER_SLACK} for ms2/ms3/pc2/pc3",
                      f"weak order (least squares) >= {WEAK_ORDER} - {ORDER_SLACK} for ms2/ms3/pc2/pc3, ML and MSE, "
                      "finest relative variance error < 5e-2",
