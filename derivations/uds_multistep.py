@@ -271,6 +271,31 @@ def _unipc_relations() -> dict[str, dict]:
     return out
 
 
+def unipc_bh2_weights() -> dict[str, tuple[sp.Expr, ...]]:
+    """UniPC (bh2, B(h) = e^{-h} - 1 with hh = -h, order 2, data prediction) written as the mean M of the flow UDS
+    (13) in this module's layouts, newest node first, as expressions of a = h_p/h (for the flow the step in log r
+    is the log-SNR step h):
+
+    * AB2 (UniP-2, rhos_p = 1/2): M = X_s + c (X_s - X_p)/h_p with c = (B/h_phi_1) h/2, weights (1 + c/(a h), -c/(a h));
+    * AM2 (UniC-1, rhos_c = 1/2 for order 1): M = X_s + w (X_t - X_s) with w = B rho/h_phi_1, weights (w, 1 - w);
+    * AM3 (UniC-2): the exact Adams-Moulton weights (see :func:`relations`), so not repeated here.
+
+    Derived from the transcription :func:`unic_rhos` and UniP's predictor, not written down: with them the UDS
+    order-2 predictor-corrector *is* UniPC (checked against diffusers in ``uds-vs-peers``)."""
+    hh = -h
+    Bh, h_phi_1 = sp.exp(hh) - 1, sp.exp(hh) - 1
+    c_uni = (Bh / h_phi_1) * sp.Rational(1, 2) * h
+    slope = sp.simplify((c_uni / hp).subs(hp, a * h))
+    rhos, phi = unic_rhos([1], Bh, hh)
+    w = sp.simplify(Bh * rhos[0] / phi)
+    return {"AB2": (sp.simplify(1 + slope), sp.simplify(-slope)), "AM2": (w, sp.simplify(1 - w))}
+
+
+def lambdified_bh2_weights():
+    """numpy functions (a, H) -> weights of the UniPC (bh2) layouts AB2 and AM2 (newest node first)."""
+    return {name: sp.lambdify((a, h), list(ws), modules="numpy") for name, ws in unipc_bh2_weights().items()}
+
+
 def numeric_moments_source():
     """(closed forms, series) of m_1..m_3 as expressions of (H, D) and H: what :mod:`numerics.uds` lambdifies."""
     return ([moment(k) for k in range(1, MAX_MOMENT)], [moment_series(k) for k in range(1, MAX_MOMENT)])
@@ -292,4 +317,5 @@ def lambdified_weights(name: str):
 
 
 __all__ = ["H", "D", "kernel", "moment", "moment_series", "moments_check", "lagrange_weights", "LAYOUTS",
-           "layout_weights", "weights_check", "relations", "unic_rhos", "lambdified_moments", "lambdified_weights"]
+           "layout_weights", "weights_check", "relations", "unic_rhos", "unipc_bh2_weights", "lambdified_moments",
+           "lambdified_weights", "lambdified_bh2_weights"]

@@ -26,6 +26,11 @@ beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2/rho_t^2) (from :mod:`numerics.schedul
   for diffusions.  One evaluation per step; for the flow "ms2" is DPM-Solver++(2M) with the exact weight
   h/(1 - e^-h) - 1 in place of h/2 (diffusers' ``solver_type="heun"``); the "pc" corrector reuses the fresh
   value X_hat_t(Y_t^pred) as the next step's history (UniPC's trick; UniC-2 has exactly these weights).
+* **UniPC** ("unipc", Zhao et al. 2023; bh2, order 2, data prediction, lower-order final step): for the flow, the
+  "pc2" step with UniPC's weights in place of the exact ones (predictor slope h/2 as DPM-Solver++(2M); first
+  corrector the trapezoid 1/2; later correctors the exact AM3 weights, which UniC-2 equals), derived in
+  :func:`derivations.uds_multistep.unipc_bh2_weights`.  It equals diffusers' ``UniPCMultistepScheduler`` to
+  round-off (``uds-vs-peers``), so the peer table measures UniPC without the optional extra.
 * **DDPM / DDIM** steps in their own alpha/sigma form (z-space, then Y = z/alpha) for equivalence checks.
 * **DPM-Solver++(2M)** (Lu et al. 2022, data prediction, multistep), in the paper's variables:
   lambda_DPM = log(alpha/sigma) = ring-lambda, h = ring-lambda_t - ring-lambda_s,
@@ -76,24 +81,27 @@ TABLEAUS = {"euler": EULER, "heun": HEUN, "midpoint": MIDPOINT, "rk3": RK3, "kut
 #: Exponential multistep UDS in x = log r (see :func:`multistep_weights`): name -> (order k of the predictor,
 #: corrector after each step).  "ms<k>": Adams-Bashforth type; "pc<k>": plus one corrector with the fresh
 #: denoiser value at t (no extra evaluation: that value is the next step's history), in the spirit of UniPC.
-MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True)}
+MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True), "unipc": (2, True)}
+#: Multistep methods that use UniPC's (bh2) weights instead of the exact ones (flow only).
+BH2_METHODS = ("unipc",)
 
 METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim", *MULTISTEP)
 
 #: Denoiser evaluations per step of each method (the multistep methods: one per step).
 STAGES = {"euler": 1, "heun": 2, "rk4": 4, "rk3": 3, "midpoint": 2, "ab2": 1, "ab3": 1, "dpm++2m": 1,
-          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1}
+          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1, "unipc": 1}
 
 #: Declared global order for the flow (the multistep methods with the start-up of :func:`sample`).
 ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 3, "rk4": 4, "ab2": 2, "ab3": 3, "dpm++2m": 2,
-          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3}
+          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3, "unipc": 2}
 
 #: Default order of the final step, chosen by measurement (FD at NFE 10/20/63/255 on two mixtures, uniform-t and
 #: uniform-log-SNR grids; see README "Final step"): the order-2 methods take a first-order final step always (it
 #: keeps their global order 2 and was at least as good in 15 of 16 cells); the order-3 methods take it only where
 #: the last log r step exceeds FINAL_STEP_RATIO times the one before ("auto": on a uniform-t Logis grid at 10 and 20
 #: steps, where it cut FD up to 17x; on a uniform log-SNR grid their full-order final step was better).
-DEFAULT_FINAL_ORDER: dict[str, int | str | None] = {"dpm++2m": 1, "ms2": 1, "ms3": "auto", "pc2": "auto", "pc3": "auto"}
+DEFAULT_FINAL_ORDER: dict[str, int | str | None] = {"dpm++2m": 1, "ms2": 1, "ms3": "auto", "pc2": "auto", "pc3": "auto",
+                                                    "unipc": 1}  # unipc: diffusers' lower_order_final (order 2)
 FINAL_STEP_RATIO = 2.0
 
 
@@ -252,13 +260,13 @@ def _ms_functions():
 
     closed, series = ums.lambdified_moments()
     weights = {name: ums.lambdified_weights(name) for name in ums.LAYOUTS}
-    return closed, series, weights, ums.SERIES_BELOW
+    return closed, series, weights, ums.SERIES_BELOW, ums.lambdified_bh2_weights()
 
 
 def kernel_moments(H: float) -> tuple[float, float, float]:
     """m_1, m_2, m_3 of the kernel of (13) in v = (log r - log r_s)/H (series below H = 1, where the closed
     form cancels digits; the closed form with D = 1 - e^{-H} = -expm1(-H) above)."""
-    closed, series, _, below = _ms_functions()
+    closed, series, _, below, _ = _ms_functions()
     H = float(H)
     if not (H > 0 and math.isfinite(H)):
         raise ValueError(f"a log r step must be positive and finite, got H = {H!r}")
@@ -266,25 +274,28 @@ def kernel_moments(H: float) -> tuple[float, float, float]:
     return tuple(float(v) for v in vals)
 
 
-def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float) -> np.ndarray:
+def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False) -> np.ndarray:
     """Weights w_j with mean over r in [r_s, r_t] of P = sum_j w_j P(x_j) for the interpolant P in x = log r.
 
     ``layout``: "AB1".."AB3" (nodes x_s and the past, newest first) or "AM2".."AM4" (x_t first, then x_s and the
-    past); ``x_nodes`` are the past log r values (newest first, x_nodes[0] = x_s)."""
-    _, _, weights, _ = _ms_functions()
+    past); ``x_nodes`` are the past log r values (newest first, x_nodes[0] = x_s).  ``bh2``: UniPC's weights for
+    the layouts where they differ from the exact ones (AB2, AM2; flow only, where the log r step is h)."""
+    _, _, weights, _, bh2_weights = _ms_functions()
     H = float(x_t) - float(x_s)
-    m = kernel_moments(H)
     past = [float(x) for x in x_nodes]
     a = (past[0] - past[1]) / H if len(past) > 1 else 1.0
     b = (past[1] - past[2]) / H if len(past) > 2 else 1.0
+    if bh2 and layout in bh2_weights:
+        return np.asarray(bh2_weights[layout](a, H), dtype=float)
+    m = kernel_moments(H)
     return np.asarray(weights[layout](a, b, *m), dtype=float)
 
 
-def _ms_mean(layout: str, hist, x_s, x_t, fresh=None):
+def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
     """sum_j w_j X_hat_j for the layout, ``hist`` = [(log r, X_hat), ...] newest first; ``fresh`` = X_hat at t."""
     n_past = int(layout[2:]) - (1 if layout.startswith("AM") else 0)
     past = hist[:n_past]
-    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t)
+    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2)
     vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
     out = float(w[0]) * vals[0]
     for wj, xj in zip(w[1:], vals[1:]):
@@ -293,7 +304,7 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None):
 
 
 def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
-                      traj, startup: str):
+                      traj, startup: str, bh2: bool = False):
     """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
@@ -310,7 +321,7 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
         final = i == n - 1
         if final and final_order is not None:
             k = max(1, min(k, final_order))
-        mean = _ms_mean(f"AB{k}", hist, x[i], x[i + 1])
+        mean = _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2)
         y_pred = euler_step(grid, i, y, mean, xi)
         if final:
             y = y_pred
@@ -319,7 +330,7 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
             nfe += 1
             if corrector or (i == 0 and startup == "corrector"):
                 kc = min(k + 1, len(hist) + 1, 4)
-                y = euler_step(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh), xi)
+                y = euler_step(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
             else:
                 y = y_pred
             hist.insert(0, (x[i + 1], fresh))
@@ -339,9 +350,9 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
     ``method``: one of :data:`METHODS` (any case; "kutta3" = "rk3"), or "rk" with a ``tableau``; an unknown
     name is a one-line ValueError listing the valid ones.  Diffusion noise xi* is drawn per step from
     ``generator`` (none for the flow), or given by ``noise(i, y) -> xi`` (for exact moment propagation).
-    DPM-Solver++(2M) and DDIM are ODE solvers (flow only).
+    DPM-Solver++(2M), UniPC and DDIM are ODE solvers (flow only).
 
-    ``final_order``: order of the last step of the multistep methods (dpm++2m, ms<k>, pc<k>): "default" takes
+    ``final_order``: order of the last step of the multistep methods (dpm++2m, ms<k>, pc<k>, unipc): "default" takes
     :data:`DEFAULT_FINAL_ORDER` (chosen by measurement), None keeps the method's order, 1 is a first-order
     final step, "below15" a first-order final step below 15 steps (diffusers' ``lower_order_final``), "auto" a
     first-order final step where the last log r step exceeds :data:`FINAL_STEP_RATIO` times the one before.  ``startup``: "corrector" (default) corrects the first step of ms<k> with the fresh value
@@ -351,7 +362,7 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
         tableau, method = TABLEAUS[method], "rk"
     if method == "rk" and tableau is None:
         raise ValueError("method 'rk' needs a tableau")
-    if method in ("dpm++2m", "ddim") and not grid.is_flow:
+    if method in ("dpm++2m", "ddim", *BH2_METHODS) and not grid.is_flow:
         raise ValueError(f"{method} is a deterministic (flow) solver; use the flow rate")
     if startup not in ("corrector", "euler"):
         raise ValueError(f"startup must be 'corrector' or 'euler', got {startup!r}")
@@ -378,7 +389,8 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
     traj = [y.clone()] if return_trajectory else None
     if method in MULTISTEP:
         order, corr = MULTISTEP[method]
-        y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup)
+        y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup,
+                                   bh2=method in BH2_METHODS)
         return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps

@@ -420,3 +420,15 @@ def test_table1_broken_heun_is_rejected(monkeypatch):
     monkeypatch.setattr(uds, "heun_step", real_heun)
     cell_bad = bad["statements"]["S3 Heun beats Euler"]["cells"]["EulerUDS vs HeunUDS, Flow @ 63"]
     assert cell["outcome"] == "as printed" and cell_bad["outcome"] != "as printed"
+
+
+def test_how_known_shows_printed_and_corrected_headlines():
+    """The Markdown ledger's 'how it is known' for a Section 6 erratum: the printed statement fails somewhere, the
+    corrected forms agree with the configuration everywhere."""
+    from verify.records import make_record
+    from verify.report import how_known
+
+    claim = CLAIMS["sota-rates-SiT"]
+    text = how_known(make_record(claim, claim.evaluate()))
+    assert text.startswith("printed forms: statements: 3; agree with the configuration: 2")
+    assert "corrected forms: statements: 3; agree with the configuration: 3" in text

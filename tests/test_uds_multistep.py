@@ -8,6 +8,7 @@ import math
 import mpmath as mp
 import numpy as np
 import pytest
+import sympy as sp
 import torch
 
 from derivations import REGISTRY
@@ -20,7 +21,7 @@ from numerics.schedule_grid import schedule_grid, times_for_ring_lam, uniform_lo
 
 PAR = REGISTRY.parameterization("Vel")
 IV = Interval()
-MS = tuple(uds.MULTISTEP)
+MS = tuple(m for m in uds.MULTISTEP if m not in uds.BH2_METHODS)  # every rate (unipc: flow only)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -66,6 +67,27 @@ def test_relations_to_dpm_solver_and_unipc():
     # what the derivation finds (see the module docstring)
     assert any("UniP-2 (bh2)" in k and v["equals_dpm++2m"] for k, v in rel.items())
     assert any("UniC-1 (bh2)" in k and not v["same_as_exact"] for k, v in rel.items())
+
+
+def test_unipc_bh2_weights_in_uds_layouts():
+    """UniPC (bh2, order 2) as UDS layouts: predictor slope h/2 (DPM-Solver++(2M)), first corrector the trapezoid."""
+    w = ums.unipc_bh2_weights()
+    assert sp.simplify(w["AB2"][0] - (1 + 1 / (2 * ums.a))) == 0 and sp.simplify(w["AB2"][1] + 1 / (2 * ums.a)) == 0
+    assert w["AM2"] == (sp.Rational(1, 2), sp.Rational(1, 2))
+    assert all(sp.simplify(sum(ws) - 1) == 0 for ws in w.values())  # a mean: weights sum to 1
+    exact = ums.lambdified_weights("AB2")(0.7, 1.0, *uds.kernel_moments(0.9))
+    bh2 = uds.multistep_weights("AB2", [0.0, -0.63], 0.0, 0.9, bh2=True)
+    assert abs(bh2[1] - exact[1]) > 1e-3  # they differ at O(h^2): the exact slope is h/(1 - e^-h) - 1
+
+
+def test_unipc_is_pc2_with_bh2_weights_and_flow_only():
+    mix, grid, y0 = _setup("flow", n=10)
+    a = uds.sample(mix.denoise, grid, y0, "unipc")
+    b = uds.sample(mix.denoise, grid, y0, "pc2", final_order=1)
+    assert a.nfe == b.nfe == 10 and not torch.allclose(a.y, b.y)  # same step, different weights
+    _, grid_mse, _ = _setup("MSE", n=10)
+    with pytest.raises(ValueError, match="flow"):
+        uds.sample(mix.denoise, grid_mse, y0, "unipc")
 
 
 # ------------------------------------------------------------------------------------------------

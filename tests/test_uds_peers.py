@@ -45,11 +45,43 @@ def test_small_check_confirmed_and_evidence_layout():
 def test_goals_are_judged_cell_by_cell():
     table = {"stochastic_rate": "MSE", "fd": {"D": {"G": {
         "flow/ms2": {10: 1.0, 20: 0.5}, "flow/dpm++2m": {10: 2.0, 20: 0.4}, "MSE/ms2": {10: 3.0, 20: 1.5},
-        "diffusers/unipc": {10: 0.9, 20: 0.5}}}}}
+        "flow/unipc": {10: 0.9, 20: 0.5}}}}}
     g = up.goals(table)
     assert g["best_uds_le_dpm++2m"]["D/G/10"]["met"] and not g["best_uds_le_dpm++2m"]["D/G/20"]["met"]
     assert g["best_uds_within_1.2x_unipc"]["D/G/10"]["met"] and g["best_uds_within_1.2x_unipc"]["D/G/20"]["met"]
     assert not g["stochastic_within_2x_flow_at_20"]["D/G/20"]["met"]  # 1.5 > 2 x 0.5
+    assert g["best_uds_within_1.2x_unipc"]["D/G/10"]["best"] == "flow/ms2"  # the peers are never "the best UDS"
+
+
+def test_goals_say_when_fd_cannot_rank_and_judge_pathwise():
+    """Both FDs at or below an exact set's FD: unresolved; the pathwise error (no sampling noise) judges again."""
+    table = {"stochastic_rate": None, "floor": {"D": {"fd_exact_set_vs_moments": 1.0}},
+             "fd": {"D": {"G": {"flow/pc2": {10: 0.5, 20: 3.0}, "flow/unipc": {10: 0.9, 20: 4.0}}}},
+             "pathwise": {"D": {"G": {"flow/pc2": {10: 0.3, 20: 0.1}, "flow/unipc": {10: 0.2, 20: 0.2}}}}}
+    cells = up.goals(table)["best_uds_within_1.2x_unipc"]
+    assert cells["D/G/10"]["met"] and not cells["D/G/10"]["fd_resolved"]
+    assert not cells["D/G/10"]["pathwise"]["met"]  # 0.3 > 1.2 x 0.2
+    assert cells["D/G/20"]["fd_resolved"] and cells["D/G/20"]["pathwise"]["met"]
+
+
+def test_rms_difference_is_the_pathwise_error():
+    y = torch.zeros(4, 3, dtype=torch.float64)
+    ref = torch.tensor([[3.0, 4.0, 0.0]] * 4, dtype=torch.float64)
+    assert up.rms_difference(y, ref) == pytest.approx(5.0, rel=1e-15)
+
+
+def test_renderer_shows_the_peer_table():
+    out = up.peers_check(uds_forms(), **SMALL)
+
+    class Rec:
+        evidence = out.evidence
+        verdict = out.verdict.value
+
+    lines, figures = up._render_peers(Rec(), None)
+    text = "\n".join(lines)
+    assert "| flow/unipc |" in text and "pathwise @ 10" in text and "Goal `best_uds_within_1.2x_unipc`" in text
+    assert figures == {}
+    assert "headline" in out.evidence and "pathwise_reference" in out.evidence
 
 
 @pytest.mark.parametrize("how", ["scale by 2"])
@@ -69,6 +101,26 @@ def test_broken_solver_fails():
     out = up.peers_check(uds_forms(), sampler=broken, ladder=(16, 32, 64), **SMALL)
     assert out.verdict == Verdict.FAILED
     assert any("pc3" in p for p in out.evidence["problems"])
+
+
+def test_small_check_measures_unipc_without_diffusers():
+    out = up.peers_check(uds_forms(), **SMALL)
+    fd = out.evidence["fd"]["d2-K8"]["uniform-t"]
+    assert "flow/unipc" in fd and "flow/unipc" in out.evidence["pathwise"]["d2-K8"]["uniform-t"]
+    assert set(out.evidence["goals"]["best_uds_within_1.2x_unipc"]) == {f"d2-K8/{g}/10" for g in up.GRIDS}
+
+
+def test_broken_reference_fails():
+    """A reference that has not converged (RK4 that returns a perturbed flow map at 512 steps) is caught."""
+    def broken(den, grid, y0, method, **kw):
+        res = uds.sample(den, grid, y0, method, **kw)
+        if method == "rk4" and grid.n_steps == up.REF_STEPS:
+            return uds.SampleResult(res.y + 1e-3, res.nfe)
+        return res
+
+    out = up.peers_check(uds_forms(), sampler=broken, ladder=(32, 64, 128, 256), **SMALL)
+    assert out.verdict == Verdict.FAILED
+    assert any("reference" in p for p in out.evidence["problems"])
 
 
 def test_variance_propagation_is_exact_for_euler():
@@ -106,6 +158,7 @@ def test_project_dpm_solver_matches_diffusers_float64():
     for cell, v in agree.items():
         assert v["dpm++2m_vs_diffusers_midpoint"] <= 1e-10, (cell, v)
         assert v["ms2_vs_diffusers_heun"] <= 1e-10, (cell, v)  # derivations.uds_multistep.relations
+        assert v["unipc_vs_diffusers_unipc"] <= 1e-10, (cell, v)  # derivations.uds_multistep.unipc_bh2_weights
 
 
 @pytest.mark.slow

@@ -212,7 +212,10 @@ def how_known(record: ClaimRecord) -> str:
         return _headline_text(ev["headline"])
     inner = ev.get("corrected_forms_check", {})
     if isinstance(inner, dict) and "headline" in inner:
-        return "corrected forms: " + _headline_text(inner["headline"])
+        printed = ev.get("printed_forms_check", {})
+        head = ("printed forms: " + _headline_text(printed["headline"]) + "; "
+                if isinstance(printed, dict) and "headline" in printed else "")
+        return head + "corrected forms: " + _headline_text(inner["headline"])
     comps = ev.get("corrected_comparisons") or ev.get("comparisons") or []
     if comps:
         symbolic = sum(1 for c in comps if c.get("symbolic_zero"))

@@ -168,6 +168,9 @@ class ModelCheck:
             all_sym &= res["symbolic_zero"]
         ev["keys"] = rows
         ev["weak facts (notes/paper/unverified)"] = sorted(weak)
+        ev["headline"] = {"statements": len(rows), "agree with the configuration": sum(r["match"] for r in rows.values()),
+                          "exact SymPy identities": sum(bool(r["symbolic_zero"]) for r in rows.values()),
+                          "weak facts": sorted(weak) or "none"}
         if not all_ok:
             bad = [k for k, r in rows.items() if not r["match"]]
             return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
@@ -545,7 +548,9 @@ def _umbrella_check(forms) -> Outcome:
                   "corrected keys": sorted({k for c in out.errata for k in c.keys}),
                   "notes": out.notes[:300]}
     ev = {"per_model_flow": rows, "sub_results": sub, "weak facts": sorted(weak),
-          "not covered": "PixArt and SiD (v1): no facts ([unverified]); ADM is named only as history"}
+          "not covered": "PixArt and SiD (v1): no facts ([unverified]); ADM is named only as history",
+          "headline": {"'generates a flow' agrees with the public sampler": f"{len(rows) - len(bad)} of {len(rows)}",
+                       "sub-results": ", ".join(f"{m} {v['verdict']}" for m, v in sub.items())}}
     if bad:
         return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
                        f"the heading disagrees with the configurations at: {', '.join(bad)}")
@@ -700,6 +705,10 @@ def _fig1_check(forms) -> Outcome:
     ev["readings that reproduce the statement"] = both
     ev["seconds"] = time.perf_counter() - t0
     edm2 = ev["variants"]["code"]["EDM2"]
+    ev["headline"] = {f"{v} grids": f"{c['both hold']} of {c['readings']} readings reproduce both parts "
+                                    f"('below 1%' in {c['below 1% holds']}, EDM2 '5%' in {c['5% holds']})"
+                      for v, c in counts.items()}
+    ev["headline"]["EDM2 discrete M as printed (own grid)"] = f"{edm2['M_discrete (as printed)']:.3g}"
     finding = (f"EDM2 (own grid): M as printed = {edm2['M_discrete (as printed)']:.3g} (set by the step ending at "
                f"1 - t = {1 - edm2['M_discrete at t']:.3g}), with the step length kept {edm2['M_discrete-dt']:.3g}, "
                f"M of (29) = {edm2['M (29), continuous']:.3g}")
@@ -800,6 +809,9 @@ def _table1_check(forms, *, runner=None) -> Outcome:
                        "as printed; the claim is confirmed when every statement is"}
     ok = all(judged["reproduced"].values())
     status = judged["status"]
+    ev["headline"] = {"d, K": f"{cfg['d']}, {cfg['K']}", "seeds x samples": f"{len(cfg['seeds'])} x {cfg['n_samples']}",
+                      "floor FD (mean, sd)": f"{judged['floor']['mean']:.2e}, {judged['floor']['sd']:.1e}",
+                      "margin": f"{judged['margin']:.2e}", **{s: v for s, v in status.items()}}
     s5 = judged["S5 grid"]
 
     def which(st):
