@@ -114,6 +114,9 @@ def test_small_check_measures_unipc_without_diffusers(small_outcome):
     fd = out.evidence["fd"]["d2-K8"]["uniform-t"]
     assert "flow/unipc" in fd and "flow/unipc" in out.evidence["pathwise"]["d2-K8"]["uniform-t"]
     assert set(out.evidence["goals"]["best_uds_within_1.2x_unipc"]) == {f"d2-K8/{g}/10" for g in up.GRIDS}
+    for schedule in ("Logis", "Sech"):  # the project's UniPC keeps its order 2 (first-order final step)
+        row = out.evidence["flow_orders"][f"{schedule}/unipc"]
+        assert row["declared"] == 2 and row["accepted"] and float(row["ls_order"]) > 1.8
 
 
 def test_broken_reference_fails():

@@ -451,7 +451,7 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
     t0 = time.perf_counter()
     with single_thread():
         table = peer_table(forms, batch=batch, nfes=nfes, sampler=sampler, with_diffusers=with_diffusers, data=data)
-        orders = flow_orders(forms, ladder=ladder, sampler=sampler)
+        orders = flow_orders(forms, methods=(*NEW_METHODS, "unipc"), ladder=ladder, sampler=sampler)
         weak = weak_orders(forms, ladder=ladder[:-1] if len(ladder) > 3 else ladder, sampler=sampler)
         agree = diffusers_agreement(forms) if table["diffusers"] else None
     fd, sw, floors = table["fd"], table["sw"], table["floor"]
@@ -529,7 +529,7 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
         "diffusers_agreement": ({k: {kk: _fmt(vv) for kk, vv in v.items()} for k, v in agree.items()}
                                 if agree is not None else "diffusers not installed: pip install -e '.[peers]'"),
         "criteria": ["every FD and SW finite", f"FD at NFE {top} within {CONVERGENCE_FACTOR:g}x the larger noise floor",
-                     f"flow order (least squares over the ladder) >= declared - {ORDER_SLACK} for ms2/ms3/pc2/pc3",
+                     f"flow order (least squares over the ladder) >= declared - {ORDER_SLACK} for ms2/ms3/pc2/pc3 and unipc (declared 2: its final step is first order)",
                      f"weak order (least squares) >= {WEAK_ORDER} - {ORDER_SLACK} for ms2/ms3/pc2/pc3, ML and MSE, "
                      "finest relative variance error < 5e-2",
                      ("project DPM-Solver++(2M) and UniPC = diffusers' to 1e-10 in float64 (when diffusers is "
