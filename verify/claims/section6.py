@@ -811,7 +811,7 @@ def _table1_check(forms, *, runner=None) -> Outcome:
     status = judged["status"]
     ev["headline"] = {"d, K": f"{cfg['d']}, {cfg['K']}", "seeds x samples": f"{len(cfg['seeds'])} x {cfg['n_samples']}",
                       "floor FD (mean, sd)": f"{judged['floor']['mean']:.2e}, {judged['floor']['sd']:.1e}",
-                      "margin": f"{judged['margin']:.2e}", **{s: v for s, v in status.items()}}
+                      "margin": f"{judged['margin']:.2e}", **status}
     s5 = judged["S5 grid"]
 
     def which(st):

@@ -64,6 +64,8 @@ WEAK_ORDER = 2
 #: Reference of the pathwise error: the flow map of each start Y_t0 by RK4 with this many steps (uniform log-SNR
 #: grid); its own error is estimated against half as many steps and must be below REF_TOLERANCE.
 REF_STEPS, REF_TOLERANCE = 512, 1e-5
+#: The evidence key of the reference's own error (its rms difference to the run with half the steps).
+REF_KEY = f"rms_difference_to_{REF_STEPS // 2}_steps"
 
 
 def peer_mixtures() -> dict[str, GaussianMixture]:
@@ -240,7 +242,7 @@ def peer_table(forms, *, batch: int = 20000, nfes=NFES, grids=GRIDS, data=None, 
         exact = sampler(mix.denoise, grid_for("uniform-logsnr", "flow", REF_STEPS), y0, "rk4").y
         half = sampler(mix.denoise, grid_for("uniform-logsnr", "flow", REF_STEPS // 2), y0, "rk4").y
         reference[dname] = {"method": "rk4", "steps": REF_STEPS, "grid": "uniform-logsnr",
-                            f"rms_difference_to_{REF_STEPS // 2}_steps": rms_difference(exact, half),
+                            REF_KEY: rms_difference(exact, half),
                             "seconds": time.perf_counter() - start}
         floors[dname] = {"fd_two_exact_sets": frechet_distance(m1, c1, m2, c2),
                          "fd_exact_set_vs_moments": frechet_distance(m1, c1, mu_T, C_T),
@@ -438,9 +440,9 @@ def _headline(ev: dict, gl: dict, top: int) -> dict:
 
 
 def _fmt_tree(value):
-    """Floats formatted with :func:`_fmt` anywhere in nested dicts (keys kept)."""
+    """Floats formatted with :func:`_fmt` anywhere in nested dicts, keys as strings (NFE 10 -> "10", as in JSON)."""
     if isinstance(value, dict):
-        return {k: _fmt_tree(v) for k, v in value.items()}
+        return {str(k): _fmt_tree(v) for k, v in value.items()}
     return _fmt(value) if isinstance(value, float) else value
 
 
@@ -473,10 +475,9 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
                     problems.append(f"{dname}/{kind}/{lab}: FD {_fmt(cells[top])} at NFE {top} above {_fmt(limits[dname])}")
     gl = goals(table)  # reported cell by cell, not part of the verdict (see the notes)
     # (3) the pathwise reference has converged (so that the pathwise errors below are the solvers' own)
-    ref_key = f"rms_difference_to_{REF_STEPS // 2}_steps"
     for dname, ref in table["reference"].items():
-        if not ref[ref_key] < REF_TOLERANCE:
-            problems.append(f"{dname}: the RK4 reference of the flow map moved by {_fmt(ref[ref_key])} between "
+        if not ref[REF_KEY] < REF_TOLERANCE:
+            problems.append(f"{dname}: the RK4 reference of the flow map moved by {_fmt(ref[REF_KEY])} between "
                             f"{REF_STEPS // 2} and {REF_STEPS} steps (tolerance {REF_TOLERANCE:g})")
     # (4) flow orders of the new methods
     order_table = {}
@@ -509,15 +510,12 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
                   "steps": "NFE // evaluations per step (Heun 2, RK4 4; multistep 1)",
                   "final_step": {m: str(uds.DEFAULT_FINAL_ORDER.get(m)) for m in (*PEERS, *NEW_METHODS)},
                   "diffusers": table["diffusers"]},
-        "fd": {d: {k: {lab: {str(n): _fmt(v) for n, v in cells.items()} for lab, cells in rows.items()}
-                   for k, rows in per_grid.items()} for d, per_grid in fd.items()},
-        "sw": {d: {k: {lab: {str(n): _fmt(v) for n, v in cells.items()} for lab, cells in rows.items()}
-                   for k, rows in per_grid.items()} for d, per_grid in sw.items()},
-        "pathwise": {d: {k: {lab: {str(n): _fmt(v) for n, v in cells.items()} for lab, cells in rows.items()}
-                         for k, rows in per_grid.items()} for d, per_grid in table["pathwise"].items()},
+        "fd": _fmt_tree(fd),
+        "sw": _fmt_tree(sw),
+        "pathwise": _fmt_tree(table["pathwise"]),
         "pathwise_reference": _fmt_tree(table["reference"]),
-        "noise_floor": {d: {k: _fmt(v) for k, v in f.items()} for d, f in floors.items()},
-        "convergence_limit_fd": {d: _fmt(v) for d, v in limits.items()},
+        "noise_floor": _fmt_tree(floors),
+        "convergence_limit_fd": _fmt_tree(limits),
         "goals": _fmt_tree(gl),
         "goals_missed": {g: sorted(c for c, v in cells.items() if not v["met"]) for g, cells in gl.items()},
         "goals_missed_pathwise": {g: sorted(c for c, v in cells.items() if "pathwise" in v and not v["pathwise"]["met"])
@@ -583,7 +581,7 @@ def _render_peers(record, folder):
     nfes = [str(n) for n in setup["nfe"]]
     lines = [f"{setup['schedule']}, batch {setup['batch']}, exact mixture denoiser; FD of the samples at t_max to the "
              "exact moments, and (flow solvers) the pathwise error: the rms distance to the flow map of the same "
-             "starts (" + ", ".join(f"{d}: RK4 reference moved {r.get('rms_difference_to_' + str(REF_STEPS // 2) + '_steps')}"
+             "starts (" + ", ".join(f"{d}: RK4 reference moved {r.get(REF_KEY)}"
                                     f" from {REF_STEPS // 2} to {REF_STEPS} steps"
                                     for d, r in ev.get("pathwise_reference", {}).items()) + "). Final steps: "
              + ", ".join(f"{m} {v}" for m, v in setup["final_step"].items()) + ".", ""]
