@@ -97,16 +97,17 @@ def test_perturbed_q_fails(how):
     assert out.evidence["problems"]
 
 
-def test_broken_solver_fails():
-    """A sampler that silently returns its input for pc3 (the old 'rk3' bug) is caught."""
-    def broken(den, grid, y0, method, **kw):
-        if method == "pc3":
+@pytest.mark.parametrize("method", ["pc3", "unipc"])
+def test_broken_solver_fails(method):
+    """A sampler that silently returns its input (the old 'rk3' bug), for a UDS method or a peer, is caught."""
+    def broken(den, grid, y0, name, **kw):
+        if name == method:
             return uds.SampleResult(y0.clone(), 0)
-        return uds.sample(den, grid, y0, method, **kw)
+        return uds.sample(den, grid, y0, name, **kw)
 
     out = up.peers_check(uds_forms(), sampler=broken, ladder=(16, 32, 64), **SMALL)
     assert out.verdict == Verdict.FAILED
-    assert any("pc3" in p for p in out.evidence["problems"])
+    assert any(method in p for p in out.evidence["problems"])
 
 
 def test_small_check_measures_unipc_without_diffusers(small_outcome):
