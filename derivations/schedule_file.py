@@ -18,8 +18,10 @@ Example (see ``examples/schedules.toml``)::
     schedule = "ShiftedCos"                       # the MSE-diffusion constant M (29) and rate (30) are
     parameterization = "EpsHalf"                  # checked for every pair
 
-Expressions are parsed with SymPy's ``parse_expr`` against a fixed vocabulary (:data:`FUNCTIONS` and the names
-of each section); decimal literals are read exactly as rationals (``0.008`` is 1/125).  Every problem (unknown
+Expressions are parsed, never evaluated: Python's ``ast`` reads the text and a whitelist grammar
+(:mod:`derivations.safe_expression`: numbers, ``t``, the section's names, ``pi``, ``E``, + - * / **, and the
+functions of :data:`FUNCTIONS`) builds the SymPy expression node by node, so a file cannot run code; decimal
+literals are read exactly as rationals (``0.008`` is 1/125).  Every problem (unknown
 key, empty file, a directory, an unknown name, an expression that does not parse, an invalid entry) raises
 :class:`RegistryError` with one line naming the file, the entry, the key and the reason.
 """
@@ -31,17 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
-from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
-
 from .builtin import custom_rate, vp_schedule
 from .registry import (REGISTRY, DiffusionRate, Interval, NoiseSchedule, Parameterization, Registry, RegistryError,
                        validate_rate)
+from .safe_expression import FUNCTIONS, ExpressionError, parse_expression
 from .symbols import t
-
-#: The functions and constants an expression may use.
-FUNCTIONS = ("sqrt", "exp", "log", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "sech", "erf", "erfinv",
-             "pi", "E")
-_FUNCS = {name: getattr(sp, name) for name in FUNCTIONS}
 
 #: The keys each section accepts, and the names its expressions may use besides t.
 SECTIONS = {
@@ -71,30 +67,15 @@ class Loaded:
                 "rates": self.rates, "pairs": [list(p) for p in self.pairs]}
 
 
-def _vocabulary(names) -> str:
-    return "t, " + ", ".join(names) + (", " if names else "") + ", ".join(FUNCTIONS)
-
-
 def _parse(text, where: str, names=()) -> tuple[sp.Expr, dict]:
-    """(expression, {name: placeholder}) for ``text``; placeholders stand for the section's names."""
-    if not isinstance(text, str) or not text.strip():
-        raise RegistryError(f"{where}: expected a non-empty expression string, got {text!r}")
+    """(expression, {name: placeholder}) for ``text``; placeholders stand for the section's names.
+
+    The text is parsed against a whitelist grammar (:mod:`derivations.safe_expression`), never evaluated."""
     placeholders = {n: sp.Symbol(f"__{n}") for n in names}
-    local = {"t": t, **_FUNCS, **placeholders}
     try:
-        expr = parse_expr(text, local_dict=local,
-                          global_dict={"__builtins__": {}, **{k: getattr(sp, k) for k in
-                                                               ("Integer", "Float", "Symbol", "Rational")}},
-                          transformations=standard_transformations + (rationalize,))
-    except Exception as exc:  # parse_expr raises many kinds (SyntaxError, TypeError, TokenError, ...)
-        raise RegistryError(f"{where}: cannot parse {text!r} ({type(exc).__name__}); allowed: "
-                            f"{_vocabulary(names)}") from None
-    if not isinstance(expr, sp.Expr):
-        raise RegistryError(f"{where}: {text!r} is not an expression; allowed: {_vocabulary(names)}")
-    unknown = sorted({str(s) for s in expr.free_symbols} - {"t"} - {str(v) for v in placeholders.values()})
-    if unknown or expr.atoms(sp.core.function.AppliedUndef):
-        bad = unknown or sorted(str(f.func) for f in expr.atoms(sp.core.function.AppliedUndef))
-        raise RegistryError(f"{where}: unknown name(s) {', '.join(bad)} in {text!r}; allowed: {_vocabulary(names)}")
+        expr = parse_expression(text, {"t": t, **placeholders})
+    except ExpressionError as exc:
+        raise RegistryError(f"{where}: cannot parse {text!r}: {exc}") from None
     return expr, placeholders
 
 

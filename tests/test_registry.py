@@ -183,7 +183,7 @@ def test_schedule_file_example(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("[[schedule]]\nname = 'X'\nring_lambda = 'log(t/(1-t)) + k'\n", "unknown name(s) k"),
+        ("[[schedule]]\nname = 'X'\nring_lambda = 'log(t/(1-t)) + k'\n", "unknown name 'k'; allowed: t, sqrt"),
         ("[[schedule]]\nname = 'X'\nring_lambda = '-log(t/(1-t))'\n", "ring-lambda' is not positive"),
         ("[[schedule]]\nring_lambda = 'log(t)'\n", "entry 1 has no name"),
         ("[[schedule]\nname = 'X'\n", "malformed TOML"),
@@ -197,8 +197,10 @@ def test_schedule_file_example(tmp_path):
         ("[[rate]]\nname = 'down'\nlambda_prime = '1/2 - t'\n", "is not positive on [0.01, 0.99]"),
         ("[[rate]]\nname = 'zero'\nlambda_prime = '0'\n", "is not positive"),
         ("[[parameterization]]\nname = 'P'\nS = 'sqrt(ring_lambda_primes)'\n",
-         "unknown name(s) ring_lambda_primes in 'sqrt(ring_lambda_primes)'; allowed: t, ring_lambda, ring_lambda_prime"),
-        ("[[parameterization]]\nname = 'P'\nS = 'foo(t)'\n", "cannot parse 'foo(t)' (NameError); allowed: t,"),
+         "cannot parse 'sqrt(ring_lambda_primes)': unknown name 'ring_lambda_primes'; allowed: t, ring_lambda, "
+         "ring_lambda_prime"),
+        ("[[parameterization]]\nname = 'P'\nS = 'foo(t)'\n", "cannot parse 'foo(t)': unknown function 'foo'; allowed functions: sqrt,"),
+        ("[[schedule]]\nname = 'X'\nring_lambda = 'log(t/(1-t)) + t^2'\n", "write powers with **"),
         ("[[pair]]\nschedule = 'Logis'\nparameterization = 'Nope'\n", "pair 'Logis': unknown parameterization"),
     ],
 )
