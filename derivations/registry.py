@@ -293,7 +293,7 @@ def _mp_values(expr: sp.Expr, points: Iterable[float], dps: int = 30):
             try:
                 v = f(mp.mpf(p))
             except (ZeroDivisionError, ValueError, OverflowError) as exc:
-                yield p, None, str(exc)
+                yield p, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 continue
             if isinstance(v, mp.mpc):
                 if abs(v.imag) > mp.mpf(10) ** (-dps // 2) * (1 + abs(v.real)):
@@ -325,6 +325,137 @@ def _require(entry: str, label: str, expr, predicate, what: str, points=VALIDATI
             raise RegistryError(f"{entry}: {label} is not {what} at t={p:.6g} (value {mp.nstr(v, 6)})")
 
 
+# Dense scan: sampling a fixed 61-point grid misses a pole at t = 0.55 or a decreasing stretch of width 1e-3.
+# Every expression is therefore also scanned in float64 on a dense grid (logit-spaced near the endpoints,
+# uniform in between), refined adaptively where Simpson's rule on ring-lambda' disagrees with the increments
+# of ring-lambda (a feature narrower than the grid), and every violation float64 finds is confirmed in 30-digit
+# mpmath before the entry is rejected (float64 alone would reject well-conditioned entries for its own rounding).
+
+SCAN_LOGIT_POINTS = 4001      # logit-spaced points, logit(t) in [-16, 16]
+SCAN_UNIFORM_POINTS = 10001   # uniform points in [1e-4, 1 - 1e-4]
+SCAN_MAX_LEVELS = 40          # bisection levels of the adaptive refinement
+SCAN_MAX_INTERVALS = 20000    # intervals refined per level (a budget, so a pathological entry still ends)
+
+
+@lru_cache(maxsize=8)
+def scan_grid(lo: float = 0.0, hi: float = 1.0):
+    """The dense scan grid of (lo, hi) as a sorted float64 array (lo, hi excluded)."""
+    import numpy as np
+
+    x = np.linspace(-16.0, 16.0, SCAN_LOGIT_POINTS)
+    unit = np.concatenate([1.0 / (1.0 + np.exp(-x)), np.linspace(1e-4, 1 - 1e-4, SCAN_UNIFORM_POINTS)])
+    if lo == 0.0 and hi == 1.0:
+        pts = unit
+    else:
+        pts = np.concatenate([lo + (hi - lo) * unit, [lo, hi]])
+    pts = np.unique(pts[(pts > 0) & (pts < 1) & (pts >= lo) & (pts <= hi)])
+    keep = np.concatenate([[True], np.diff(pts) > 1e-12 * pts[1:]])  # drop near-duplicates
+    return pts[keep]
+
+
+def _float_values(expr: sp.Expr, points):
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        try:
+            v = numeric(expr, "numpy")(points)
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):  # a backend refusing a point
+            return np.array([_float_or_nan(expr, p) for p in points])
+        v = np.asarray(v)
+        if np.iscomplexobj(v):
+            v = np.where(np.abs(v.imag) <= 1e-12 * (1 + np.abs(v.real)), v.real, np.nan)
+        return np.broadcast_to(np.asarray(v, dtype=float), np.shape(points)).copy()
+
+
+def _float_or_nan(expr, p):
+    for _, v, _err in _mp_values(expr, [p], dps=20):
+        return float(v) if v is not None else float("nan")
+
+
+def _mp_value(expr: sp.Expr, p: float, dps: int = 30):
+    """(value, error) of expr at t = p in mpmath (value None when not finite or not real)."""
+    for _, v, err in _mp_values(expr, [p], dps=dps):
+        return v, err
+
+
+def _scan(entry: str, label: str, expr: sp.Expr, predicate, what: str, lo: float = 0.0, hi: float = 1.0):
+    """expr finite and satisfying ``predicate`` on the dense grid of (lo, hi); float64 finds, mpmath confirms."""
+    import numpy as np
+
+    pts = scan_grid(lo, hi)
+    v = _float_values(expr, pts)
+    with np.errstate(invalid="ignore"):
+        suspect = ~np.isfinite(v) | ~predicate(v)
+    for p in pts[suspect][:200]:  # each float64 suspicion confirmed (or cleared) at 30 digits
+        value, err = _mp_value(expr, float(p))
+        if value is None:
+            raise RegistryError(f"{entry}: {label} is not finite at t={p:.6g} ({err})")
+        if not predicate(value):
+            raise RegistryError(f"{entry}: {label} is not {what} at t={p:.6g} (value {mp.nstr(value, 6)})")
+
+
+def _locate_drop(lam: sp.Expr, a: float, b: float) -> tuple[float, bool]:
+    """(t, is_pole): where ring-lambda drops inside (a, b), by bisection at 30 digits; a pole when it blows up."""
+    va, _ = _mp_value(lam, a)
+    vb, _ = _mp_value(lam, b)
+    for _ in range(60):
+        m = (a + b) / 2
+        if not a < m < b:
+            break
+        vm, _ = _mp_value(lam, m)
+        if vm is None:
+            return m, True
+        if va is not None and vm <= va:
+            b, vb = m, vm
+        else:
+            a, va = m, vm
+    big = [abs(v) > 1e6 for v in (va, vb) if v is not None]
+    return (a + b) / 2, (not big) or any(big)
+
+
+def _scan_increasing(entry: str, lam: sp.Expr, rate: sp.Expr) -> None:
+    """ring-lambda finite and strictly increasing on (0, 1): no pole, no decreasing stretch (Section 2).
+
+    Checks ring-lambda' > 0 and ring-lambda's increments on the dense grid, then refines every interval where
+    Simpson's rule on ring-lambda' does not reproduce the increment (a feature narrower than the grid hides
+    there), down to :data:`SCAN_MAX_LEVELS` bisections.  Violations are confirmed at 30 digits."""
+    import numpy as np
+
+    _scan(entry, "ring-lambda", lam, lambda v: v == v, "real")
+    _scan(entry, "ring-lambda'", rate, lambda v: v > 0, "positive (ring-rho must increase)")
+    pts = scan_grid()
+    a, b = pts[:-1], pts[1:]
+    for _level in range(SCAN_MAX_LEVELS):
+        if a.size == 0:
+            break
+        la, lb = _float_values(lam, a), _float_values(lam, b)
+        m = (a + b) / 2
+        ra, rm, rb = (_float_values(rate, x) for x in (a, m, b))
+        with np.errstate(all="ignore"):
+            for i in np.flatnonzero(~(rm > 0))[:50]:  # a negative rate found between grid points
+                value, err = _mp_value(rate, float(m[i]))
+                if value is None or value <= 0:
+                    where = f"t={m[i]:.6g}"
+                    detail = f"({err})" if value is None else f"(value {mp.nstr(value, 6)})"
+                    raise RegistryError(f"{entry}: ring-lambda' is not positive at {where} {detail}: ring-rho "
+                                        "must increase")
+            rise = lb - la
+            for i in np.flatnonzero(rise <= 0)[:50]:  # float64 says it drops: confirm at 30 digits
+                va, _ = _mp_value(lam, float(a[i]))
+                vb, _ = _mp_value(lam, float(b[i]))
+                if va is not None and vb is not None and vb <= va:
+                    where, pole = _locate_drop(lam, float(a[i]), float(b[i]))
+                    kind = "a pole" if pole else "a decreasing stretch"
+                    raise RegistryError(
+                        f"{entry}: ring-lambda is not increasing: {kind} at t~{where:.6g} (it drops from "
+                        f"{mp.nstr(va, 6)} at t={a[i]:.6g} to {mp.nstr(vb, 6)} at t={b[i]:.6g})")
+            simpson = (b - a) / 6 * (ra + 4 * rm + rb)
+            scale = np.maximum(np.abs(rise), np.abs(simpson))
+            off = ~(np.abs(rise - simpson) <= 1e-3 * scale + 1e-300) & np.isfinite(rise) & (b - a > 1e-15 * b)
+        idx = np.flatnonzero(off)[:SCAN_MAX_INTERVALS // 2]
+        a, b = np.concatenate([a[idx], m[idx]]), np.concatenate([m[idx], b[idx]])
+
+
 def validate_schedule(schedule: NoiseSchedule) -> None:
     entry = f"noise schedule {schedule.name!r}"
     for label in ("ring_lam", "alpha", "sigma"):
@@ -335,6 +466,9 @@ def validate_schedule(schedule: NoiseSchedule) -> None:
     _require(entry, "ring-lambda'", schedule.ring_lam_rate, lambda v: v > 0, "positive (ring-rho must increase)")
     mismatch = sp.log(schedule.alpha / schedule.sigma) - schedule.ring_lam
     _require(entry, "log(alpha/sigma) - ring-lambda", mismatch, lambda v: abs(v) < mp.mpf(10) ** -20, "zero")
+    _scan_increasing(entry, schedule.ring_lam, schedule.ring_lam_rate)
+    _scan(entry, "alpha", schedule.alpha, lambda v: v > 0, "positive")
+    _scan(entry, "sigma", schedule.sigma, lambda v: v > 0, "positive")
 
 
 def validate_parameterization(param: Parameterization, schedules: Iterable[NoiseSchedule]) -> None:
@@ -346,6 +480,7 @@ def validate_parameterization(param: Parameterization, schedules: Iterable[Noise
             raise RegistryError(f"{entry}: S_t could not be built ({exc})") from None
         _check_expression(entry, "S_t", S)
         _require(entry, "S_t", S, lambda v: v > 0, "positive")
+        _scan(entry, "S_t", S, lambda v: v > 0, "positive")
 
 
 def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameterization | None, interval: Interval,
@@ -364,6 +499,11 @@ def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameter
                  points=grid)
     else:
         _require(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", points=grid)
+    if strict:
+        _scan(entry, "lambda'_t", expr, lambda v: v > 0, f"positive on [{interval.t0}, {interval.t_max}]",
+              interval.t0, interval.t_max)
+    else:
+        _scan(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", interval.t0, interval.t_max)
 
 
 # ----------------------------------------------------------------------------------------------

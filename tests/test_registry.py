@@ -222,3 +222,32 @@ def test_schedule_file_directory_and_exact_decimals(tmp_path):
     expr = reg.rate("tiny").lam_rate(reg.schedule("Logis"), reg.parameterization("Noise"), Interval())
     assert not expr.atoms(sp.Float)
     assert sp.simplify(expr - (sp.Rational(1, 125) + sp.Rational(1, 1000) / (t * (1 - t)))) == 0
+
+
+@pytest.mark.parametrize(
+    "ring_lambda, message",
+    [
+        # Issue 16's schedules that passed the 61-point validation, each rejected at load with its location.
+        ("log(t/(1-t)) + 0.001*tan(pi*t)", "a pole at t~0.5 "),
+        ("log(t/(1-t)) + tan(pi*(t-0.05))", "a pole at t~0.55 "),
+        ("log(t/(1-t)) - 0.2*tanh(1000*(t-0.53))", "ring-lambda' is not positive (ring-rho must increase) at t=0.52"),
+        # Narrower than the dense grid: found by the increments and the adaptive refinement.
+        ("log(t/(1-t)) - 0.5*tanh(1e9*(t-0.2312345))", "a decreasing stretch at t~0.2312"),
+        ("log(t/(1-t)) - 1/(t-0.5)**2", "ring-lambda is not finite at t=0.5 (ZeroDivisionError"),
+        ("log(t/(1-t)) + 0.01/(t-0.3)", "ring-lambda' is not positive"),
+    ],
+)
+def test_schedules_with_poles_or_decreasing_stretches_are_rejected(tmp_path, ring_lambda, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[[schedule]]\nname = "Bad"\nring_lambda = "{ring_lambda}"\n')
+    with pytest.raises(RegistryError) as err:
+        load_schedule_file(path, registry=register_builtins(Registry()))
+    assert message in str(err.value) and "'Bad'" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("ring_lambda", ["log(t/(1-t)) + 0.01*tanh(1e6*(t-0.5))", "log(t/(1-t)) + log(1 - t/2)",
+                                         "log(tan(pi*t/2)) + log(1/4)"])
+def test_steep_but_increasing_schedules_are_accepted(tmp_path, ring_lambda):
+    path = tmp_path / "ok.toml"
+    path.write_text(f'[[schedule]]\nname = "Ok"\nring_lambda = "{ring_lambda}"\n')
+    assert load_schedule_file(path, registry=register_builtins(Registry())).schedules == ["Ok"]

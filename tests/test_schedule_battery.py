@@ -20,7 +20,9 @@ FAMILIES = {
 #: Corruptions and the start of the one-line error they must give.
 CORRUPTIONS = {
     "decreasing": ("-({expr})", "ring-lambda' is not positive (ring-rho must increase)"),
-    "unknown name": ("({expr}) + k", "unknown name(s) k"),
+    "unknown name": ("({expr}) + k", "unknown name 'k'"),
+    "pole inside (0, 1)": ("({expr}) + tan(pi*(t - 0.05))", "ring-lambda is not increasing: a pole at t~0.55"),
+    "narrow decreasing stretch": ("({expr}) - tanh(1e7*(t - 0.5312345))", "ring-lambda is not increasing"),
     "does not parse": ("({expr}) +", "cannot parse"),
 }
 #: The per-schedule checks every random example runs; the per-pair ones (M of (29), the MSE rate (30)), which
