@@ -240,6 +240,108 @@ def _torch_printer():
     return _Printer
 
 
+_U = sp.Dummy("u", positive=True)
+
+
+@lru_cache(maxsize=4096)
+def upper_branch(expr: sp.Expr) -> sp.Expr | None:
+    """expr(1 - u) as an expression of u = 1 - t when it evaluates more accurately near t = 1, else None.
+
+    SymPy distributes a number over a sum (``0.00085*(1 - t)`` becomes ``17/20000 - 17 t/20000``), so a factor
+    1 - t the author wrote is lost and float64 loses its digits as t -> 1 (3e-4 relative at 1 - t = 1e-12).
+    Substituting t = 1 - u cancels the constant terms exactly; for t >= 1/2, 1 - t is exact in float64
+    (Sterbenz), so evaluating the u-form at u = 1 - t keeps them.  Which form is better is measured, not assumed:
+    both are compared with 30-digit mpmath at t = 1 - 10^-j (j = 1..14), and the u-form is used for t > 1/2 only
+    when its worst relative error is ten times smaller."""
+    import numpy as np
+
+    if t not in expr.free_symbols:
+        return None
+    try:
+        return _measure_upper_branch(expr)
+    except Exception:  # a form a printer or a backend cannot take: keep the t-form, as before
+        return None
+
+
+def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
+    import numpy as np
+
+    upper = expr.subs(t, 1 - _U)
+    # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
+    # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.
+    expanded = sp.expand(upper, power_exp=False, log=False, power_base=False)
+    f_mp = sp.lambdify(t, expr, modules="mpmath")
+    refs = []
+    with mp.workdps(30):
+        for x in (1 - 10.0 ** -j for j in range(1, 15)):
+            try:
+                ref = f_mp(mp.mpf(x))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+            ref = ref.real if isinstance(ref, mp.mpc) else ref
+            if mp.isfinite(ref) and ref != 0:
+                refs.append((x, ref))
+
+    def worst(form, on_u):
+        f = sp.lambdify(t, _numpy_safe(form.subs(_U, t) if on_u else form), modules=_numpy_modules())
+        out = 0.0
+        with np.errstate(all="ignore"), mp.workdps(30):
+            for x, ref in refs:
+                v = complex(f(np.float64(1 - x if on_u else x))).real
+                out = max(out, float(abs((mp.mpf(v) - ref) / ref)) if math.isfinite(v) else math.inf)
+        return out
+
+    base = worst(expr, False)
+    best, best_err = None, base
+    for form in dict.fromkeys((upper, expanded)):
+        err = worst(form, True)
+        if err * 10 < base and err < best_err:
+            best, best_err = form, err
+    return best
+
+
+def _np_lambdify(expr):
+    import numpy as np
+
+    lower = sp.lambdify(t, _numpy_safe(expr), modules=_numpy_modules())
+    upper = upper_branch(expr)
+    if upper is None:
+        return lower
+    f_hi = sp.lambdify(t, _numpy_safe(upper.subs(_U, t)), modules=_numpy_modules())
+
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            out = np.where(x > 0.5, f_hi(1 - x), lower(x))
+        return out if out.ndim else out[()]
+
+    return f
+
+
+def _torch_lambdify(expr):
+    import torch
+
+    lower = sp.lambdify(t, _numpy_safe(expr), modules="torch", printer=_torch_printer())
+    upper = upper_branch(expr)
+    if upper is None:
+        return lower
+    f_hi = sp.lambdify(t, _numpy_safe(upper.subs(_U, t)), modules="torch", printer=_torch_printer())
+
+    def f(x):
+        x = torch.as_tensor(x)
+        return torch.where(x > 0.5, f_hi(1 - x), lower(x))
+
+    return f
+
+
+def _numpy_modules():
+    """The module list of the NumPy lambdify (scipy is imported on first use)."""
+    import numpy as np
+    import scipy.special
+
+    return [{"ndtri": scipy.special.ndtri, "cos_half_pi": _np_cos_half_pi, "maximum": np.maximum}, "numpy", "scipy"]
+
+
 @lru_cache(maxsize=4096)
 def _lambdified(expr: sp.Expr, backend: str):
     if backend not in BACKENDS:
@@ -253,9 +355,7 @@ def _lambdified(expr: sp.Expr, backend: str):
         import numpy as np
         import scipy.special
 
-        f = sp.lambdify(t, _numpy_safe(expr), modules=[{"ndtri": scipy.special.ndtri, "cos_half_pi": _np_cos_half_pi,
-                                                               "maximum": np.maximum},
-                                                              "numpy", "scipy"])
+        f = _np_lambdify(expr)
         if t not in expr.free_symbols:  # a constant: broadcast like the input
             import numpy as np
 
@@ -267,7 +367,7 @@ def _lambdified(expr: sp.Expr, backend: str):
     if t not in expr.free_symbols:
         value = float(expr)
         return lambda x: torch.full_like(torch.as_tensor(x, dtype=torch.float64), value)
-    return sp.lambdify(t, _numpy_safe(expr), modules="torch", printer=_torch_printer())
+    return _torch_lambdify(expr)
 
 
 def numeric(expr: sp.Expr, backend: str = "numpy") -> Callable:
@@ -353,12 +453,20 @@ def scan_grid(lo: float = 0.0, hi: float = 1.0):
     return pts[keep]
 
 
+@lru_cache(maxsize=1024)
+def _scan_function(expr: sp.Expr):
+    """The plain float64 version of expr for the validation scan (no upper branch: mpmath confirms anyway)."""
+    if t not in expr.free_symbols:
+        return numeric(expr, "numpy")
+    return sp.lambdify(t, _numpy_safe(expr), modules=_numpy_modules())
+
+
 def _float_values(expr: sp.Expr, points):
     import numpy as np
 
     with np.errstate(all="ignore"):
         try:
-            v = numeric(expr, "numpy")(points)
+            v = _scan_function(expr)(points)
         except (ValueError, TypeError, ZeroDivisionError, OverflowError):  # a backend refusing a point
             return np.array([_float_or_nan(expr, p) for p in points])
         v = np.asarray(v)

@@ -12,11 +12,12 @@ import sympy as sp
 
 from derivations import REGISTRY, numeric
 from derivations import section2_denoiser as d2
+from derivations.budget import SYMPY_STEP_BUDGET, bounded
 from derivations.builtin import SIGMOID_BIAS, edm_f_target
 from derivations.registry import NoiseSchedule
 from derivations.symbols import t
 
-from ..ledger import Claim, Correction, Derivation, register
+from ..ledger import SIMPLIFY_OPS_LIMIT, Claim, Correction, Derivation, register
 from ..paper_text import applications, printed
 from ..reading import parse_printed
 from .namespace import schedule_ns
@@ -384,13 +385,28 @@ def _kg_derive():
             row["K&G Table 1 row"] = obj.table_label
             row["w (from K&G's definitions) / table row"] = str(t_exact) if t_exact is not None else mp.nstr(t_value, 20)
         pairs[f"{sname}/{pname}"] = row
-    stated = {}
+    stated, over_budget = {}, []
     for sname, sch in REGISTRY.schedules.items():
-        inv = d2.time_of_log_snr(sch)
+        # SymPy's solve and simplify have no bound of their own (a user's SD scaled-linear schedule stalls them
+        # for minutes): each gets SYMPY_STEP_BUDGET seconds, and a form not found in time is shown unsimplified.
+        # The paper's entries keep their unbounded (known, deterministic) cost.
+        budget = SYMPY_STEP_BUDGET if REGISTRY.origins.get(("schedule", sname)) != "built-in" else None
+        inv, solved = bounded(lambda: d2.time_of_log_snr(sch), budget, None)
+        if not solved:
+            over_budget.append(f"{sname}: t(lambda) by solve")
         for pname, par in REGISTRY.parameterizations.items():
             om = d2.omega(sch, par)
-            stated[f"{sname}/{pname}"] = (str(sp.simplify(om.subs(t, inv))) if inv is not None
-                                          else f"parametric: omega(t) = {sp.simplify(om)}, lambda = 2*({sch.ring_lam})")
+            form = om.subs(t, inv) if inv is not None else om
+            user = budget is not None or REGISTRY.origins.get(("parameterization", pname)) != "built-in"
+            if user and sp.count_ops(form) > SIMPLIFY_OPS_LIMIT:
+                text, simplified = str(form), False
+            else:
+                text, simplified = bounded(lambda: str(sp.simplify(form)), SYMPY_STEP_BUDGET if user else None,
+                                           str(form))
+            if not simplified:
+                over_budget.append(f"{sname}/{pname}: simplify")
+            stated[f"{sname}/{pname}"] = text if inv is not None else \
+                f"parametric: omega(t) = {text}, lambda = 2*({sch.ring_lam})"
     slip = d2.kg_appendix_d2_slip()
     if slip["(56) - e^(-lambda/2)/pi"] != "0" or slip["(56) - (57) as printed (pi e^(-lambda/2))"] == "0":
         raise AssertionError(f"K&G Appendix D.2 check unexpected: {slip}")
@@ -401,7 +417,10 @@ def _kg_derive():
                                    "L_w = (2) exactly iff w = S_t^2/ring-lambda'_t = omega_t (no constant)",
                   "pairs (w derived from K&G's own objective definitions, constants kept)": pairs,
                   "K&G Appendix D.2 (56)-(57)": slip,
-                  "w_of_lambda": stated},
+                  "w_of_lambda": stated,
+                  "w_of_lambda forms of user entries not closed (over SIMPLIFY_OPS_LIMIT operations, or "
+                  f"{SYMPY_STEP_BUDGET:g} s per SymPy call; shown unsimplified)":
+                      over_budget or "none"},
         notes="omega_t is exactly K&G's w for the normalisation L_w = MSE (2). K&G's own objectives carry a 1/2 "
               "(their (3)-(5)) or not (CFM, EDM, v-prediction), so omega = c w_KG with c = 2 (epsilon-prediction, "
               "sigmoid), pi^2/4 (Sech + Vel: the paper's velocity is -(pi/2) times Salimans & Ho's v), 1 (FM-OT, "
