@@ -30,7 +30,7 @@ from derivations.symbols import lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t,
 from numerics import convergence as cv
 from numerics import gaussian_1d as g1
 
-from ..ledger import Claim, Derivation, Outcome, Verdict, compare, register
+from ..ledger import Claim, Derivation, Outcome, Verdict, compare, register, step
 from ..paper_text import printed
 from .namespace import step_ns
 from .section4 import w17_correction
@@ -541,6 +541,8 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
     (1 + k)^2/(4k), k = 1/sqrt(2), checked at t0 = 1e-6 and t_max = 1 - 1e-6); behaviour as
     t0 = 10^-k -> 0 and t1 = 1 - 10^-k -> 1; float64 (NumPy lambdify) against mpmath for the integrand."""
     import numpy as np
+
+    step(f"schedule {schedule_name!r}")
 
     sch = REGISTRY.schedule(schedule_name)
     rr = sch.ring_lam_rate

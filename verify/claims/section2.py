@@ -16,7 +16,7 @@ from derivations.builtin import SIGMOID_BIAS, edm_f_target
 from derivations.registry import NoiseSchedule
 from derivations.symbols import t
 
-from ..ledger import Claim, Correction, Derivation, register
+from ..ledger import Claim, Correction, Derivation, register, step
 from ..paper_text import applications, printed
 from ..reading import parse_printed
 from .namespace import schedule_ns
@@ -243,6 +243,7 @@ def _param_claim(cid: str, pname: str, negative: bool, extra_printed=None, extra
         expected = {GENERIC_KEY: generic_values(d2.scale_from_target(GENERIC, param.target(GENERIC)))}
         evidence = {"targets": {}}
         for s, sch in REGISTRY.schedules.items():
+            step(f"schedule {s!r}")
             target = param.target(sch)
             expected[f"S_t [{s}]"] = d2.scale_from_target(sch, target)
             evidence["targets"][s] = target.description
@@ -367,6 +368,7 @@ def _kg_derive():
     expected = {"omega": d2.kg_weight_from_scale(_S**2, _rr)}
     pairs = {}
     for (sname, pname), obj in d2.kg_objectives().items():
+        step(f"schedule {sname!r}, parameterization {pname!r}")
         if sname not in REGISTRY.schedules or pname not in REGISTRY.parameterizations:
             continue
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
@@ -386,8 +388,10 @@ def _kg_derive():
         pairs[f"{sname}/{pname}"] = row
     stated = {}
     for sname, sch in REGISTRY.schedules.items():
+        step(f"schedule {sname!r}")
         inv = d2.time_of_log_snr(sch)
         for pname, par in REGISTRY.parameterizations.items():
+            step(f"schedule {sname!r}, parameterization {pname!r}")
             om = d2.omega(sch, par)
             stated[f"{sname}/{pname}"] = (str(sp.simplify(om.subs(t, inv))) if inv is not None
                                           else f"parametric: omega(t) = {sp.simplify(om)}, lambda = 2*({sch.ring_lam})")
