@@ -433,6 +433,11 @@ def test_a_failure_names_the_user_entry_with_the_measured_value_and_the_limit():
     comps = {"comparisons": [{"key": "S_t [SD v2]", "numeric_agreement": False, "max_residual": "0.25"}]}
     text, named = failure_reason("disagrees", comps, covered, ["SD v2"])
     assert named == ["SD v2"] and "relative residual 0.25 at 50 digits, limit 1e-35" in text
+    # a node that states its limits: only the values that break them are shown
+    study = {"studies": [{"schedule": "SD v2", "ok": False, "rel": "3.9e-05", "resid": "1e-25", "finite": True,
+                          "limits": {"rel": "1e-9", "resid": "1e-20", "finite": True}}]}
+    text, named = failure_reason("", study, covered, ["SD v2"])
+    assert text == "fails on your entries: schedule 'SD v2' at studies (rel 3.9e-05 (limit 1e-9))"
     # a built-in entry failing is not blamed on the user's entry
     text, named = failure_reason("generic note", {"orders": {"Logis/ab3": {"order": "2", "within_tol": False}}},
                                  covered, ["SD v2"])

@@ -158,10 +158,26 @@ def _entry_pattern(name: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
 
 
+def _violates(value, limit) -> bool:
+    """Whether ``value`` breaks ``limit`` (a flag that must hold, or an upper bound); True when unknown."""
+    if isinstance(limit, bool):
+        return value is not limit
+    try:
+        return not abs(float(value)) <= float(limit)
+    except (TypeError, ValueError):
+        return True
+
+
 def _measured(node: dict, limit: int = 4) -> str:
     """The measured value and the limit of a failing evidence node (its scalar fields, measures first)."""
     if "max_residual" in node:
         return f"relative residual {node['max_residual']} at 50 digits, limit 1e-35"
+    if isinstance(node.get("limits"), dict):  # {field: its limit}: the check says what it compared
+        pairs = [(k, lim) for k, lim in node["limits"].items() if k in node]
+        shown = ([f"{k} {node[k]} (limit {lim})" for k, lim in pairs if _violates(node[k], lim)]
+                 or [f"{k} {node[k]} (limit {lim})" for k, lim in pairs])
+        if shown:
+            return ", ".join(shown)
     if "measured" in node:
         return f"measured {node['measured']}" + (f", limit {node['limit']}" if "limit" in node else "")
     items = [(k, v) for k, v in node.items() if k not in _FAIL_FLAGS and isinstance(v, (str, int, float))
@@ -172,7 +188,9 @@ def _measured(node: dict, limit: int = 4) -> str:
 
 def entry_failures(evidence: Any, names: list[str]) -> list[tuple[str, str, str]]:
     """(entry name, where in the evidence, measured) for each failing evidence node that names one of ``names``
-    (a failing node: a dict with ``ok``/``within_tol``/``numeric_agreement`` false)."""
+    (a failing node: a dict with ``ok``/``within_tol``/``numeric_agreement`` false).  A node states its measured
+    values and limits best as ``"limits": {field: limit}`` (or ``measured`` and ``limit``); else its scalar fields
+    are shown, measures first."""
     pats = {n: _entry_pattern(n) for n in names}
     out: list[tuple[str, str, str]] = []
 
@@ -183,8 +201,8 @@ def entry_failures(evidence: Any, names: list[str]) -> list[tuple[str, str, str]
                 text = label + " " + " ".join(str(node.get(k, "")) for k in ("schedule", "key", "name", "pair"))
                 for n, pat in pats.items():
                     if pat.search(text):
-                        where = str(node.get("key") or node.get("schedule") or label)
-                        out.append((n, where, _measured(node)))
+                        where = str(node.get("key") or label)
+                        out.append((n, "" if where in ("", n) else where, _measured(node)))
                         break
             for k, v in node.items():
                 walk(v, path + [str(k)])
@@ -220,7 +238,8 @@ def failure_reason(notes: str, evidence: Any, covered: dict, user: list[str], li
     crit = ""
     if isinstance(evidence, dict):
         crit = next((f"{k}: {evidence[k]}" for k in _CRITERIA if isinstance(evidence.get(k), (str, int, float))), "")
-    parts = [f"{entry_kind(covered, n)} {n!r} at {where}" + (f" ({m})" if m else "") for n, where, m in fails[:limit]]
+    parts = [f"{entry_kind(covered, n)} {n!r}" + (f" at {where}" if where else "") + (f" ({m})" if m else "")
+             for n, where, m in fails[:limit]]
     more = f" and {len(fails) - limit} more" if len(fails) > limit else ""
     text = ("fails on your entries: " + "; ".join(parts) + more + (f" [{crit}]" if crit else "")
             + (f". {notes}" if notes else ""))

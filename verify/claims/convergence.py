@@ -604,6 +604,8 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
             "dL/d ell at the last points": round(float(slope), 4),
             "closed_form_rel_residual": mp.nstr(worst, 3), "float64_all_finite": finite,
             "float64_vs_mpmath_max_rel": f"{rel:.3g}", "dps": dps,
+            "limits": {"closed_form_rel_residual": "1e-20", "float64_all_finite": True,
+                       "float64_vs_mpmath_max_rel": "1e-9"},
             "ok": bool(worst < mp.mpf(10) ** -20 and finite and rel < 1e-9)}
 
 
