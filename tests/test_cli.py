@@ -246,8 +246,10 @@ def test_the_reports_are_written_before_the_comparison(tmp_path, monkeypatch, ca
     assert json.loads(js.read_text())["claims"][0]["verdict"] == "proved" and md.exists()
 
 
-@pytest.mark.parametrize("sig, status", [("SIGTERM", 143), ("SIGINT", 130)])
-def test_an_interruption_writes_the_finished_claims_and_stops_the_workers(tmp_path, sig, status):
+@pytest.mark.parametrize("sig, status, where", [("SIGTERM", 143, ["--timeout", "600"]),   # in workers
+                                               ("SIGINT", 130, ["--timeout", "600"]),
+                                               ("SIGTERM", 143, [])])                    # in this process
+def test_an_interruption_writes_the_finished_claims_and_stops_the_workers(tmp_path, sig, status, where):
     """SIGTERM (to the CLI) or Ctrl-C (SIGINT to its process group, as a terminal sends it) once the first claim
     has finished: the finished claim is written as a partial report, no worker outlives the CLI, and the exit
     status is 128 + the signal number."""
@@ -256,14 +258,14 @@ def test_an_interruption_writes_the_finished_claims_and_stops_the_workers(tmp_pa
     js, md = tmp_path / "r.json", tmp_path / "r.md"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "verify", "--only", "eq3-estimators", "--only", "kg-weights",
-                             "--jobs", "1", "--timeout", "600", "--json", str(js), "--markdown", str(md)],
+                             "--jobs", "1", *where, "--json", str(js), "--markdown", str(md)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
                             start_new_session=True)
     try:
         for line in proc.stdout:
             if line.startswith("eq3-estimators"):
                 break
-        # kg-weights is now running in its worker (it takes seconds)
+        # kg-weights is now running (it takes seconds), in its worker or (--jobs 1, no --timeout) here
         if sig == "SIGTERM":
             os.kill(proc.pid, signal.SIGTERM)
         else:
@@ -433,6 +435,10 @@ def test_a_failure_names_the_user_entry_with_the_measured_value_and_the_limit():
     comps = {"comparisons": [{"key": "S_t [SD v2]", "numeric_agreement": False, "max_residual": "0.25"}]}
     text, named = failure_reason("disagrees", comps, covered, ["SD v2"])
     assert named == ["SD v2"] and "relative residual 0.25 at 50 digits, limit 1e-35" in text
+    # a pair: the key names it, the entry is named by its place in the pair
+    pairs = {"comparisons": [{"key": "M (29) [SD v2 + Noise]", "numeric_agreement": False, "max_residual": "1"}]}
+    text, named = failure_reason("", pairs, {"pairs": [["SD v2", "Noise"]]}, ["SD v2"])
+    assert text.startswith("fails on your entries: schedule 'SD v2' at M (29) [SD v2 + Noise] (relative residual 1")
     # a node that states its limits: only the values that break them are shown
     study = {"studies": [{"schedule": "SD v2", "ok": False, "rel": "3.9e-05", "resid": "1e-25", "finite": True,
                           "limits": {"rel": "1e-9", "resid": "1e-20", "finite": True}}]}

@@ -219,7 +219,10 @@ def entry_kind(covered: dict, name: str) -> str:
     for kind in ("schedules", "parameterizations", "rates"):
         if name in covered.get(kind, []):
             return kind[:-1]
-    return "pair entry"
+    for pair in covered.get("pairs", []):  # a claim that covers pairs: the entry's place in its pair
+        if name in pair:
+            return ("schedule", "parameterization")[list(pair).index(name)]
+    return "entry"
 
 
 def failure_reason(notes: str, evidence: Any, covered: dict, user: list[str], limit: int = 3

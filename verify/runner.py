@@ -64,10 +64,6 @@ def _child(claim_id: str, conn, step) -> None:
     conn.close()
 
 
-def _raise_terminated(signum, frame):
-    raise Terminated()
-
-
 def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: float | None = None,
                on_start: Callable[[Claim], None] | None = None,
                on_done: Callable[[ClaimRecord], None] | None = None,
@@ -85,14 +81,18 @@ def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: flo
     def flag(signum, frame):  # the polling loop sees it within 20 ms; nothing is raised at a random point
         stop["signal"] = signal.Signals(signum).name
 
+    def flag_and_raise(signum, frame):  # in this process a check must be stopped where it is, as Ctrl-C does;
+        flag(signum, frame)             # the flag survives an ``except BaseException`` that swallows the raise
+        raise Terminated()
+
     previous = {}
     if handle_signals and threading.current_thread() is threading.main_thread():
-        # in this process a check must be interrupted where it is (as Ctrl-C does); with workers, a flag
-        handlers = {signal.SIGTERM: _raise_terminated} if in_process else {signal.SIGINT: flag, signal.SIGTERM: flag}
+        handlers = ({signal.SIGTERM: flag_and_raise} if in_process
+                    else {signal.SIGINT: flag, signal.SIGTERM: flag})
         previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
         if in_process:
-            _run_here(claims, on_start, on_done, records)
+            _run_here(claims, on_start, on_done, records, stop)
         else:
             _run_workers(claims, jobs, timeout, on_start, on_done, records, running, stop)
     except (KeyboardInterrupt, Terminated) as exc:
@@ -117,8 +117,10 @@ def _stop(running: list[_Job]) -> None:
     running.clear()
 
 
-def _run_here(claims, on_start, on_done, records) -> None:
+def _run_here(claims, on_start, on_done, records, stop) -> None:
     for claim in claims:
+        if stop["signal"]:
+            return
         on_start and on_start(claim)
         rec = make_record(claim, run_claim(claim))
         records[claim.id] = rec
