@@ -215,6 +215,7 @@ def _run(args, argv) -> int:
 
     def line(rec):
         user = f"  covers {', '.join(rec.user_entries)}" if rec.user_entries else ""
+        user += f"; failed on {', '.join(rec.failed_entries)}" if rec.failed_entries else ""
         kind = f" ({rec.erratum_kind})" if rec.erratum_kind else ""
         return f"{rec.id:<22} {rec.verdict + kind:<22} {rec.seconds:7.2f} s{user}"
 

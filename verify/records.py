@@ -147,9 +147,12 @@ def covered_entries(claim: Claim) -> tuple[dict, list]:
 
 
 #: Flags a per-entry evidence node uses to say it failed.
-_FAIL_FLAGS = ("ok", "within_tol", "numeric_agreement", "passed", "agrees")
+_FAIL_FLAGS = ("ok", "within_tol", "within", "within_floor", "numeric_agreement", "passed", "agrees")
+#: Fields of an evidence node that name what it is about.
+_NAME_FIELDS = ("schedule", "key", "name", "pair", "case", "rate")
 #: Words that mark a measured value or a limit among a node's fields (shown first).
-_MEASURE_WORDS = ("measured", "limit", "order", "expected", "resid", "rel", "error", "diff", "tol", "max", "worst")
+_MEASURE_WORDS = ("measured", "limit", "order", "expected", "resid", "rel", "error", "diff", "tol", "max", "worst",
+                  "mean")
 #: Top-level evidence keys that state the criterion a per-entry node failed.
 _CRITERIA = ("criterion", "tolerance", "limit")
 
@@ -181,7 +184,7 @@ def _measured(node: dict, limit: int = 4) -> str:
     if "measured" in node:
         return f"measured {node['measured']}" + (f", limit {node['limit']}" if "limit" in node else "")
     items = [(k, v) for k, v in node.items() if k not in _FAIL_FLAGS and isinstance(v, (str, int, float))
-             and not isinstance(v, bool) and len(str(v)) <= 40 and str(k) not in ("schedule", "key", "name")]
+             and not isinstance(v, bool) and len(str(v)) <= 40 and str(k) not in _NAME_FIELDS]
     items.sort(key=lambda kv: not any(w in str(kv[0]).lower() for w in _MEASURE_WORDS))
     return ", ".join(f"{k} {v}" for k, v in items[:limit])
 
@@ -198,10 +201,10 @@ def entry_failures(evidence: Any, names: list[str]) -> list[tuple[str, str, str]
         if isinstance(node, dict):
             if any(node.get(f) is False for f in _FAIL_FLAGS):
                 label = " > ".join(path)
-                text = label + " " + " ".join(str(node.get(k, "")) for k in ("schedule", "key", "name", "pair"))
+                text = label + " " + " ".join(str(node.get(k, "")) for k in _NAME_FIELDS)
                 for n, pat in pats.items():
                     if pat.search(text):
-                        where = str(node.get("key") or label)
+                        where = str(node.get("key") or node.get("case") or label)
                         out.append((n, "" if where in ("", n) else where, _measured(node)))
                         break
             for k, v in node.items():

@@ -158,7 +158,8 @@ def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *
             if new.verdict == "failed":
                 diff.regressions.append(f"{cid}: not in the baseline, failed")
             continue
-        before = old["verdict"] + (f" ({old.get('erratum_kind')})" if old.get("erratum_kind") else "")
+        before = old["verdict"] + (f" ({old['erratum_kind']})" if old["verdict"] == "erratum"
+                                   and old.get("erratum_kind") else "")
         if before != after:
             text = f"{cid}: {before} -> {after}"
             diff.changes.append(text)
