@@ -406,7 +406,7 @@ class Claim:
         return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
                        "printed form disagrees with the derivation at: " + ", ".join(
                            f"{c.key} ({c.note or f'relative residual {c.max_residual} at 50 digits'}, limit "
-                           f"{mp.nstr(NUMERIC_TOL, 1)})" for c in bad), implied=implied)
+                           f"{float(NUMERIC_TOL):.0e})" for c in bad), implied=implied)
 
     def _erratum_notes(self, extra: str = "") -> str:
         return " ".join(x for x in (self.erratum_reason, extra) if x).strip()

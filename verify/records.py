@@ -174,7 +174,10 @@ def _violates(value, limit) -> bool:
 def _measured(node: dict, limit: int = 4) -> str:
     """The measured value and the limit of a failing evidence node (its scalar fields, measures first)."""
     if "max_residual" in node:
-        return f"relative residual {node['max_residual']} at 50 digits, limit 1e-35"
+        from .ledger import NUMERIC_DPS, NUMERIC_TOL
+
+        return (f"relative residual {node['max_residual']} at {NUMERIC_DPS} digits, "
+                f"limit {float(NUMERIC_TOL):.0e}")
     if isinstance(node.get("limits"), dict):  # {field: its limit}: the check says what it compared
         pairs = [(k, lim) for k, lim in node["limits"].items() if k in node]
         shown = ([f"{k} {node[k]} (limit {lim})" for k, lim in pairs if _violates(node[k], lim)]
@@ -218,7 +221,7 @@ def entry_failures(evidence: Any, names: list[str]) -> list[tuple[str, str, str]
 
 
 def entry_kind(covered: dict, name: str) -> str:
-    """'schedule', 'parameterization', 'rate' or 'pair' for a user entry a claim covered."""
+    """'schedule', 'parameterization' or 'rate' for a user entry a claim covered (in a pair: by its place)."""
     for kind in ("schedules", "parameterizations", "rates"):
         if name in covered.get(kind, []):
             return kind[:-1]
