@@ -374,7 +374,8 @@ def test_readme_errors_are_one_line_on_stderr(tmp_path, capsys, content, message
     assert message in err and "Expecting" not in err
 
 
-@pytest.mark.parametrize("argv", [["--jobs", "x"], ["--bogus"], ["readme"], ["--only"]])
+@pytest.mark.parametrize("argv", [["--jobs", "x"], ["--bogus"], ["readme"], ["--only"], ["bench", "--dims", "x"],
+                                  ["notebooks", "--bogus"]])
 def test_argument_errors_are_one_line(capsys, argv):
     from verify.cli import run
 
