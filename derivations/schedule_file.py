@@ -84,6 +84,13 @@ def _entries(data: dict, section: str, path: str):
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise RegistryError(f"{path}: [[{section}]] must be a list of tables")
     allowed, _ = SECTIONS[section]
+    first: dict = {}
+    for i, e in enumerate(entries):  # a name given twice in this file is this file's mistake, not a clash
+        name = e.get("name")
+        if isinstance(name, str) and name in first:
+            raise RegistryError(f"{path}: {section} {name!r} is defined twice in {path} (entries {first[name]} and "
+                                f"{i + 1} of [[{section}]])")
+        first.setdefault(name, i + 1)
     for i, e in enumerate(entries):
         label = e.get("name") or e.get("schedule") or f"#{i + 1}"
         unknown = sorted(set(e) - allowed)

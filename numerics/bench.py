@@ -202,6 +202,8 @@ def main(argv=None) -> int:
     p.add_argument("--min-time", type=float, default=None, help="seconds per timed measurement")
     p.add_argument("--nfe", type=int, default=4, help="EulerUDS steps for samples/s")
     p.add_argument("--json", metavar="PATH", help="also write the rows as a JSON list of objects")
+    # argument errors in one line, as the main command's (verify.cli.OneLineParser; numerics does not import verify)
+    p.error = lambda message: p.exit(2, f"{p.prog}: error: {' '.join(message.split())} (see --help)\n")
     a = p.parse_args(argv)
     quick = a.quick
     dims = a.dims or (QUICK_DIMS if quick else FULL_DIMS)

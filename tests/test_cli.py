@@ -111,9 +111,9 @@ def test_unwritable_json(tmp_path):
 
 def test_schedule_file_reruns_the_battery(tmp_path):
     """A schedule added by file is covered by every per-schedule check (here the parameterizations)."""
-    js = tmp_path / "r.json"
+    js, md = tmp_path / "r.json", tmp_path / "r.md"
     proc = run_cli("--schedules", str(ROOT / "examples/schedules.toml"), "--only", "param-noise",
-                   "--only", "param-vel", "--json", str(js))
+                   "--only", "param-vel", "--json", str(js), "--markdown", str(md))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(js.read_text())
     for claim in doc["claims"]:
@@ -122,6 +122,17 @@ def test_schedule_file_reruns_the_battery(tmp_path):
     assert [c["verdict"] for c in doc["claims"]] == ["proved", "erratum"]
     assert doc["options"]["schedule_files"][0]["schedules"] == ["ShiftedCos"]
     assert "loaded" in proc.stdout and "ShiftedCos" in proc.stdout.splitlines()[0]
+    # the Markdown report opens with the user's entries: file, kind, name, expression, and the claims that covered it
+    head = md.read_text().split("\nVerdicts: ")[0]
+    assert "## Your entries" in head and "examples/schedules.toml" in head
+    rows = {line.split(" | ")[2]: line for line in head.splitlines() if line.startswith("| `")}
+    assert set(rows) == {"`ShiftedCos`", "`ELBO`", "`half-ML`", "`ShiftedCos/ELBO`"}
+    assert "| schedule |" in rows["`ShiftedCos`"] and "ring_lambda = log(tan(pi*t/2)) + log(2)" in rows["`ShiftedCos`"]
+    assert "**proved** `param-noise`" in rows["`ShiftedCos`"] and "**erratum** `param-vel`" in rows["`ShiftedCos`"]
+    assert "no claim in this run covered it" in rows["`half-ML`"]
+    assert doc["options"]["user_entries"][1] == {"file": str(ROOT / "examples/schedules.toml"),
+                                                 "kind": "parameterization", "name": "ELBO",
+                                                 "expression": "S = sqrt(ring_lambda_prime)"}
 
 
 def test_failed_claim_gives_exit_1():
@@ -175,3 +186,297 @@ def test_a_measured_empirical_failure_is_a_finding_not_an_exit_status(capsys):
     finally:
         CLAIMS.pop("zz-analog")
         CLAIMS.pop("zz-analog-broken")
+
+
+# ------------------------------------------------------------------------------------------------
+# No run is lost (issue 16): the baseline is checked first, the reports are written before the comparison,
+# an interruption writes the finished claims as a partial report, two reports never share a file
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        ({"claims": [{"id": "eq17"}]}, "claim 1 ('eq17') has no verdict"),
+        ({"claims": [{"id": "eq17", "verdict": "great"}]}, "claim 1 ('eq17') has verdict 'great'"),
+        ({"claims": [{"verdict": "proved"}]}, "claim 1 has no id"),
+        ({"claims": {"eq17": "proved"}}, "no claims list"),
+        ([{"id": "eq17", "verdict": "proved"}], "no claims list"),
+        ({"claims": [{"id": "eq17", "verdict": "proved"}, {"id": "eq17", "verdict": "failed"}]}, "appears twice"),
+    ],
+)
+def test_compare_baseline_of_the_wrong_shape_is_rejected_before_any_claim_runs(tmp_path, doc, message):
+    base, js = tmp_path / "base.json", tmp_path / "r.json"
+    base.write_text(json.dumps(doc))
+    proc = run_cli("--only", "eq3-estimators", "--compare", str(base), "--json", str(js))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fbd-verify: error: --compare") and message in lines[0], lines
+    assert "running" not in proc.stdout and not js.exists()  # nothing ran
+
+
+def test_the_same_path_for_two_reports_is_an_error(tmp_path):
+    (tmp_path / "sub").mkdir()
+    target = tmp_path / "r.out"
+    (tmp_path / "link.out").symlink_to(target)
+    for other in (str(target), str(tmp_path / "sub" / ".." / "r.out"), str(tmp_path / "link.out")):
+        proc = run_cli("--only", "eq3-estimators", "--json", str(target), "--markdown", other)
+        assert proc.returncode == 2, other
+        assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+        assert "name the same file" in proc.stderr and not target.exists()
+
+
+def test_the_reports_are_written_before_the_comparison(tmp_path, monkeypatch, capsys):
+    """A comparison that fails (it cannot, after the baseline's check; here forced) never loses the reports."""
+    from verify import report
+    from verify.cli import run
+
+    base, js, md = tmp_path / "base.json", tmp_path / "r.json", tmp_path / "r.md"
+    base.write_text(json.dumps({"claims": [{"id": "eq3-estimators", "verdict": "proved"}]}))
+
+    def broken(*a, **k):
+        raise RuntimeError("comparison bug")
+
+    monkeypatch.setattr(report, "compare_reports", broken)
+    code = run(["--only", "eq3-estimators", "--jobs", "1", "--compare", str(base), "--json", str(js),
+                "--markdown", str(md)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == (f"fbd-verify: error: could not compare with {base}: RuntimeError: "
+                                         "comparison bug")
+    assert json.loads(js.read_text())["claims"][0]["verdict"] == "proved" and md.exists()
+
+
+@pytest.mark.parametrize("sig, status, where", [("SIGTERM", 143, ["--timeout", "600"]),   # in workers
+                                               ("SIGINT", 130, ["--timeout", "600"]),
+                                               ("SIGTERM", 143, [])])                    # in this process
+def test_an_interruption_writes_the_finished_claims_and_stops_the_workers(tmp_path, sig, status, where):
+    """SIGTERM (to the CLI) or Ctrl-C (SIGINT to its process group, as a terminal sends it) once the first claim
+    has finished: the finished claim is written as a partial report, no worker outlives the CLI, and the exit
+    status is 128 + the signal number."""
+    import signal
+
+    js, md = tmp_path / "r.json", tmp_path / "r.md"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "verify", "--only", "eq3-estimators", "--only", "kg-weights",
+                             "--jobs", "1", *where, "--json", str(js), "--markdown", str(md)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+                            start_new_session=True)
+    try:
+        for line in proc.stdout:
+            if line.startswith("eq3-estimators"):
+                break
+        # kg-weights is now running (it takes seconds), in its worker or (--jobs 1, no --timeout) here
+        if sig == "SIGTERM":
+            os.kill(proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == status, err
+    with pytest.raises(ProcessLookupError):  # no process of the CLI's group (its workers) is left
+        os.killpg(proc.pid, 0)
+    doc = json.loads(js.read_text())
+    assert doc["partial"] is True and doc["interrupted"]["signal"] == sig
+    assert [c["id"] for c in doc["claims"]] == ["eq3-estimators"]
+    assert doc["interrupted"]["not_run"] == ["kg-weights"]
+    assert "Partial report: the run was interrupted by " + sig in md.read_text().split("## ")[0]
+    assert "PARTIAL" in out and "Traceback" not in err
+    assert err.strip().splitlines() == [err.strip()] and "interrupted by " + sig in err
+
+
+def test_a_complete_report_says_it_is_not_partial(tmp_path):
+    from verify.report import to_json
+
+    assert to_json([], 0.0)["partial"] is False
+
+
+# ------------------------------------------------------------------------------------------------
+# The smaller points of issue 16
+# ------------------------------------------------------------------------------------------------
+
+
+def test_only_matches_an_id_with_glob_characters_exactly():
+    from verify.ledger import CLAIMS, Claim, select
+
+    ids = ("zz-SD[v2]", "zz-SDv", "zz-SD2")
+    for cid in ids:
+        CLAIMS[cid] = Claim(cid, "2", "t", (), "mpmath", lambda: {})
+    try:
+        assert [c.id for c in select(["zz-SD[v2]"])] == ["zz-SD[v2]"]   # the exact id wins over the glob
+        assert [c.id for c in select(["zz-SD[v]"])] == ["zz-SDv"]        # a glob is still a glob
+    finally:
+        for cid in ids:
+            CLAIMS.pop(cid)
+
+
+def test_a_figure_of_a_name_with_spaces_and_brackets_has_a_working_link(tmp_path):
+    from urllib.parse import unquote
+
+    from verify import report
+    from verify.records import ClaimRecord
+
+    def renderer(rec, folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{report.figure_name(rec.id)}.png"
+        path.write_bytes(b"png")
+        return [], {f"{rec.id}: a figure": path}
+
+    recs = [ClaimRecord(cid, "4", "t", "confirmed", "mpmath", None, None, None, {}, [], 0.0)
+            for cid in ("zz-SD v2 [x]", "zz-SD-v2-x")]
+    report.register_renderer("zz-*", renderer)
+    try:
+        lines = report.rendered_sections(recs, tmp_path / "r figs", tmp_path)
+    finally:
+        report.RENDERERS.pop()
+    links = [ln for ln in lines if ln.startswith("![")]
+    assert len(links) == 2
+    targets = []
+    for ln in links:
+        target = ln[ln.rindex("](") + 2:-1]
+        assert " " not in target and "[" not in target and ")" not in target, ln
+        assert (tmp_path / unquote(target)).is_file()
+        targets.append(target)
+    assert len(set(targets)) == 2  # a slug that replaced characters cannot collide with a plain id
+    assert "zz-SD v2 \\[x\\]: a figure" in links[0]
+
+
+def test_a_duplicate_name_in_one_file_says_so(tmp_path):
+    dup = tmp_path / "dup.toml"
+    dup.write_text("[[schedule]]\nname = 'A'\nring_lambda = 'log(t/(1-t)) + 1'\n\n"
+                   "[[schedule]]\nname = 'A'\nring_lambda = 'log(t/(1-t)) + 2'\n")
+    proc = run_cli("--schedules", str(dup), "--list")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"fbd-verify: error: {dup}: schedule 'A' is defined twice in {dup} (entries 1 "
+                                   "and 2 of [[schedule]])")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"claims": 3', "not JSON (line 1, column 13)"),
+        ('{"x": 1}', "not a JSON report of this tool"),
+        ("[1, 2]", "not a JSON report of this tool"),
+        (None, "not found"),
+    ],
+)
+def test_readme_errors_are_one_line_on_stderr(tmp_path, capsys, content, message):
+    from verify.cli import run
+
+    path = tmp_path / "r.json"
+    if content is not None:
+        path.write_text(content)
+    assert run(["readme", str(path), "--check", "--readme", str(ROOT / "README.md")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines() == [f"fbd-verify readme: error: {path}: " + err.split(": ", 3)[-1]
+                                                      .strip()]
+    assert message in err and "Expecting" not in err
+
+
+@pytest.mark.parametrize("argv", [["--jobs", "x"], ["--bogus"], ["readme"], ["--only"], ["bench", "--dims", "x"],
+                                  ["notebooks", "--bogus"]])
+def test_argument_errors_are_one_line(capsys, argv):
+    from verify.cli import run
+
+    with pytest.raises(SystemExit) as exc:
+        run(argv)
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "error: " in err and "usage:" not in err, err
+
+
+def _record(cid, verdict, kind=None):
+    from verify.records import ClaimRecord
+
+    return ClaimRecord(cid, "2", "t", verdict, "symbolic", None, None, None, {}, [], 0.0, erratum_kind=kind)
+
+
+def test_compare_against_a_baseline_of_a_subset():
+    """Changes in the ledger's order, only real changes counted, claims missing on either side listed apart, a
+    new claim that fails is a regression, and a baseline claim missing from a run of every claim too."""
+    from verify.report import compare_reports
+
+    # the ledger's order: eq3-estimators, param-noise, param-vel, kg-weights, eq17
+    records = [_record("eq17", "erratum", "extraction"), _record("param-vel", "erratum", "typo"),
+               _record("eq3-estimators", "confirmed"), _record("kg-weights", "failed"),
+               _record("param-noise", "proved")]
+    baseline = {"param-vel": {"id": "param-vel", "verdict": "erratum", "erratum_kind": "typo"},
+                "eq17": {"id": "eq17", "verdict": "proved"},
+                "eq3-estimators": {"id": "eq3-estimators", "verdict": "proved"},
+                "eq24": {"id": "eq24", "verdict": "proved"}}
+    diff = compare_reports(baseline, records)
+    assert diff.changes == ["eq3-estimators: proved -> confirmed", "eq17: proved -> erratum (extraction)"]
+    assert diff.not_in_baseline == ["param-noise (proved)", "kg-weights (failed)"]
+    assert diff.not_run == ["eq24"]
+    assert diff.regressions == ["eq3-estimators: proved -> confirmed", "kg-weights: not in the baseline, failed",
+                                "eq17: proved -> erratum (extraction)"]
+    full = compare_reports(baseline, records, ran_all=True)
+    assert "eq24: in the baseline (proved), not in this run" in full.regressions
+
+
+# ------------------------------------------------------------------------------------------------
+# Failures name the entry (issue 16, item 5)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_a_failure_names_the_user_entry_with_the_measured_value_and_the_limit():
+    from verify.records import failure_reason
+
+    covered = {"schedules": ["Logis", "SD v2"], "rates": ["flow"]}
+    evidence = {"criterion": "|order - expected| <= 0.1",
+                "orders": {"Logis/ab3": {"expected": 3, "order": "3.01", "within_tol": True},
+                           "SD v2/ab3": {"expected": 3, "order": "3.108", "errors": [1, 2], "within_tol": False}}}
+    text, named = failure_reason("generic note", evidence, covered, ["SD v2"])
+    assert named == ["SD v2"]
+    assert text.startswith("fails on your entries: schedule 'SD v2' at orders > SD v2/ab3 (")
+    assert "order 3.108" in text and "expected 3" in text and "[criterion: |order - expected| <= 0.1]" in text
+    assert text.endswith("generic note")
+    # a comparison of a symbolic claim: the key names the entry; residual and limit are shown
+    comps = {"comparisons": [{"key": "S_t [SD v2]", "numeric_agreement": False, "max_residual": "0.25"}]}
+    text, named = failure_reason("disagrees", comps, covered, ["SD v2"])
+    assert named == ["SD v2"] and "relative residual 0.25 at 50 digits, limit 1e-35" in text
+    # a pair: the key names it, the entry is named by its place in the pair
+    pairs = {"comparisons": [{"key": "M (29) [SD v2 + Noise]", "numeric_agreement": False, "max_residual": "1"}]}
+    text, named = failure_reason("", pairs, {"pairs": [["SD v2", "Noise"]]}, ["SD v2"])
+    assert text.startswith("fails on your entries: schedule 'SD v2' at M (29) [SD v2 + Noise] (relative residual 1")
+    # a node that states its limits: only the values that break them are shown
+    study = {"studies": [{"schedule": "SD v2", "ok": False, "rel": "3.9e-05", "resid": "1e-25", "finite": True,
+                          "limits": {"rel": "1e-9", "resid": "1e-20", "finite": True}}]}
+    text, named = failure_reason("", study, covered, ["SD v2"])
+    assert text == "fails on your entries: schedule 'SD v2' at studies (rel 3.9e-05 (limit 1e-9))"
+    # a built-in entry failing is not blamed on the user's entry
+    text, named = failure_reason("generic note", {"orders": {"Logis/ab3": {"order": "2", "within_tol": False}}},
+                                 covered, ["SD v2"])
+    assert named == [] and text == "generic note (the check covered your entries SD v2)"
+
+
+def test_a_timeout_names_the_entry_it_was_on_and_hints_at_the_option():
+    import time
+
+    from verify.ledger import CLAIMS, Claim, step
+    from verify.runner import run_claims
+
+    def slow(forms):
+        step("schedule 'SD v2'")
+        time.sleep(60)
+
+    claim = Claim("zz-slow-entry", "2", "t", (), "mpmath", lambda: {}, custom=slow)
+    CLAIMS[claim.id] = claim
+    try:
+        rec, = run_claims([claim], jobs=1, timeout=3)
+    finally:
+        CLAIMS.pop(claim.id)
+    assert rec.verdict == "failed"
+    assert rec.notes == "timed out after 3 s while on schedule 'SD v2' (raise the limit with --timeout)"
+
+
+def test_an_exception_names_the_entry_it_was_on():
+    from verify.ledger import Claim, run_claim, step
+
+    def bad(forms):
+        step("pair 'SD'/'Noise'")
+        return 1 / 0
+
+    out = run_claim(Claim("zz-raise", "2", "t", (), "mpmath", lambda: {}, custom=bad))
+    assert out.notes == "the check raised ZeroDivisionError: division by zero while on pair 'SD'/'Noise'"

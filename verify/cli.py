@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,9 @@ subcommands (instead of the options above):
   python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report
   python -m verify notebooks [--quick] [--html DIR] execute the reviewers' notebooks
 
-exit status: 0 no claim failed; 1 a claim failed (or --compare found a regression); 2 bad input (one line).
+exit status: 0 no claim failed; 1 a claim failed (or --compare found a regression); 2 bad input (one line);
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the workers are stopped and the claims that finished are
+written to --json/--markdown as a partial report ("partial": true).
 An empirical reproduction that runs to completion and does not reproduce the paper (Section 6's Table 1
 analog) is failed too, reported as a finding; it leaves the exit status alone (one that raises does not).
 A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer). Nothing is written
@@ -33,10 +36,18 @@ class UsageError(Exception):
     """Bad input: printed as one line, exit status 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (``PROG: error: ...``, exit status 2), with no usage
+    block (``--help`` shows it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Verify the claims of 'Flows beat diffusions on image "
-                                "synthesis': derive, compare with the printed form, give a verdict.",
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = OneLineParser(prog=PROG, description="Verify the claims of 'Flows beat diffusions on image "
+                      "synthesis': derive, compare with the printed form, give a verdict.",
+                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--list", action="store_true", help="list the claim ids and titles, run nothing")
     p.add_argument("--only", action="append", metavar="PATTERN",
                    help="run only claims whose id matches PATTERN (an id or a glob; repeatable)")
@@ -65,16 +76,69 @@ def _check_writable(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: not writable")
 
 
+def _check_distinct(args) -> None:
+    """Two reports on one file would overwrite each other (also through a link or a relative path)."""
+    if args.json and args.markdown and Path(args.json).resolve() == Path(args.markdown).resolve():
+        raise UsageError(f"--json {args.json} and --markdown {args.markdown} name the same file; give two paths")
+
+
+SHAPE = 'expected a JSON report of this tool: {"claims": [{"id": ..., "verdict": ...}, ...]}'
+
+
 def _read_baseline(path: str) -> dict:
+    """id -> claim record of an earlier JSON report, its shape checked before any claim runs (one-line errors)."""
+    from .report import VERDICTS
+
     try:
         data = json.loads(Path(path).read_text())
-        return {c["id"]: c for c in data["claims"]}
     except FileNotFoundError:
         raise UsageError(f"--compare {path}: not found") from None
     except IsADirectoryError:
         raise UsageError(f"--compare {path}: is a directory") from None
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-        raise UsageError(f"--compare {path}: not a JSON report of this tool (no claims list)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UsageError(f"--compare {path}: not a JSON report of this tool (not JSON)") from None
+    except OSError as exc:
+        raise UsageError(f"--compare {path}: cannot be read ({exc.strerror or exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        raise UsageError(f"--compare {path}: not a JSON report of this tool (no claims list); {SHAPE}")
+    out: dict = {}
+    for i, c in enumerate(data["claims"], 1):
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str) or not c["id"]:
+            raise UsageError(f"--compare {path}: claim {i} has no id; {SHAPE}")
+        where = f"--compare {path}: claim {i} ({c['id']!r})"
+        if c.get("verdict") not in VERDICTS:
+            got = "no verdict" if "verdict" not in c else f"verdict {c['verdict']!r}"
+            raise UsageError(f"{where} has {got}; a verdict is one of {', '.join(VERDICTS)}")
+        if c.get("erratum_kind") is not None and not isinstance(c["erratum_kind"], str):
+            raise UsageError(f"{where}: erratum_kind must be a string or null")
+        if c["id"] in out:
+            raise UsageError(f"{where}: id appears twice")
+        out[c["id"]] = c
+    return out
+
+
+def _entries_of(loaded) -> list[dict]:
+    """Each entry of the --schedules files: file, kind, name and its expression(s) as written."""
+    import tomllib
+
+    keys = {"schedule": ("ring_lambda", "alpha", "sigma"), "parameterization": ("S",), "rate": ("lambda_prime",)}
+    out = []
+    for entry in loaded:
+        try:
+            data = tomllib.loads(Path(entry.path).read_text())
+        except (OSError, ValueError):  # loaded a moment ago; an entry without its text is still listed
+            data = {}
+        for kind, names in (("schedule", entry.schedules), ("parameterization", entry.parameterizations),
+                            ("rate", entry.rates)):
+            tables = {t.get("name"): t for t in data.get(kind, []) if isinstance(t, dict)}
+            for name in names:
+                table = tables.get(name, {})
+                expr = "; ".join(f"{k} = {table[k]}" for k in keys[kind] if k in table)
+                out.append({"file": entry.path, "kind": kind, "name": name, "expression": expr})
+        for a, b in entry.pairs:
+            out.append({"file": entry.path, "kind": "pair", "name": f"{a}/{b}",
+                        "expression": f"schedule {a}, parameterization {b}"})
+    return out
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -117,6 +181,7 @@ def _run(args, argv) -> int:
     for path, flag in ((args.json, "--json"), (args.markdown, "--markdown")):
         if path:
             _check_writable(path, flag)
+    _check_distinct(args)
     baseline = _read_baseline(args.compare) if args.compare else None
     if args.full:
         os.environ["FBD_VERIFY_FULL"] = "1"
@@ -128,7 +193,7 @@ def _run(args, argv) -> int:
 
     from . import claims  # noqa: F401  (registers every claim)
     from .ledger import select
-    from .report import compare_reports, print_table, summary, to_json, write_markdown
+    from .report import compare_reports, partial_note, print_table, summary, to_json, write_markdown
 
     chosen = select(args.only)
     if args.list:
@@ -150,54 +215,91 @@ def _run(args, argv) -> int:
 
     def line(rec):
         user = f"  covers {', '.join(rec.user_entries)}" if rec.user_entries else ""
+        user += f"; failed on {', '.join(rec.failed_entries)}" if rec.failed_entries else ""
         kind = f" ({rec.erratum_kind})" if rec.erratum_kind else ""
         return f"{rec.id:<22} {rec.verdict + kind:<22} {rec.seconds:7.2f} s{user}"
 
     start = time.perf_counter()
-    from .runner import run_claims
+    from .runner import Interrupted, run_claims
 
-    if args.quiet or not console.is_terminal:
-        records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, on_done=lambda r: _say(args, line(r)))
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    interrupted = None
+    try:
+        if args.quiet or not console.is_terminal:
+            records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
+                                 on_done=lambda r: _say(args, line(r)))
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("claims", total=len(chosen))
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console, transient=True) as progress:
+                task = progress.add_task("claims", total=len(chosen))
 
-            def on_done(rec):
-                progress.console.print(line(rec), highlight=False, markup=False)
-                progress.advance(task)
+                def on_done(rec):
+                    progress.console.print(line(rec), highlight=False, markup=False)
+                    progress.advance(task)
 
-            records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout,
-                                 on_start=lambda c: progress.update(task, description=f"running {c.id}"),
-                                 on_done=on_done)
+                records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
+                                     on_start=lambda c: progress.update(task, description=f"running {c.id}"),
+                                     on_done=on_done)
+    except Interrupted as exc:
+        # a second Ctrl-C or SIGTERM must not cut the partial report short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        records = exc.records
+        interrupted = {"signal": exc.signal_name, "not_run": exc.not_run, "exit_status": exc.exit_status}
     seconds = time.perf_counter() - start
+    entries = _entries_of(loaded)
     options = {"argv": list(argv), "full": bool(args.full), "only": args.only, "schedule_files": [e.record() for e in loaded],
-               "jobs": args.jobs, "timeout": args.timeout}
-    if not args.quiet:
+               "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout}
+    if not args.quiet and records:
         print_table(records, console, seconds)
     findings = [r.id for r in records if r.finding]
     code = 1 if any(r.verdict == "failed" and not r.finding for r in records) else 0
-    if baseline is not None:
-        changes, regressions = compare_reports(baseline, records)
-        print(f"compared with {args.compare}: {len(changes)} change(s), {len(regressions)} regression(s)")
-        for text in changes:
-            print(f"  {text}")
-        code = max(code, 1 if regressions else 0)
     s = summary(records)
     print("Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) + f" | {seconds:.1f} s"
           + (f" | failed as measured (empirical findings, exit status unaffected): {', '.join(findings)}"
-             if findings else ""))
+             if findings else "")
+          + (f" | PARTIAL: interrupted by {interrupted['signal']}, {len(interrupted['not_run'])} claim(s) not run"
+             if interrupted else ""))
+    if interrupted:
+        print(f"{PROG}: {partial_note(interrupted, len(records))}"
+              + (" Written as a partial report." if args.json or args.markdown else ""), file=sys.stderr)
+    # the reports first: nothing after this point (the comparison) can lose them
     try:
         if args.json:
-            Path(args.json).write_text(json.dumps(to_json(records, seconds, options), indent=2) + "\n")
+            Path(args.json).write_text(json.dumps(to_json(records, seconds, options, interrupted), indent=2) + "\n")
         if args.markdown:
-            write_markdown(args.markdown, records, seconds)
+            write_markdown(args.markdown, records, seconds, entries=entries, interrupted=interrupted)
     except OSError as exc:  # checked before the run; the disk may still fail (full, removed directory)
         print(f"{PROG}: error: could not write the report: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    if interrupted:
+        return interrupted["exit_status"]
+    if baseline is not None:
+        try:
+            diff = compare_reports(baseline, records, ran_all=not args.only)
+        except Exception as exc:  # the baseline was checked before the run; never lose the run over a comparison
+            print(f"{PROG}: error: could not compare with {args.compare}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            return 2
+        _print_diff(args.compare, diff)
+        code = max(code, 1 if diff.regressions else 0)
     return code
+
+
+def _print_diff(path: str, diff) -> None:
+    regressed = set(diff.regressions)
+    print(f"compared with {path}: {len(diff.changes)} change(s), {len(diff.regressions)} regression(s); "
+          f"{len(diff.not_in_baseline)} claim(s) not in the baseline, {len(diff.not_run)} baseline claim(s) not run")
+    for text in diff.changes:
+        print(f"  {text}" + ("  [regression]" if text in regressed else ""))
+    for text in diff.regressions:
+        if text not in diff.changes:
+            print(f"  {text}  [regression]")
+    if diff.not_in_baseline:
+        print(f"  not in the baseline: {', '.join(diff.not_in_baseline)}")
+    if diff.not_run:
+        print(f"  in the baseline, not run: {', '.join(diff.not_run)}")
 
 
 def main() -> None:

@@ -358,6 +358,7 @@ class Claim:
 
     def derivation(self) -> Derivation:
         if self._derivation_cache is None:
+            step("the derivation")
             self._derivation_cache = self.derive()
         return self._derivation_cache
 
@@ -372,6 +373,7 @@ class Claim:
         for key in der.expected:
             memo = (key, sp.srepr(sp.sympify(implied[key])))
             if memo not in self._comparison_cache:
+                step(f"comparing {key!r}")
                 self._comparison_cache[memo] = compare_key(key, implied[key], der.expected[key], der)
             comps.append(self._comparison_cache[memo])
         keys = der.symbolic_keys
@@ -400,9 +402,11 @@ class Claim:
             if c_ok:
                 return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence,
                                self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
-        bad = [c.key for c in comps if not c.match]
+        bad = [c for c in comps if not c.match]
         return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
-                       f"printed form disagrees with the derivation at: {', '.join(bad)}", implied=implied)
+                       "printed form disagrees with the derivation at: " + ", ".join(
+                           f"{c.key} ({c.note or f'relative residual {c.max_residual} at 50 digits'}, limit "
+                           f"{float(NUMERIC_TOL):.0e})" for c in bad), implied=implied)
 
     def _erratum_notes(self, extra: str = "") -> str:
         return " ".join(x for x in (self.erratum_reason, extra) if x).strip()
@@ -445,7 +449,8 @@ def select(patterns: Iterable[str] | None) -> list[Claim]:
         return list(CLAIMS.values())
     chosen: list[Claim] = []
     for pat in patterns:
-        hits = [c for c in CLAIMS.values() if fnmatch.fnmatchcase(c.id, pat)]
+        # an exact id wins, so an id with glob characters (a schedule named 'SD[v2]') can be chosen
+        hits = [CLAIMS[pat]] if pat in CLAIMS else [c for c in CLAIMS.values() if fnmatch.fnmatchcase(c.id, pat)]
         if not hits:
             raise LedgerError(f"no claim matches {pat!r} (see --list for the ids)")
         chosen += [c for c in hits if c not in chosen]
@@ -477,15 +482,38 @@ def perturbations(expr: sp.Expr) -> dict[str, sp.Expr]:
 # ------------------------------------------------------------------------------------------------
 
 
+#: What the running check is working on (see :func:`step`); ``shared`` is a buffer the runner's parent process
+#: reads when a worker times out.
+_STEP: dict = {"text": "", "shared": None}
+
+
+def step(text: str) -> None:
+    """Say what the running check is working on now (an entry, a key, a phase): a time-out or an exception
+    names it, so a failure says which entry it concerned.  Cheap; call it at the top of per-entry loops."""
+    _STEP["text"] = text
+    buf = _STEP["shared"]
+    if buf is not None:
+        data = text.encode("utf-8", "replace")[: len(buf) - 1]
+        buf.value = data
+
+
+def current_step() -> str:
+    return _STEP["text"]
+
+
 def run_claim(claim: Claim) -> Outcome:
     """Evaluate one claim in this process; an exception becomes a ``failed`` outcome with the reason."""
     start = time.perf_counter()
+    step("")
     try:
         out = claim.evaluate()
     except Exception as exc:
         tb = traceback.extract_tb(exc.__traceback__)[-1]
+        where = current_step()
+        message = f"{type(exc).__name__}: {exc}".rstrip(": ") if str(exc) else type(exc).__name__
         out = Outcome(Verdict.FAILED, claim.method, None, None, None,
-                      {"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}"},
-                      f"the check raised {type(exc).__name__}: {exc}")
+                      {"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}",
+                       **({"while": where} if where else {})},
+                      f"the check raised {message}" + (f" while on {where}" if where else ""))
     out.seconds = time.perf_counter() - start
     return out

@@ -53,9 +53,11 @@ def available() -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description="Execute the reviewers' notebooks (notebooks/*.py, paired "
-                                "with .ipynb) with this environment's python3 kernel; report each one's time.",
-                                epilog="Exit status: 0 all executed, 1 a notebook raised, 2 bad input.")
+    from .cli import OneLineParser  # errors in one line, as the main command's
+
+    p = OneLineParser(prog=PROG, description="Execute the reviewers' notebooks (notebooks/*.py, paired "
+                      "with .ipynb) with this environment's python3 kernel; report each one's time.",
+                      epilog="Exit status: 0 all executed, 1 a notebook raised, 2 bad input.")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="notebooks to run (a name such as section2, or its path); default: all")
     mode = p.add_mutually_exclusive_group()

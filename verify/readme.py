@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 BLOCKS = ("verdicts", "errata", "sample")
@@ -80,22 +81,50 @@ def update(text: str, report: dict) -> str:
     return text
 
 
-def main(argv: list[str]) -> int:
-    import argparse
+def _load_report(path: str) -> dict:
+    """A JSON report (one-line ValueError naming the file and the problem)."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ValueError(f"{path}: not JSON{where}; expected a report of python -m verify --json") from None
+    missing = [k for k in ("claims", "summary", "coverage", "seconds", "environment")
+               if not isinstance(report, dict) or k not in report]
+    if missing:
+        raise ValueError(f"{path}: not a JSON report of this tool (no {', '.join(missing)}); expected the output "
+                         "of python -m verify --json")
+    if report.get("partial"):
+        raise ValueError(f"{path}: a partial report (the run was interrupted); the README needs a full run")
+    return report
 
-    p = argparse.ArgumentParser(prog="fbd-verify readme", description="Rewrite the README's generated blocks "
-                                "(verdict counts, errata, sample ledger) from a JSON report of a full run.")
+
+def main(argv: list[str]) -> int:
+    from .cli import OneLineParser
+
+    p = OneLineParser(prog="fbd-verify readme", description="Rewrite the README's generated blocks "
+                      "(verdict counts, errata, sample ledger) from a JSON report of a full run.")
     p.add_argument("report", help="a JSON report of a full run (python -m verify --json REPORT)")
     p.add_argument("--readme", default="README.md")
     p.add_argument("--check", action="store_true", help="do not write; exit 1 if the README differs")
     args = p.parse_args(argv)
     try:
-        report = json.loads(Path(args.report).read_text())
+        report = _load_report(args.report)
         path = Path(args.readme)
-        old = path.read_text()
+        try:
+            old = path.read_text()
+        except OSError as exc:
+            raise ValueError(f"--readme {path}: cannot be read ({exc.strerror or exc})") from None
         new = update(old, report)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"fbd-verify readme: error: {exc}")
+    except (ValueError, KeyError, TypeError) as exc:
+        text = f"{args.report}: not a JSON report of this tool (missing {exc})" if isinstance(exc, KeyError) else (
+            f"{args.report}: not a JSON report of this tool ({exc})" if isinstance(exc, TypeError) else str(exc))
+        print(f"fbd-verify readme: error: {' '.join(text.split())}", file=sys.stderr)
         return 2
     if args.check:
         if new != old:

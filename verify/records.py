@@ -13,7 +13,7 @@ import sympy as sp
 from .ledger import Claim, Forms, Outcome
 from .paper_text import sources_record
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -39,6 +39,9 @@ class ClaimRecord:
     #: The registry entries the check covered, and those of them that are not built in.
     covered: dict = field(default_factory=dict)
     user_entries: list = field(default_factory=list)
+    #: For a failed claim: the user entries its reason names (the evidence showed them failing, or the check
+    #: timed out or raised on them).
+    failed_entries: list = field(default_factory=list)
     #: The forms compared with the derivation when a claim maps its printed forms first (``implied``).
     implied: dict | None = None
     #: An empirical reproduction (see Claim.empirical).
@@ -143,8 +146,123 @@ def covered_entries(claim: Claim) -> tuple[dict, list]:
     return covered, sorted(user)
 
 
+#: Flags a per-entry evidence node uses to say it failed.
+_FAIL_FLAGS = ("ok", "within_tol", "within", "within_floor", "numeric_agreement", "passed", "agrees")
+#: Fields of an evidence node that name what it is about.
+_NAME_FIELDS = ("schedule", "key", "name", "pair", "case", "rate")
+#: Words that mark a measured value or a limit among a node's fields (shown first).
+_MEASURE_WORDS = ("measured", "limit", "order", "expected", "resid", "rel", "error", "diff", "tol", "max", "worst",
+                  "mean")
+#: Top-level evidence keys that state the criterion a per-entry node failed.
+_CRITERIA = ("criterion", "tolerance", "limit")
+
+
+def _entry_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+
+
+def _violates(value, limit) -> bool:
+    """Whether ``value`` breaks ``limit`` (a flag that must hold, or an upper bound); True when unknown."""
+    if isinstance(limit, bool):
+        return value is not limit
+    try:
+        return not abs(float(value)) <= float(limit)
+    except (TypeError, ValueError):
+        return True
+
+
+def _measured(node: dict, limit: int = 4) -> str:
+    """The measured value and the limit of a failing evidence node (its scalar fields, measures first)."""
+    if "max_residual" in node:
+        from .ledger import NUMERIC_DPS, NUMERIC_TOL
+
+        return (f"relative residual {node['max_residual']} at {NUMERIC_DPS} digits, "
+                f"limit {float(NUMERIC_TOL):.0e}")
+    if isinstance(node.get("limits"), dict):  # {field: its limit}: the check says what it compared
+        pairs = [(k, lim) for k, lim in node["limits"].items() if k in node]
+        shown = ([f"{k} {node[k]} (limit {lim})" for k, lim in pairs if _violates(node[k], lim)]
+                 or [f"{k} {node[k]} (limit {lim})" for k, lim in pairs])
+        if shown:
+            return ", ".join(shown)
+    if "measured" in node:
+        return f"measured {node['measured']}" + (f", limit {node['limit']}" if "limit" in node else "")
+    items = [(k, v) for k, v in node.items() if k not in _FAIL_FLAGS and isinstance(v, (str, int, float))
+             and not isinstance(v, bool) and len(str(v)) <= 40 and str(k) not in _NAME_FIELDS]
+    items.sort(key=lambda kv: not any(w in str(kv[0]).lower() for w in _MEASURE_WORDS))
+    return ", ".join(f"{k} {v}" for k, v in items[:limit])
+
+
+def entry_failures(evidence: Any, names: list[str]) -> list[tuple[str, str, str]]:
+    """(entry name, where in the evidence, measured) for each failing evidence node that names one of ``names``
+    (a failing node: a dict with ``ok``/``within_tol``/``numeric_agreement`` false).  A node states its measured
+    values and limits best as ``"limits": {field: limit}`` (or ``measured`` and ``limit``); else its scalar fields
+    are shown, measures first."""
+    pats = {n: _entry_pattern(n) for n in names}
+    out: list[tuple[str, str, str]] = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if any(node.get(f) is False for f in _FAIL_FLAGS):
+                label = " > ".join(path)
+                text = label + " " + " ".join(str(node.get(k, "")) for k in _NAME_FIELDS)
+                for n, pat in pats.items():
+                    if pat.search(text):
+                        where = str(node.get("key") or node.get("case") or label)
+                        out.append((n, "" if where in ("", n) else where, _measured(node)))
+                        break
+            for k, v in node.items():
+                walk(v, path + [str(k)])
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path if isinstance(v, dict) else path + [str(i)])
+
+    walk(evidence, [])
+    return out
+
+
+def entry_kind(covered: dict, name: str) -> str:
+    """'schedule', 'parameterization' or 'rate' for a user entry a claim covered (in a pair: by its place)."""
+    for kind in ("schedules", "parameterizations", "rates"):
+        if name in covered.get(kind, []):
+            return kind[:-1]
+    for pair in covered.get("pairs", []):  # a claim that covers pairs: the entry's place in its pair
+        if name in pair:
+            return ("schedule", "parameterization")[list(pair).index(name)]
+    return "entry"
+
+
+def failure_reason(notes: str, evidence: Any, covered: dict, user: list[str], limit: int = 3
+                   ) -> tuple[str, list[str]]:
+    """(one-line reason, the user entries it names) for a failed claim: led by the user entries the evidence shows
+    failing (with the measured value and the limit); a time-out or an exception names the entry it was on (see
+    verify.ledger.step); a failure that names none says which user entries the claim covered."""
+    if not user:
+        return notes, []
+    fails = entry_failures(evidence, user)
+    if not fails:
+        named = [n for n in user if _entry_pattern(n).search(notes)]
+        if named:
+            return notes, named
+        return notes + f" (the check covered your entries {', '.join(user)})", []
+    crit = ""
+    if isinstance(evidence, dict):
+        crit = next((f"{k}: {evidence[k]}" for k in _CRITERIA if isinstance(evidence.get(k), (str, int, float))), "")
+    parts = [f"{entry_kind(covered, n)} {n!r}" + (f" at {where}" if where else "") + (f" ({m})" if m else "")
+             for n, where, m in fails[:limit]]
+    more = f" and {len(fails) - limit} more" if len(fails) > limit else ""
+    text = ("fails on your entries: " + "; ".join(parts) + more + (f" [{crit}]" if crit else "")
+            + (f". {notes}" if notes else ""))
+    return text, list(dict.fromkeys(n for n, _, _ in fails))
+
+
 def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
     covered, user = covered_entries(claim)
+    notes, failed_entries = outcome.notes, []
+    if outcome.verdict.value == "failed" and user:
+        try:
+            notes, failed_entries = failure_reason(outcome.notes, jsonable(outcome.evidence), covered, user)
+        except Exception:  # pragma: no cover - the reason is a courtesy; never lose the record over it
+            notes = outcome.notes
     printed = outcome.printed
     if printed is None:
         try:
@@ -163,12 +281,13 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         evidence=jsonable(outcome.evidence),
         equations=list(claim.equations),
         seconds=round(outcome.seconds, 3),
-        notes=outcome.notes,
+        notes=notes,
         erratum_kind=outcome.erratum_kind,
         errata=[c.record() for c in outcome.errata],
         sources=sources_record(claim.sources),
         covered=covered,
         user_entries=user,
+        failed_entries=failed_entries,
         implied=forms_record(outcome.implied),
         empirical=claim.empirical,
     )

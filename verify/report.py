@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import platform
+import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
+from urllib.parse import quote
 
 from . import __version__
 from .records import SCHEMA_VERSION, ClaimRecord
@@ -91,10 +95,15 @@ def environment() -> dict:
     return env
 
 
-def to_json(records: Sequence[ClaimRecord], seconds: float | None = None, options: dict | None = None) -> dict:
+def to_json(records: Sequence[ClaimRecord], seconds: float | None = None, options: dict | None = None,
+            interrupted: dict | None = None) -> dict:
+    """The JSON report; ``interrupted`` ({"signal": ..., "not_run": [...]}) marks a partial report (the claims
+    that finished before Ctrl-C or SIGTERM)."""
     return {
         "version": __version__,
         "schema": SCHEMA_VERSION,
+        "partial": interrupted is not None,
+        **({"interrupted": interrupted} if interrupted is not None else {}),
         "options": options or {},
         "claims": [r.to_json() for r in records],
         "summary": {**summary(records), "errata_by_kind": errata_by_kind(records)},
@@ -108,28 +117,56 @@ def to_json(records: Sequence[ClaimRecord], seconds: float | None = None, option
 _STRENGTH = {"proved": 3, "confirmed": 2, "erratum": 2, "skipped": 1, "failed": 0}
 
 
-def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord]) -> tuple[list[str], list[str]]:
-    """(changes, regressions) of a run against an earlier report's claims (id -> claim record).
+@dataclass
+class ReportDiff:
+    """A run against an earlier report: verdict changes and regressions (in the ledger's claim order), the claims
+    this run has and the baseline lacks, and the baseline's claims this run did not run."""
 
-    A regression: a claim that now fails, that moved to a weaker verdict (proved -> confirmed, anything ->
-    skipped), or that an earlier run had and this one lacks (when it ran every claim)."""
-    changes, regressions = [], []
+    changes: list[str] = field(default_factory=list)
+    regressions: list[str] = field(default_factory=list)
+    not_in_baseline: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
+
+
+def _ledger_order(ids) -> list[str]:
+    from .ledger import CLAIMS
+
+    pos = {cid: i for i, cid in enumerate(CLAIMS)}
+    ids = list(ids)
+    return sorted(ids, key=lambda cid: (pos.get(cid, len(pos)), ids.index(cid)))
+
+
+def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *, ran_all: bool = False
+                    ) -> ReportDiff:
+    """Compare a run with an earlier report's claims (id -> claim record, as :func:`verify.cli` validates them).
+
+    A change is a claim in both whose verdict (or erratum kind) differs.  A regression: a claim that now fails, or
+    moved to a weaker verdict (proved -> confirmed, anything -> skipped); a claim the baseline lacks that fails;
+    and, when this run selected every claim (``ran_all``), a baseline claim this run lacks."""
+    diff = ReportDiff()
     now = {r.id: r for r in records}
-    for cid, old in baseline.items():
-        new = now.get(cid)
+    for cid in _ledger_order(now.keys() | baseline.keys()):
+        old, new = baseline.get(cid), now.get(cid)
         if new is None:
+            diff.not_run.append(cid)
+            if ran_all:
+                diff.regressions.append(f"{cid}: in the baseline ({old['verdict']}), not in this run")
             continue
-        before = old["verdict"] + (f" ({old.get('erratum_kind')})" if old.get("erratum_kind") else "")
         after = new.verdict + (f" ({new.erratum_kind})" if new.erratum_kind else "")
+        if old is None:
+            diff.not_in_baseline.append(f"{cid} ({after})")
+            if new.verdict == "failed":
+                diff.regressions.append(f"{cid}: not in the baseline, failed")
+            continue
+        before = old["verdict"] + (f" ({old['erratum_kind']})" if old["verdict"] == "erratum"
+                                   and old.get("erratum_kind") else "")
         if before != after:
             text = f"{cid}: {before} -> {after}"
-            changes.append(text)
+            diff.changes.append(text)
             if _STRENGTH[new.verdict] < _STRENGTH.get(old["verdict"], 0) or (
                     new.verdict == "failed" and old["verdict"] != "failed"):
-                regressions.append(text)
-    for cid in now.keys() - baseline.keys():
-        changes.append(f"{cid}: new claim, {now[cid].verdict}")
-    return changes, regressions
+                diff.regressions.append(text)
+    return diff
 
 
 def _form_text(forms: dict | None, limit: int = 200) -> str:
@@ -245,16 +282,65 @@ def _printed_lines(record: ClaimRecord, limit: int = 6) -> list[str]:
     return lines
 
 
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def covering_claims(records: Sequence[ClaimRecord], entry: dict) -> list[ClaimRecord]:
+    """The claims of a run that covered a user entry ({"kind", "name"}; a pair's name is 'schedule/param')."""
+    if entry["kind"] == "pair":
+        pair = entry["name"].split("/", 1)
+        return [r for r in records if pair in [list(p) for p in (r.covered or {}).get("pairs", [])]]
+    return [r for r in records if entry["name"] in (r.user_entries or [])]
+
+
+def entries_section(records: Sequence[ClaimRecord], entries: Sequence[dict]) -> list[str]:
+    """'Your entries': the --schedules files, each entry (kind, name, expression) and the verdicts of the claims
+    that covered it (failed first)."""
+    files = list(dict.fromkeys(e["file"] for e in entries))
+    lines = ["## Your entries", "",
+             "Loaded with `--schedules`: " + ", ".join(f"`{f}`" for f in files) + ".", "",
+             "| file | kind | name | expression | claims that covered it |", "|---|---|---|---|---|"]
+    order = ("failed", "skipped", "erratum", "confirmed", "proved")
+    for e in entries:
+        by_verdict: dict[str, list[str]] = {}
+        names = e["name"].split("/", 1) if e["kind"] == "pair" else [e["name"]]
+        for r in covering_claims(records, e):
+            other = (r.verdict == "failed" and r.failed_entries and not set(names) & set(r.failed_entries))
+            by_verdict.setdefault(r.verdict, []).append(f"`{r.id}`" + (" (on another entry)" if other else ""))
+        cover = "; ".join(f"**{v}** {', '.join(by_verdict[v])}" for v in order if v in by_verdict)
+        lines.append(f"| `{_cell(e['file'])}` | {e['kind']} | `{_cell(e['name'])}` | `{_cell(e['expression'])}` | "
+                     f"{cover or 'no claim in this run covered it'} |")
+    failed = [r for r in records if r.verdict == "failed" and r.user_entries]
+    if failed:
+        lines += ["", "Failed claims that covered your entries (the reason names the entry where the check does):",
+                  ""] + [f"- `{r.id}`: {r.notes}" for r in failed]
+    return lines + [""]
+
+
+def partial_note(interrupted: dict | None, done: int) -> str:
+    if not interrupted:
+        return ""
+    not_run = interrupted.get("not_run", [])
+    return (f"Partial report: the run was interrupted by {interrupted.get('signal', 'a signal')} after {done} of "
+            f"{done + len(not_run)} claims; not run: {', '.join(not_run) or 'none'}.")
+
+
 def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
-             extra: Sequence[str] | None = None) -> str:
+             extra: Sequence[str] | None = None, *, entries: Sequence[dict] | None = None,
+             interrupted: dict | None = None) -> str:
     s = summary(records)
     from .reading import RULES
 
-    lines = ["# fbd-verify ledger", "",
-             "Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
-             (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
-             "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
-             "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
+    lines = ["# fbd-verify ledger", ""]
+    if interrupted:
+        lines += [f"> **{partial_note(interrupted, len(records))}**", ""]
+    if entries:
+        lines += entries_section(records, entries)
+    lines += ["Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
+              (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
+              "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
+              "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
     lines += ["## How the printed forms are read", "",
               "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
               "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "
@@ -307,6 +393,17 @@ def register_renderer(pattern: str, renderer: Callable) -> None:
     RENDERERS.append((pattern, renderer))
 
 
+def figure_name(text: str) -> str:
+    """A file name for a figure of ``text`` (a claim id that may hold a user's entry name: spaces, brackets,
+    slashes): letters, digits, '.', '_' and '-', with a short hash when anything was replaced (no two collide)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "figure"
+    return slug if slug == text else f"{slug}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+def _md_link_text(text: str) -> str:
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
 def _convergence_renderer(record: ClaimRecord, folder: Path):
     """One log-log PNG of |L^N - L| against N per Proposition 2 ladder claim (one per schedule)."""
     from numerics.plots import convergence_plot
@@ -314,7 +411,8 @@ def _convergence_renderer(record: ClaimRecord, folder: Path):
     if record.verdict not in ("confirmed", "failed") or not isinstance(record.evidence, dict):
         return [], {}
     folder.mkdir(parents=True, exist_ok=True)
-    return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence], folder / f"{record.id}.png")}
+    return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence],
+                                                                         folder / f"{figure_name(record.id)}.png")}
 
 
 register_renderer("prop2-*", _convergence_renderer)
@@ -330,16 +428,18 @@ def rendered_sections(records: Sequence[ClaimRecord], folder: Path, base: Path) 
                 if not body and not figures:
                     continue
                 lines += [f"### `{r.id}`", ""] + list(body) + [""]
-                for title, fig in figures.items():
-                    lines += [f"![{title}]({Path(fig).relative_to(base)})", ""]
+                for title, fig in figures.items():  # the link URL-encoded: a space or a bracket cannot break it
+                    link = quote(Path(fig).relative_to(base).as_posix())
+                    lines += [f"![{_md_link_text(title)}]({link})", ""]
     return lines
 
 
-def write_markdown(path: str | Path, records: Sequence[ClaimRecord], seconds: float | None = None) -> None:
+def write_markdown(path: str | Path, records: Sequence[ClaimRecord], seconds: float | None = None, *,
+                   entries: Sequence[dict] | None = None, interrupted: dict | None = None) -> None:
     """The Markdown report, with its figures in ``<stem>_figures/`` beside it."""
     path = Path(path)
     extra = rendered_sections(records, path.parent / f"{path.stem}_figures", path.parent)
-    path.write_text(markdown(records, seconds, extra))
+    path.write_text(markdown(records, seconds, extra, entries=entries, interrupted=interrupted))
 
 
 def print_table(records: Sequence[ClaimRecord], console, seconds: float | None = None) -> None:

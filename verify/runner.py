@@ -1,15 +1,45 @@
-"""Run claims in worker processes, each with a time limit; a claim that hangs or crashes is ``failed``."""
+"""Run claims in worker processes, each with a time limit; a claim that hangs or crashes is ``failed``.
+
+An interruption (Ctrl-C, or SIGTERM when ``handle_signals`` is set) stops every worker at once and raises
+:class:`Interrupted`, which carries the records of the claims that finished, so the caller can write them as a
+partial report."""
 
 from __future__ import annotations
 
 import multiprocessing as mproc
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from . import ledger
 from .ledger import Claim, Outcome, Verdict, run_claim
 from .records import ClaimRecord, make_record
+
+#: Bytes of the buffer through which a worker says what it is working on (see verify.ledger.step).
+STEP_BYTES = 512
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (raised by the handler run_claims installs; a BaseException, as KeyboardInterrupt is, so
+    no ``except Exception`` inside a check swallows it)."""
+
+
+class Interrupted(Exception):
+    """The run was interrupted by ``signal_name``; ``records`` are the claims that finished, in claim order."""
+
+    def __init__(self, signal_name: str, records: list[ClaimRecord], not_run: list[str]):
+        super().__init__(f"interrupted by {signal_name}")
+        self.signal_name = signal_name
+        self.records = records
+        self.not_run = not_run
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's convention: 128 + the signal number (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + int(getattr(signal, self.signal_name, signal.SIGINT))
 
 
 @dataclass
@@ -18,11 +48,17 @@ class _Job:
     proc: mproc.Process
     conn: object
     start: float
+    step: object
 
 
-def _child(claim_id: str, conn) -> None:
+def _child(claim_id: str, conn, step) -> None:
+    # the parent decides what an interruption means: a Ctrl-C sent to the whole process group must not print a
+    # traceback from every worker, and a SIGTERM (from the parent, or anyone) simply ends the worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from .ledger import CLAIMS
 
+    ledger._STEP["shared"] = step
     rec = make_record(CLAIMS[claim_id], run_claim(CLAIMS[claim_id]))
     conn.send(rec)
     conn.close()
@@ -30,29 +66,79 @@ def _child(claim_id: str, conn) -> None:
 
 def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: float | None = None,
                on_start: Callable[[Claim], None] | None = None,
-               on_done: Callable[[ClaimRecord], None] | None = None) -> list[ClaimRecord]:
-    """Run ``claims`` (``jobs`` at a time, in forked processes; jobs=1 runs in this process without a limit)."""
-    jobs = jobs or min(len(claims), os.cpu_count() or 1) or 1
-    records: dict[str, ClaimRecord] = {}
-    if jobs == 1 and timeout is None:
-        for claim in claims:
-            on_start and on_start(claim)
-            rec = make_record(claim, run_claim(claim))
-            records[claim.id] = rec
-            on_done and on_done(rec)
-        return [records[c.id] for c in claims]
+               on_done: Callable[[ClaimRecord], None] | None = None,
+               handle_signals: bool = False) -> list[ClaimRecord]:
+    """Run ``claims`` (``jobs`` at a time, in forked processes; jobs=1 runs in this process without a limit).
 
+    Ctrl-C (KeyboardInterrupt), and SIGTERM when ``handle_signals`` (the command line), stop the workers and raise
+    :class:`Interrupted` with the finished records."""
+    jobs = jobs or min(len(claims), os.cpu_count() or 1) or 1
+    in_process = jobs == 1 and timeout is None
+    records: dict[str, ClaimRecord] = {}
+    running: list[_Job] = []
+    stop: dict = {"signal": None}
+
+    def flag(signum, frame):  # the polling loop sees it within 20 ms; nothing is raised at a random point
+        stop["signal"] = signal.Signals(signum).name
+
+    def flag_and_raise(signum, frame):  # in this process a check must be stopped where it is, as Ctrl-C does;
+        flag(signum, frame)             # the flag survives an ``except BaseException`` that swallows the raise
+        raise Terminated()
+
+    previous = {}
+    if handle_signals and threading.current_thread() is threading.main_thread():
+        handlers = ({signal.SIGTERM: flag_and_raise} if in_process
+                    else {signal.SIGINT: flag, signal.SIGTERM: flag})
+        previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        if in_process:
+            _run_here(claims, on_start, on_done, records, stop)
+        else:
+            _run_workers(claims, jobs, timeout, on_start, on_done, records, running, stop)
+    except (KeyboardInterrupt, Terminated) as exc:
+        stop["signal"] = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+    finally:
+        _stop(running)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stop["signal"]:
+        raise Interrupted(stop["signal"], [records[c.id] for c in claims if c.id in records],
+                          [c.id for c in claims if c.id not in records])
+    return [records[c.id] for c in claims]
+
+
+def _stop(running: list[_Job]) -> None:
+    """Kill every running worker and wait for it (no worker outlives the run)."""
+    for job in running:
+        if job.proc.is_alive():
+            job.proc.kill()
+    for job in running:
+        job.proc.join(timeout=5)
+    running.clear()
+
+
+def _run_here(claims, on_start, on_done, records, stop) -> None:
+    for claim in claims:
+        if stop["signal"]:
+            return
+        on_start and on_start(claim)
+        rec = make_record(claim, run_claim(claim))
+        records[claim.id] = rec
+        on_done and on_done(rec)
+
+
+def _run_workers(claims, jobs, timeout, on_start, on_done, records, running, stop) -> None:
     ctx = mproc.get_context("fork")
     pending = list(claims)
-    running: list[_Job] = []
-    while pending or running:
+    while (pending or running) and not stop["signal"]:
         while pending and len(running) < jobs:
             claim = pending.pop(0)
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(claim.id, send), daemon=True)
+            step = ctx.RawArray("c", STEP_BYTES)
+            proc = ctx.Process(target=_child, args=(claim.id, send, step), daemon=True)
             proc.start()
             send.close()
-            running.append(_Job(claim, proc, recv, time.perf_counter()))
+            running.append(_Job(claim, proc, recv, time.perf_counter(), step))
             on_start and on_start(claim)
         time.sleep(0.02)
         for job in list(running):
@@ -70,14 +156,19 @@ def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: flo
                 rec = _failure(job.claim, elapsed, f"the worker process exited with code {job.proc.exitcode}")
             elif elapsed > limit:
                 job.proc.kill()
-                rec = _failure(job.claim, elapsed, f"timed out after {limit:g} s")
+                rec = _failure(job.claim, elapsed, timeout_reason(limit, job.step.value.decode("utf-8", "replace")))
             if rec is None:
                 continue
             job.proc.join(timeout=5)
             running.remove(job)
             records[job.claim.id] = rec
             on_done and on_done(rec)
-    return [records[c.id] for c in claims]
+
+
+def timeout_reason(limit: float, where: str = "") -> str:
+    """'timed out after 60 s while on schedule 'SD' (raise the limit with --timeout)'."""
+    return (f"timed out after {limit:g} s" + (f" while on {where}" if where else "")
+            + " (raise the limit with --timeout)")
 
 
 def _failure(claim: Claim, seconds: float, reason: str) -> ClaimRecord:

@@ -30,7 +30,7 @@ from derivations.symbols import lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t,
 from numerics import convergence as cv
 from numerics import gaussian_1d as g1
 
-from ..ledger import Claim, Derivation, Outcome, Verdict, compare, register
+from ..ledger import Claim, Derivation, Outcome, Verdict, compare, register, step
 from ..paper_text import printed
 from .namespace import step_ns
 from .section4 import w17_correction
@@ -542,6 +542,8 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
     t0 = 10^-k -> 0 and t1 = 1 - 10^-k -> 1; float64 (NumPy lambdify) against mpmath for the integrand."""
     import numpy as np
 
+    step(f"schedule {schedule_name!r}")
+
     sch = REGISTRY.schedule(schedule_name)
     rr = sch.ring_lam_rate
     err_expr = ENDPOINT_V / (ENDPOINT_V + sp.exp(-2 * sch.ring_lam))  # e, overflow-free in log-SNR form
@@ -602,6 +604,8 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
             "dL/d ell at the last points": round(float(slope), 4),
             "closed_form_rel_residual": mp.nstr(worst, 3), "float64_all_finite": finite,
             "float64_vs_mpmath_max_rel": f"{rel:.3g}", "dps": dps,
+            "limits": {"closed_form_rel_residual": "1e-20", "float64_all_finite": True,
+                       "float64_vs_mpmath_max_rel": "1e-9"},
             "ok": bool(worst < mp.mpf(10) ** -20 and finite and rel < 1e-9)}
 
 

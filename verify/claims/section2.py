@@ -17,7 +17,7 @@ from derivations.builtin import SIGMOID_BIAS, edm_f_target
 from derivations.registry import NoiseSchedule
 from derivations.symbols import t
 
-from ..ledger import SIMPLIFY_OPS_LIMIT, Claim, Correction, Derivation, register
+from ..ledger import SIMPLIFY_OPS_LIMIT, Claim, Correction, Derivation, register, step
 from ..paper_text import applications, printed
 from ..reading import parse_printed
 from .namespace import schedule_ns
@@ -244,6 +244,7 @@ def _param_claim(cid: str, pname: str, negative: bool, extra_printed=None, extra
         expected = {GENERIC_KEY: generic_values(d2.scale_from_target(GENERIC, param.target(GENERIC)))}
         evidence = {"targets": {}}
         for s, sch in REGISTRY.schedules.items():
+            step(f"schedule {s!r}")
             target = param.target(sch)
             expected[f"S_t [{s}]"] = d2.scale_from_target(sch, target)
             evidence["targets"][s] = target.description
@@ -368,6 +369,7 @@ def _kg_derive():
     expected = {"omega": d2.kg_weight_from_scale(_S**2, _rr)}
     pairs = {}
     for (sname, pname), obj in d2.kg_objectives().items():
+        step(f"schedule {sname!r}, parameterization {pname!r}")
         if sname not in REGISTRY.schedules or pname not in REGISTRY.parameterizations:
             continue
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
@@ -387,6 +389,7 @@ def _kg_derive():
         pairs[f"{sname}/{pname}"] = row
     stated, over_budget = {}, []
     for sname, sch in REGISTRY.schedules.items():
+        step(f"schedule {sname!r}")
         # SymPy's solve and simplify have no bound of their own (a user's SD scaled-linear schedule stalls them
         # for minutes): each gets SYMPY_STEP_BUDGET seconds, and a form not found in time is shown unsimplified.
         # The paper's entries keep their unbounded (known, deterministic) cost.
@@ -395,6 +398,7 @@ def _kg_derive():
         if not solved:
             over_budget.append(f"{sname}: t(lambda) by solve")
         for pname, par in REGISTRY.parameterizations.items():
+            step(f"schedule {sname!r}, parameterization {pname!r}")
             om = d2.omega(sch, par)
             form = om.subs(t, inv) if inv is not None else om
             user = budget is not None or REGISTRY.origins.get(("parameterization", pname)) != "built-in"

@@ -17,7 +17,7 @@ from derivations import section5_coherence as d5
 from derivations.registry import Interval
 from derivations.symbols import M, S, dt, t
 
-from ..ledger import Claim, Correction, Derivation, compare, register
+from ..ledger import Claim, Correction, Derivation, compare, register, step
 from ..paper_text import printed
 from .namespace import schedule_ns, step_ns
 
@@ -99,6 +99,7 @@ def _registry_mse_rate_check(root) -> dict:
     out = {}
     with mp.workdps(50):
         for sname, pname in REGISTRY.covered_pairs():
+            step(f"pair {sname!r}/{pname!r}")
             sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
             Mv = d5.coherence_constant(sch, par, INTERVAL)  # the M that mse_diffusion_rate uses
             f30 = sp.lambdify((t, M), root.subs({S: par.S(sch), rb: sch.ring_lam_rate}), "mpmath")
@@ -199,6 +200,7 @@ def _eq29_printed(literal: bool = True):
     lam30 = printed("eq30", ns) if literal else (sp.sqrt(M) * S - sp.sqrt(M * S**2 - rb)) ** 2
     forms = {"(30)": lam30, "realness: s^2 - ring-beta >= 0 (proof of Prop. 3)": printed("eq30.radicand", ns)}
     for sname, pname in REGISTRY.covered_pairs():
+        step(f"pair {sname!r}/{pname!r}")
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
         ratio = printed("eq29", {**schedule_ns(sch), "S_t": par.S(sch)})   # the maximand of (29), as printed
         forms[f"M (29) {_pair_key(sname, pname)}"] = d5.maximum_on_interval(ratio, INTERVAL, dps=50)
@@ -227,6 +229,7 @@ def _eq29_derive():
     expected["(30): M x leading coefficient as M -> oo"] = lead.subs(s_sym, 1) / S**2
     table, evidence = {}, {}
     for sname, pname in REGISTRY.covered_pairs():
+        step(f"pair {sname!r}/{pname!r}")
         sch, par = REGISTRY.schedule(sname), REGISTRY.parameterization(pname)
         with mp.workdps(50):
             Mv, tstar = d5.maximise_ratio(sch, par, INTERVAL, dps=50, grid=160)

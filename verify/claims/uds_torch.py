@@ -31,7 +31,7 @@ from derivations.section3_diffusion import kappa
 from derivations.symbols import rho_s, rho_t
 from numerics.schedule_grid import BETA_KEY, Q_KEY, lambda_integral, schedule_grid
 
-from ..ledger import Claim, Outcome, Verdict, register
+from ..ledger import Claim, Outcome, Verdict, register, step
 from ..paper_text import printed
 from .namespace import step_ns
 
@@ -91,6 +91,7 @@ def one_step_equivalence(forms, *, rate_name: str, n_steps: int = 16, batch: int
     param = REGISTRY.parameterization("Noise")
     out = {}
     for name, sch in REGISTRY.schedules.items():
+        step(f"schedule {name!r}")
         grid = schedule_grid(sch, rate, param, interval, n_steps, forms=forms)
         g = torch.Generator().manual_seed(7)
         worst, scale = 0.0, 0.0
@@ -174,6 +175,7 @@ def _flow_orders(forms, schedules, ladder, interval, methods, batch) -> dict:
     flow, param = REGISTRY.rate("flow"), REGISTRY.parameterization("Vel")
     out = {}
     for name in schedules:
+        step(f"schedule {name!r}")
         sch = REGISTRY.schedule(name)
         grids = {N: schedule_grid(sch, flow, param, interval, N, forms=forms) for N in ladder}
         g0 = grids[ladder[0]]
