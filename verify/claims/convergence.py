@@ -20,6 +20,7 @@ import math
 import time
 
 import mpmath as mp
+import numpy as np
 import sympy as sp
 
 from derivations import REGISTRY, numeric
@@ -596,21 +597,80 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
         with np.errstate(all="ignore"):
             vals = np.asarray(f_np(np.asarray(pts)), dtype=float)
         finite = bool(np.all(np.isfinite(vals)))
-        rel = max(float(abs(mp.mpf(v) - mp.re(f_mp(mp.mpf(x)))) / abs(mp.re(f_mp(mp.mpf(x)))))
-                  for x, v in zip(pts, vals))
+        conditioning = float64_conditioning(f_mp, pts, vals)
+        rel = conditioning["max_rel"]
     limit_t0 = low[-1]["L(t0, 0.5)"]
-    return {"schedule": schedule_name, "t0_to_0": low, "t_max_to_1": high,
-            "L_limit_as_t0_to_0": limit_t0, "divergence_exponent_p (L ~ ell^p)": round(float(p), 4),
-            "dL/d ell at the last points": round(float(slope), 4),
-            "closed_form_rel_residual": mp.nstr(worst, 3), "float64_all_finite": finite,
-            "float64_vs_mpmath_max_rel": f"{rel:.3g}", "dps": dps,
-            "limits": {"closed_form_rel_residual": "1e-20", "float64_all_finite": True,
-                       "float64_vs_mpmath_max_rel": "1e-9"},
-            "ok": bool(worst < mp.mpf(10) ** -20 and finite and rel < 1e-9)}
+    residual_limit = mp.mpf(10) ** -(dps - 10)
+    user = REGISTRY.origins.get(("schedule", schedule_name)) != "built-in"
+    study = {"schedule": schedule_name, "t0_to_0": low, "t_max_to_1": high,
+             "L_limit_as_t0_to_0": limit_t0, "divergence_exponent_p (L ~ ell^p)": round(float(p), 4),
+             "dL/d ell at the last points": round(float(slope), 4),
+             "closed_form_rel_residual": mp.nstr(worst, 3), "float64_all_finite": finite,
+             "float64_vs_mpmath_max_rel": f"{rel:.3g}", "dps": dps}
+    math_ok = bool(worst < residual_limit)
+    float_ok = bool(finite and rel < FLOAT64_LIMIT)
+    if user:
+        # A user's expression is evaluated as written: digits it loses to a cancellation it contains are
+        # reported (with where, how many, and the rewrite), not charged to the claim.
+        study["float64 conditioning (your expression as written)"] = conditioning if not float_ok else "no loss"
+        study["limits"] = {"closed_form_rel_residual": mp.nstr(residual_limit, 1)}
+        study["ok"] = math_ok
+    else:  # the paper's entries are ours: their float64 versions must keep their digits
+        study["limits"] = {"closed_form_rel_residual": mp.nstr(residual_limit, 1), "float64_all_finite": True,
+                           "float64_vs_mpmath_max_rel": f"{FLOAT64_LIMIT:g}"}
+        study["ok"] = math_ok and float_ok
+    return study
+
+
+#: float64 against mpmath for the paper's own entries (their numeric forms are the suite's to keep accurate).
+FLOAT64_LIMIT = 1e-9
+_EPS64 = 2.0 ** -52
+
+
+def float64_conditioning(f_mp, pts, vals) -> dict:
+    """float64 values ``vals`` of f at ``pts`` against mpmath: the worst relative error, the digits lost, and
+    whether the function's own conditioning explains them.
+
+    The conditioning at x is kappa = |f(x') - f(x)|/|f(x)|, x' the point whose distance to the nearer end (t, or
+    1 - t, both exact in float64 there) is moved by eps: a well-written float64 form is off by about eps + kappa.
+    An error far above that is lost by the expression as written (a cancellation such as 1 - cos^2 or exp(x) - 1 that the suite's expm1/log1p
+    rewrites and its u = 1 - t form could not remove)."""
+    worst = {"max_rel": 0.0}
+    for x, v in zip(pts, vals):
+        ref = mp.re(f_mp(mp.mpf(x)))
+        if ref == 0:
+            continue
+        rel = float(abs(mp.mpf(float(v)) - ref) / abs(ref)) if math.isfinite(v) else math.inf
+        if rel >= worst["max_rel"]:
+            # the distance to the nearer end (t, or 1 - t, exact in float64 for t >= 1/2) moved by one part in 2^52
+            d = mp.mpf(x) if x < 0.5 else 1 - mp.mpf(x)
+            moved = d * (1 + mp.mpf(_EPS64))
+            kappa = float(abs(mp.re(f_mp(moved if x < 0.5 else 1 - moved)) - ref) / abs(ref))
+            worst = {"max_rel": rel, "at t": repr(x), "kappa (distance to the end moved by eps)": f"{kappa:.3g}"}
+    rel = worst["max_rel"]
+    if "at t" in worst:
+        kappa = float(worst["kappa (distance to the end moved by eps)"])
+        worst["digits lost"] = round(math.log10(rel / _EPS64), 1) if 0 < rel < math.inf else "all (not finite)"
+        explained = rel <= 100 * (_EPS64 + kappa)
+        worst["cause"] = ("the function itself is this ill-conditioned there (any float64 evaluation loses these "
+                          "digits)" if explained else
+                          "a cancellation in the expression as written: rewrite the difference that vanishes at "
+                          "this end in a cancellation-free form (expm1(x) for exp(x) - 1, log1p(x) for log(1 + x), "
+                          "sin(a)^2 for 1 - cos(a)^2, a factor (1 - t) kept whole)")
+    return worst
 
 
 def _endpoints_check(forms):
-    studies = [endpoint_study(forms, s) for s in REGISTRY.schedules]
+    studies = []
+    for name in REGISTRY.schedules:
+        study = endpoint_study(forms, name)
+        if not study["ok"] and float(study["closed_form_rel_residual"]) >= 10.0 ** -(study["dps"] - 10):
+            # precision-limited quadrature (an ill-conditioned integrand): the tolerance follows the digits used
+            higher = endpoint_study(forms, name, dps=study["dps"] + 20)
+            higher["residual at the first precision"] = {"dps": study["dps"],
+                                                         "residual": study["closed_form_rel_residual"]}
+            study = higher
+        studies.append(study)
     ok = all(s["ok"] for s in studies)
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None,
                    {"headline": {"schedules": len(studies),

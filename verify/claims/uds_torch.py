@@ -143,6 +143,8 @@ register(Claim("uds-ddim-numeric", SEC, "One EulerUDS step (14) for the flow equ
 
 ORDER_METHODS = {"euler": 1, "heun": 2, "rk4": 4, "ab2": 2, "ab3": 3}
 ORDER_TOL = 0.1
+#: The largest N an order ladder is extended to (twice that with --full).
+ORDER_LADDER_CAP = 1024
 
 
 def gaussian_flow_map_symbolic() -> bool:
@@ -163,14 +165,23 @@ def exact_gaussian_flow(mix: GaussianMixture, y_s: torch.Tensor, lam_s, lam_t) -
     return m + torch.sqrt(vt / vs) * (y_s - m)
 
 
+#: Errors below this are rounding-dominated in float64: a ladder stops extending there.
+ORDER_ERROR_FLOOR = 1e-12
+
+
 def flow_orders(forms, *, schedules=("Logis", "Sech"), ladder=(32, 64, 128), interval=Interval(0.1, 0.9),
-                methods=tuple(ORDER_METHODS), batch: int = 16) -> dict:
-    """Global errors at t_max and fitted orders (last pair of the ladder; least squares over it too)."""
+                methods=tuple(ORDER_METHODS), batch: int = 16, extend_to: int | None = None) -> dict:
+    """Global errors at t_max and fitted orders (last pair of the ladder; least squares over it too).
+
+    With ``extend_to``, a ladder whose last-pair order is not within :data:`ORDER_TOL` of the method's declared
+    order is doubled (N -> 2N) until it is, until N reaches ``extend_to``, or until the error reaches the float64
+    floor: a schedule whose asymptotic range starts later (SD3's shift) is measured there, not judged
+    pre-asymptotically.  ``converged`` says which way the ladder ended."""
     with single_thread():
-        return _flow_orders(forms, schedules, ladder, interval, methods, batch)
+        return _flow_orders(forms, schedules, ladder, interval, methods, batch, extend_to)
 
 
-def _flow_orders(forms, schedules, ladder, interval, methods, batch) -> dict:
+def _flow_orders(forms, schedules, ladder, interval, methods, batch, extend_to=None) -> dict:
     mix = GaussianMixture([1.0], [[0.5, -1.0, 2.0]], variances=[[0.25, 1.0, 4.0]])
     flow, param = REGISTRY.rate("flow"), REGISTRY.parameterization("Vel")
     out = {}
@@ -181,11 +192,30 @@ def _flow_orders(forms, schedules, ladder, interval, methods, batch) -> dict:
         g0 = grids[ladder[0]]
         y0 = mix.sample_noisy(batch, g0.ring_lam[0], torch.Generator().manual_seed(1))
         exact = exact_gaussian_flow(mix, y0, g0.ring_lam[0], g0.ring_lam[-1])
+
+        def error(N, method):
+            if N not in grids:
+                grids[N] = schedule_grid(sch, flow, param, interval, N, forms=forms)
+            return float((uds.sample(mix.denoise, grids[N], y0, method).y - exact).abs().max())
+
         for method in methods:
-            errs = [float((uds.sample(mix.denoise, grids[N], y0, method).y - exact).abs().max()) for N in ladder]
-            last = math.log(errs[-2] / errs[-1]) / math.log(ladder[-1] / ladder[-2])
-            slope = float(-np.polyfit(np.log(ladder), np.log(errs), 1)[0])
-            out[(name, method)] = {"errors": errs, "order": last, "ls_order": slope}
+            Ns = list(ladder)
+            errs = [error(N, method) for N in Ns]
+
+            def last_order():
+                return math.log(errs[-2] / errs[-1]) / math.log(Ns[-1] / Ns[-2])
+
+            expected = ORDER_METHODS.get(method)
+            while (extend_to and expected is not None and not abs(last_order() - expected) <= ORDER_TOL
+                   and 2 * Ns[-1] <= extend_to and errs[-1] > ORDER_ERROR_FLOOR):
+                Ns.append(2 * Ns[-1])
+                errs.append(error(Ns[-1], method))
+            slope = float(-np.polyfit(np.log(Ns), np.log(errs), 1)[0])
+            converged = expected is None or abs(last_order() - expected) <= ORDER_TOL
+            out[(name, method)] = {"errors": errs, "order": last_order(), "ls_order": slope, "ladder_N": Ns,
+                                   "converged": converged,
+                                   "stopped_by": None if converged else (
+                                       "float64 floor" if errs[-1] <= ORDER_ERROR_FLOOR else f"N <= {extend_to}")}
     return out
 
 
@@ -203,21 +233,33 @@ def _orders_check(forms) -> Outcome:
     symbolic = gaussian_flow_map_symbolic()
     ladder = (32, 64, 128, 256) if FULL else (32, 64, 128)
     schedules = _order_schedules()
-    res = flow_orders(forms, schedules=schedules, ladder=ladder)
+    res = flow_orders(forms, schedules=schedules, ladder=ladder, extend_to=ORDER_LADDER_CAP * (2 if FULL else 1))
     ok = symbolic
+    undecided = []
     table = {}
     for (name, method), r in res.items():
         expected = ORDER_METHODS[method]
         good = math.isfinite(r["order"]) and abs(r["order"] - expected) <= ORDER_TOL
-        ok = ok and good
+        user = REGISTRY.origins.get(("schedule", name)) != "built-in"
+        if not good and user and math.isfinite(r["order"]) and r["stopped_by"] is not None:
+            # a user's schedule whose ladder has not reached its asymptotic range within the cap: the measurement
+            # cannot decide (the built-in schedules, run by the same methods, still can fail the claim)
+            undecided.append(f"{name}/{method}: order {r['order']:.3f} at N = {r['ladder_N'][-2]}..{r['ladder_N'][-1]}"
+                             f" (expected {expected}; ladder stopped by {r['stopped_by']})")
+        else:
+            ok = ok and good
         table[f"{name}/{method}"] = {"expected": expected, "order": f"{r['order']:.3f}",
-                                     "ls_order": f"{r['ls_order']:.3f}",
+                                     "ls_order": f"{r['ls_order']:.3f}", "ladder_N": r["ladder_N"],
                                      "errors": [f"{e:.3e}" for e in r["errors"]], "within_tol": good}
     ev = {"headline": {f"{m} (expected {o})": [round(r["order"], 3) for (_, mm), r in res.items() if mm == m]
                        for m, o in ORDER_METHODS.items()},
           "exact_flow_map_symbolic": symbolic, "ladder_N": list(ladder), "interval": "(0.1, 0.9)",
           "data": "Gaussian N(m, diag(0.25, 1, 4)), m = (0.5, -1, 2); 16 start points from the exact marginal",
-          "criterion": f"|order(last pair) - expected| <= {ORDER_TOL}", "orders": table}
+          "criterion": f"|order(last pair) - expected| <= {ORDER_TOL}, the ladder doubled (up to N = "
+                       f"{ORDER_LADDER_CAP * (2 if FULL else 1)}) while it is not", "orders": table}
+    if undecided:
+        ev["not converged within the ladder cap (your entries)"] = undecided
+
     notes = ("Flow (beta = 0): (12) is d(r Y)/dr = X_hat(Y); for Gaussian data the exact map is affine, "
              "Y_t = m + sqrt((v + ring-rho_t^-2)/(v + ring-rho_s^-2)) (Y_s - m) (checked with SymPy). RK4 and AB2/AB3 "
              "integrate X_hat along r with nodes uniform in r: classical RK4 in UDS form reaches order 4, a "
