@@ -492,20 +492,24 @@ def _ddpm_derive():
         notes="Per NOTATION.md the paper's definitions decide: with rho proportional to ring-rho, "
               "rho_s/rho_t = ring-rho_s/ring-rho_t, so the remark-2 beta must read ring-rho_t^-1 sqrt(1 - "
               "ring-rho_s^2/ring-rho_t^2); the literal text (ring on rho_t only) depends on the arbitrary "
-              "scale C of rho and is rejected. This may be an extraction loss of a ring accent on rho_s.",
+              "scale C of rho and is rejected. The text lacks the ring on rho_s (graded a typo: an extraction loss is possible "
+              "but not shown).",
         sampler=ordered_sampler(expected, extra=(C_ml,)), simplify=kappa_simplify)
 
 
 register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
                (14,), "symbolic", _ddpm_printed, _ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
                corrections=(Correction(
-                   "extraction", ("beta_st (remark 2)",),
+                   "typo", ("beta_st (remark 2)",),
                    "ring-rho_t^-1 sqrt(1 - ring-rho_s^2/ring-rho_t^2): the ring accent over rho_s",
-                   "The glyph lost is the ring accent over rho_s (the extraction renders rings as dots or hats, here "
-                   "\\dot on rho_t, and can lose them). The paper's own definitions print the intended form: beta_st "
+                   "Graded by the evidence at hand: the text lacks the ring accent over rho_s, and nothing shows the "
+                   "extraction lost it (it renders the ring accent over rho as \\dot or \\hat throughout the text, "
+                   "and in this very formula over rho_t, twice, as \\dot); an extraction loss remains possible, but only "
+                   "the PDF could show it. The paper's own definitions print the intended form: beta_st "
                    "of (13) has rho_s^2/rho_t^2 (line 216), the ML-diffusion has rho proportional to ring-rho "
                    "(lines 328-330), so rho_s/rho_t = ring-rho_s/ring-rho_t; the mixed ratio rho_s/ring-rho_t as "
-                   "extracted changes with the arbitrary scale of rho, of which only ratios matter (line 242)."),),
+                   "extracted changes with the arbitrary scale of rho, of which only ratios matter (line 242).",
+                   error="line 229"),),
                sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
                         "beta_st (remark 2)": "remark2.ddpm"}))
 
