@@ -154,10 +154,19 @@ class ModelCheck:
             ev["numbers at grid points"] = self.numbers()
         if self.skip:
             return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev, self.skip)
-        rows, all_ok, all_sym, weak = {}, True, True, set()
+        rows, all_ok, all_sym, weak, circular = {}, True, True, set(), []
         for key in self.keys:
-            res = self.compare_key(key, forms[key.name])
             facts = {f: self.config.fact(f) for f in key.facts}
+            if any(fact.circular for fact in facts.values()):
+                # a fact from the reviewed paper cannot confirm the paper: the statement is not established
+                circular.append(key.name)
+                rows[key.name] = {"printed": sp.sstr(sp.sympify(forms[key.name])), "derived": "-", "match": None,
+                                  "symbolic_zero": None, "route": "not established (circular)",
+                                  "derived_how": "rests on " + ", ".join(f for f, x in facts.items() if x.circular)
+                                                 + ", taken from the reviewed paper itself: not evidence",
+                                  "facts": {f: fact.record() for f, fact in facts.items()}, "rests_on_weak_facts": []}
+                continue
+            res = self.compare_key(key, forms[key.name])
             key_weak = sorted(f"{f} [{fact.tag}]" for f, fact in facts.items() if not fact.strong)
             weak |= set(key_weak)
             rows[key.name] = {"printed": sp.sstr(sp.sympify(forms[key.name])), "derived": sp.sstr(sp.sympify(key.derived())),
@@ -168,11 +177,18 @@ class ModelCheck:
             all_sym &= res["symbolic_zero"]
         ev["keys"] = rows
         ev["weak facts (notes/paper/unverified)"] = sorted(weak)
-        ev["headline"] = {"statements": len(rows), "agree with the configuration": sum(r["match"] for r in rows.values()),
+        ev["not established (circular: rests on the reviewed paper)"] = circular
+        ev["headline"] = {"statements": len(rows), "agree with the configuration": sum(bool(r["match"]) for r in rows.values()),
                           "exact SymPy identities": sum(bool(r["symbolic_zero"]) for r in rows.values()),
-                          "weak facts": sorted(weak) or "none"}
+                          "weak facts": sorted(weak) or "none",
+                          **({"not established (circular)": circular} if circular else {})}
+        open_note = (f" Not established: {'; '.join(circular)} (the only source is the reviewed paper itself, which "
+                     "cannot confirm the paper)." if circular else "")
+        if len(circular) == len(rows):
+            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev,
+                           f"{self.model}: nothing established.{open_note}")
         if not all_ok:
-            bad = [k for k, r in rows.items() if not r["match"]]
+            bad = [k for k, r in rows.items() if r["match"] is False]
             return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
                            f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
         if all_sym and not weak:
@@ -181,8 +197,9 @@ class ModelCheck:
             verdict = Verdict.CONFIRMED
             how = ("agrees, but rests on facts the facts sheet tags " + ", ".join(sorted(weak))
                    if weak else "agrees numerically at 50 digits (SymPy did not close every identity)")
-        derived = {k.name: sp.sympify(k.derived()) for k in self.keys}
-        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev, f"{self.model}: {how}. {self.notes}".strip())
+        derived = {k.name: sp.sympify(k.derived()) for k in self.keys if k.name not in circular}
+        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev,
+                       f"{self.model}: {how}.{open_note} {self.notes}".strip())
 
     def claim(self) -> Claim:
         corr = self.corrections
@@ -533,12 +550,17 @@ def _umbrella_corrected() -> dict:
 
 
 def _umbrella_check(forms) -> Outcome:
-    rows, bad, weak = {}, [], set()
+    rows, bad, weak, circular = {}, [], set(), []
     for m in _FLOW_PRINTED:
         key = f"{m} generates a deterministic flow"
         derived = _code_flow_flag(m)
         fact = "S_churn" if m in ("EDM", "EDM2") else "sampler"
         f = s6.model(m).fact(fact)
+        if f.circular:  # the only source is the reviewed paper: not evidence for it
+            rows[key] = {"printed": int(forms[key]), "derived": None, "match": None, "fact": f.record(),
+                         "not established": "the only source is the reviewed paper itself (circular)"}
+            circular.append(key)
+            continue
         ok = int(forms[key]) == derived
         rows[key] = {"printed": int(forms[key]), "derived": derived, "match": ok, "fact": f.record()}
         if not f.strong:
@@ -552,8 +574,10 @@ def _umbrella_check(forms) -> Outcome:
                   "corrected keys": sorted({k for c in out.errata for k in c.keys}),
                   "notes": out.notes[:300]}
     ev = {"per_model_flow": rows, "sub_results": sub, "weak facts": sorted(weak),
+          "not established (circular: rests on the reviewed paper)": circular,
           "not covered": "PixArt and SiD (v1): no facts ([unverified]); ADM is named only as history",
-          "headline": {"'generates a flow' agrees with the public sampler": f"{len(rows) - len(bad)} of {len(rows)}",
+          "headline": {"'generates a flow' agrees with the public sampler":
+                       f"{len(rows) - len(bad) - len(circular)} of {len(rows) - len(circular)} with a public sampler",
                        "sub-results": ", ".join(f"{m} {v['verdict']}" for m, v in sub.items())}}
     if bad:
         return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
@@ -561,7 +585,9 @@ def _umbrella_check(forms) -> Outcome:
     verdict = Verdict.CONFIRMED if weak else Verdict.PROVED
     return Outcome(verdict, "symbolic", dict(forms), None, None, ev,
                    "Which models generate deterministic flows, by their public samplers"
-                   + (f"; rests on {', '.join(sorted(weak))}" if weak else "") + ". Sub-results: "
+                   + (f"; rests on {', '.join(sorted(weak))}" if weak else "")
+                   + (f"; not established (only the reviewed paper says so): {', '.join(circular)}" if circular else "")
+                   + ". Sub-results: "
                    + ", ".join(f"{m} {v['verdict']}" for m, v in sub.items()))
 
 
@@ -928,7 +954,7 @@ def _render_model(record, folder: Path):
     keys = ev.get("keys") or (ev.get("printed_forms_check") or {}).get("keys")
     head = f"**{record.verdict}**" + (f" ({record.erratum_kind})" if record.erratum_kind else "")
     if record.verdict == "erratum" and keys:
-        bad = [k for k, v in keys.items() if not v["match"]]
+        bad = [k for k, v in keys.items() if v["match"] is False]
         head += (f": the printed statement fails at {', '.join(bad)}; the declared readings (the Errata section) agree "
                  "with the configuration.")
     lines = [f"{head} {record.notes}", ""]
@@ -960,7 +986,8 @@ def _render_umbrella(record, folder: Path):
     flows = ev.get("per_model_flow", {})
     for m, sub in ev.get("sub_results", {}).items():
         f = flows.get(f"{m} generates a deterministic flow", {})
-        lines.append(f"| {m} | {_fmt(bool(f['printed'])) if f else '-'} | {_fmt(bool(f['derived'])) if f else '-'} | "
+        lines.append(f"| {m} | {_fmt(bool(f['printed'])) if f else '-'} | "
+                     f"{_fmt(bool(f['derived'])) if f and f['derived'] is not None else '-'} | "
                      f"{sub['verdict']}{' (' + sub['erratum_kind'] + ')' if sub.get('erratum_kind') else ''} | "
                      f"{', '.join(sub['corrected keys']) or '-'} |")
     return lines + [""], {}
