@@ -82,7 +82,7 @@ def test_euler_heun_grades_only_what_is_printed():
     assert out.verdict is Verdict.PROVED, out.notes
     assert "Euler (14) has global order 1 and Heun (15) order 2" in out.evidence[
         "the ledger's own result (inferred, not printed)"]
-    assert "prints no order" in out.evidence["printed"]
+    assert "no order is printed" in out.evidence["printed"]
 
 
 def test_ddpm_posterior_in_y_space():

@@ -23,9 +23,12 @@ Erratum kinds (:data:`ERRATUM_KINDS`, most severe first):
 
 * ``substantive``: wrong as printed, and the error changes a result, a later formula or a number;
 * ``typo``: wrong as printed, but the paper's own later use shows the intended form; nothing downstream changes;
-* ``extraction``: the difference is a glyph the text extraction is known to lose (the correction names it and
-  cites the lines of the paper that print the intended form);
-* ``convention``: a sign or normalisation that contradicts a stated convention but changes nothing used.
+* ``extraction``: the difference is a glyph the text extraction is shown to lose (the correction names it and gives
+  the evidence of the loss); a glyph merely missing from the text is graded ``typo``, the extraction noted as possible;
+* ``convention``: a sign or normalisation that contradicts a stated convention but changes nothing used (no formula
+  that uses the quantity depends on it).
+Each correction names the error it fixes by the paper's line (``error``): one error corrected in several claims is
+counted once among the distinct errors.
 
 Every check can fail: :func:`perturbations` flips a sign, scales by 2 or swaps two symbols of the
 accepted form, and ``tests/test_mutations.py`` asserts that each perturbed form is rejected.
@@ -113,9 +116,11 @@ ERRATUM_KINDS = ("substantive", "typo", "extraction", "convention")
 KIND_MEANINGS = {
     "substantive": "wrong as printed, and the error changes a result, a later formula or a number",
     "typo": "wrong as printed, but the paper's own use shows the intended form; nothing downstream changes",
-    "extraction": "a glyph the text extraction is known to lose (named, with the lines that print the intended "
-                  "form)",
-    "convention": "a sign or normalisation against a stated convention that changes nothing used",
+    "extraction": "a glyph the text extraction is shown to lose (named, with evidence of the loss, such as the PDF "
+                  "printing what the text lacks); a glyph merely missing from the text is graded by the paper's own "
+                  "use (typo), with the extraction noted as possible",
+    "convention": "a sign or normalisation against a stated convention that changes nothing used: no formula that "
+                  "uses the quantity depends on it (a sign that a formula takes linearly is not a convention)",
 }
 #: What each verdict means (from :data:`VERDICT_TABLE`).
 VERDICT_MEANINGS = {i.verdict.value: i.meaning for i in VERDICT_TABLE}
