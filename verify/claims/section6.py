@@ -192,7 +192,8 @@ class ModelCheck:
             return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
                            f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
         if all_sym and not weak:
-            verdict, how = Verdict.PROVED, "every key equals its derivation exactly; every fact is [code]/[derived]/[recomputed]"
+            verdict, how = Verdict.PROVED, ("every key" + (" with a configuration" if circular else "") + " equals its "
+                                            "derivation exactly; every fact it rests on is [code]/[derived]/[recomputed]")
         else:
             verdict = Verdict.CONFIRMED
             how = ("agrees, but rests on facts the facts sheet tags " + ", ".join(sorted(weak))
