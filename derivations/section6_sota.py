@@ -6,7 +6,8 @@ Nothing here reads a file: the configurations were read from the public reposito
 source and the facts sheet's status tag (:data:`TAGS`): ``code`` (read in the repository at the commit),
 ``recomputed``, ``derived``, ``notes`` (from research notes with a source location, not re-read), ``paper`` (only
 from a paper) and ``unverified``.  A claim built on a fact tagged ``notes``, ``paper`` or ``unverified`` says so and
-is never ``proved``.
+is never ``proved``.  A fact taken from the reviewed paper itself (repository key ``paper``, :attr:`Fact.circular`)
+is never evidence for the paper: it must be tagged ``paper``, and a statement resting on it is not established.
 
 Conversion rules (each derived here with SymPy, not copied):
 
@@ -91,6 +92,14 @@ class Fact:
         for tg in self.tags:
             if tg not in TAGS:
                 raise ConfigError(f"fact {self.name!r}: unknown status tag {tg!r}; choose from {', '.join(TAGS)}")
+        if self.circular and self.tags != ("paper",):
+            raise ConfigError(f"fact {self.name!r}: taken from the reviewed paper, it cannot be tagged {self.tag!r} "
+                              "(a number derived from the paper cannot confirm the paper): tag it 'paper'")
+
+    @property
+    def circular(self) -> bool:
+        """True for a fact taken (or derived) from the reviewed paper itself: never evidence for the paper."""
+        return self.repo == "paper"
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -173,7 +182,9 @@ EDM2 = ModelConfig("EDM2", (
     _F("sigma_max", sp.Integer(80), "edm2", "generate_images.py L77, L90-92; CLI L273-276", "code"),
     _F("rho", sp.Integer(7), "edm2", "generate_images.py L77, L90-92; CLI L273-276", "code"),
     _F("final_sigma", sp.Integer(0), "edm2", "generate_images.py L90-92 (t_steps appended with 0)", "code"),
-    _F("num_steps_255", 128, "edm2", "NFE = 2 num_steps - 1: 63 and 255 NFE are 32 and 128 steps", "recomputed"),
+    _F("num_steps_255", 128, "paper", "Table 1's 255 NFE (text line 532) through NFE = 2 num_steps - 1 (edm2 "
+       "generate_images.py L113)", "paper", "inferred from the printed 255 itself: no public configuration runs 128 "
+       "steps, so the step count cannot confirm the 255"),
     _F("guidance", "edm2-img512-s-guid-fid: guidance 1.4 with the XS unconditional net (FID 2.23 in its comment)",
        "edm2", "generate_images.py L50", "code"),
 ), in_figure1=True, description="EDM2-img512 (Karras et al. 2024); Table 1 runs EDM2-S with guidance")

@@ -801,6 +801,39 @@ def printed_cells(table: dict) -> dict:
     return out
 
 
+#: Cell outcomes that contradict the printed comparison: the analog resolves the opposite sign, or a difference
+#: beyond the margin where the print has "~".
+CONTRADICTING_OUTCOMES = ("opposite", "differs beyond the margin")
+#: Cell outcomes the run's precision cannot decide: the paired interval straddles 0 and is wider than the margin
+#: ("unresolved"), or the whole interval lies within the FD evaluation's resolution where the print has a difference
+#: ("equivalent within the margin": a difference below what this FD evaluation can see, not evidence against one).
+UNRESOLVED_OUTCOMES = ("unresolved", "equivalent within the margin")
+
+
+def decide(outcomes) -> str:
+    """A statement's decision from its cells' outcomes: "contradicted" when any cell contradicts the print, else
+    "unresolved" when any cell is undecided at this precision, else "reproduced"."""
+    outcomes = list(outcomes)
+    if any(o in CONTRADICTING_OUTCOMES for o in outcomes):
+        return "contradicted"
+    if any(o in UNRESOLVED_OUTCOMES for o in outcomes):
+        return "unresolved"
+    if all(o == "as printed" for o in outcomes):
+        return "reproduced"
+    raise ValueError(f"unknown cell outcome among {outcomes}")
+
+
+def precision_needed(cmp: dict, n_seeds: int) -> str:
+    """What would decide an unresolved cell: a paired 95% half-width below |mean difference| (the sign resolved),
+    with the number of seeds that would give it at the same samples per run (the half-width falls as 1/sqrt(seeds))."""
+    m, half = abs(cmp.get("mean_diff", float("nan"))), cmp.get("ci95_half", float("nan"))
+    if not (np.isfinite(m) and np.isfinite(half)) or m == 0:
+        return "no finite difference measured: more seeds or samples per run, by an unknown factor"
+    seeds = int(math.ceil(n_seeds * (half / m) ** 2)) if half > m else n_seeds
+    return (f"a 95% half-width below |mean difference| = {m:.2e} (now {half:.2e}, margin {cmp['margin']:.2e}): about "
+            f"{seeds} seeds at this sample size (the paired half-width falls as 1/sqrt(seeds))")
+
+
 def judge_table1(results: dict, floor, printed: dict, n_seeds: int | None = None) -> dict:
     """Each comparison the printed Table 1 makes (``printed`` = :func:`printed_cells`), measured on the analog:
     a paired comparison (:func:`compare_pair`) of the two rows over the same seeds, with the margin
@@ -840,10 +873,15 @@ def judge_table1(results: dict, floor, printed: dict, n_seeds: int | None = None
                                                                                 results[("HeunEDM2", nfe)], margin)
     for v in statements.values():
         outcomes = [c["outcome"] for c in v["cells"].values()]
-        v["status"] = "reproduced" if v["reproduced"] else "not reproduced: " + ", ".join(
+        v["decision"] = decide(outcomes)
+        v["status"] = v["decision"] if v["reproduced"] else f"{v['decision']}: " + ", ".join(
             f"{outcomes.count(o)} cell(s) {o}" for o in dict.fromkeys(outcomes) if o != "as printed")
+        for c in v["cells"].values():
+            if c["outcome"] in UNRESOLVED_OUTCOMES:
+                c["precision needed"] = precision_needed(c, n)
     out["statements"] = statements
     out["reproduced"] = {st: v["reproduced"] for st, v in statements.items()}
+    out["decision"] = {st: v["decision"] for st, v in statements.items()}
     out["status"] = {st: v["status"] for st, v in statements.items()}
     out["robustness_uniform_grid"] = robustness
     discrete = {}

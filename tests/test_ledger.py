@@ -32,7 +32,7 @@ def test_compare_rejects_tiny_differences():
     assert not c.match
 
 
-SIGN = Correction("convention", ("f",), "f = -(printed)", "a synthetic sign convention")
+SIGN = Correction("convention", ("f",), "f = -(printed)", "a synthetic sign convention", error="line 100")
 
 
 def _claim(cid, printed, expected, corrected=None, **kw):
@@ -62,12 +62,12 @@ def test_corrections_are_declared_with_a_known_kind():
     with pytest.raises(LedgerError, match="declared corrections"):
         Claim("z", "2", "t", (), "symbolic", lambda: {"f": x}, lambda: Derivation({"f": x}), corrected=lambda: {})
     with pytest.raises(LedgerError, match="unknown erratum kind"):
-        Correction("cosmetic", ("f",), "r", "e")
+        Correction("cosmetic", ("f",), "r", "e", error="line 100")
     with pytest.raises(LedgerError, match="keys, the reading and the evidence"):
-        Correction("typo", (), "r", "e")
-    kinds = [Correction(k, ("f",), "r", "e") for k in ("convention", "typo", "extraction")]
+        Correction("typo", (), "r", "e", error="line 100")
+    kinds = [Correction(k, ("f",), "r", "e", error="line 100") for k in ("convention", "typo", "extraction")]
     assert principal_kind(kinds) == "typo"
-    assert principal_kind(kinds + [Correction("substantive", ("g",), "r", "e")]) == "substantive"
+    assert principal_kind(kinds + [Correction("substantive", ("g",), "r", "e", error="line 101")]) == "substantive"
 
 
 def test_custom_claim_erratum_runs_the_check_on_the_corrected_forms():
@@ -164,11 +164,15 @@ def test_report_json_schema_and_markdown():
     assert summary([rec])["erratum"] == 1
     cov = coverage([rec])
     assert "2" in cov["covered"] and 1 in cov["not_covered"]
-    assert c["erratum_kind"] == "typo" and {e["kind"] for e in c["errata"]} == {"typo", "convention"}
+    assert c["erratum_kind"] == "typo" and {e["kind"] for e in c["errata"]} == {"typo"}
+    # two distinct errors on one line (S_t's sign, the network's input), each with its error id
+    assert {e["error"] for e in c["errata"]} == {"line 141: sign of S_t", "line 141: network input"}
+    assert doc["summary"]["distinct_errors_by_kind"]["typo"] == 2
     assert doc["summary"]["errata_by_kind"]["typo"] == 1
     src = c["sources"]["network input of v_hat (line 141)"][0]
     assert src["line"] == "141" and src["route"] == "parsed" and r"\hat{v}_t" in src["verbatim"]
     md = markdown([rec])
     assert "## Errata" in md and "param-vel" in md and "printed (literal):" in md and "corrected:" in md
-    assert "**typo**" in md and "**convention**" in md and "reading:" in md and "line 141" in md
+    assert "**typo** (error: line 141: sign of S_t)" in md and "reading:" in md and "line 141" in md
+    assert "Distinct errors of the paper" in md and ": 2 (substantive 0, typo 2" in md
     assert "## How the printed forms are read" in md

@@ -16,6 +16,7 @@ import pytest
 from test_verdicts import EXPECTED_KINDS, expected_ledger
 from verify import readme
 from verify.ledger import CLAIMS
+from verify.report import VERDICTS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -39,26 +40,28 @@ def test_readme_errata_are_the_expected_errata_with_their_kinds():
 
 def test_readme_counts_agree_with_the_expected_ledger():
     text = readme.blocks_of(README)["verdicts"]
-    m = re.search(r"(\d+) proved, (\d+) confirmed, (\d+) errata, (\d+) failed and (\d+) skipped", text)
+    m = re.search(r"(\d+) proved, (\d+) confirmed, (\d+) errata, (\d+) inconclusive, (\d+) skipped and (\d+) failed",
+                  text)
     assert m, text
-    stated = dict(zip(("proved", "confirmed", "erratum", "failed", "skipped"), map(int, m.groups())))
+    stated = dict(zip(VERDICTS, map(int, m.groups())))
     assert stated == {v: n for v, n in Counter(expected_ledger().values()).items()} | {
-        v: 0 for v in ("proved", "confirmed", "erratum", "failed", "skipped") if v not in expected_ledger().values()}
+        v: 0 for v in VERDICTS if v not in expected_ledger().values()}
     assert sum(stated.values()) == len(CLAIMS)
 
 
 def test_render_on_a_synthetic_report():
-    report = {"summary": {"proved": 1, "confirmed": 0, "erratum": 1, "failed": 0, "skipped": 0,
+    report = {"summary": {"proved": 1, "confirmed": 0, "erratum": 1, "inconclusive": 0, "failed": 0, "skipped": 0,
                           "errata_by_kind": {"substantive": 0, "typo": 1, "extraction": 0, "convention": 0}},
               "coverage": {"covered": {"1": ["a"]}, "not_covered": [2]}, "seconds": 3.0,
               "environment": {"cpu_count": 2},
               "claims": [{"id": "a", "verdict": "proved", "seconds": 0.1},
                          {"id": "b", "verdict": "erratum", "seconds": 0.2, "erratum_kind": "typo",
                           "printed": {"k": {"sympy": "x"}},
-                          "errata": [{"kind": "typo", "keys": ["k"], "reading": "y", "consequence": "none"}]}]}
+                          "errata": [{"kind": "typo", "keys": ["k"], "reading": "y", "consequence": "none",
+                                      "error": "line 100"}]}]}
     blocks = readme.render(report)
     assert "1 proved, 0 confirmed, 1 errata" in blocks["verdicts"] and "1 typo" in blocks["verdicts"]
-    assert "| `b` | typo | k: x | y | none |" in blocks["errata"]
+    assert "| `b` | typo | line 100 | k: x | y | none |" in blocks["errata"]
     text = "a\n<!-- generated:verdicts x -->\nold\n<!-- end:verdicts -->\n" \
            "<!-- generated:errata x -->\n<!-- end:errata -->\n<!-- generated:sample x -->\n<!-- end:sample -->\n"
     new = readme.update(text, report)
@@ -70,7 +73,7 @@ def test_render_on_a_synthetic_report():
 def test_readme_agrees_with_a_full_run(tmp_path):
     report = tmp_path / "report.json"
     run = subprocess.run([sys.executable, "-m", "verify", "--quiet", "--json", str(report)], cwd=ROOT)
-    assert run.returncode == 0
+    assert run.returncode == (1 if "failed" in expected_ledger().values() else 0)   # failed: contradicted
     data = json.loads(report.read_text())
     for claim in data["claims"]:
         if claim["id"] in expected_ledger():

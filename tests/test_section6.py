@@ -246,6 +246,32 @@ def test_sota_rates_literal_printed_forms():
     assert sp.simplify(claim.corrected()["lambda'_t (REPA(Logis))"] - LOGIS.ring_lam_rate) != 0
 
 
+def test_a_fact_from_the_reviewed_paper_is_not_evidence():
+    """A fact taken from the reviewed paper cannot be tagged code/recomputed/derived, and a statement resting on it is
+    not established: EDM2's '255 NFE = 128 Heun steps' (the 128 inferred from the printed 255) neither confirms nor
+    contradicts, whatever is printed; a check resting on it alone establishes nothing."""
+    with pytest.raises(s6.ConfigError, match="reviewed paper"):
+        s6.Fact("steps", 128, "paper", "Table 1", "recomputed")
+    # every fact: those from the reviewed paper are tagged 'paper' (weak) and no other fact cites the paper's text
+    for m in s6.MODELS.values():
+        for f in m.facts:
+            assert not f.circular or (f.tags == ("paper",) and not f.strong), (m.name, f.name)
+            if not f.circular:
+                assert "text line" not in f.where and not f.where.startswith(("Table 1", "Figure 1")), (m.name, f.name)
+    from verify.claims.section6 import MODEL_CHECKS, ModelCheck
+
+    key = next(k for k in MODEL_CHECKS["EDM2"].keys if "num_steps_255" in k.facts)
+    assert s6.EDM2.fact("num_steps_255").circular
+    out = CLAIMS["sota-rates-EDM2"].evaluate()
+    row = out.evidence["keys"][key.name]
+    assert row["match"] is None and row["route"] == "not established (circular)"
+    assert key.name in out.evidence["not established (circular: rests on the reviewed paper)"]
+    alone = ModelCheck("EDM2", (key,), "the circular key alone")
+    for printed_nfe in (255, 254):
+        res = alone.check({key.name: sp.Integer(printed_nfe)})
+        assert res.verdict is Verdict.SKIPPED and "nothing established" in res.notes
+
+
 def test_a_weak_fact_prevents_proved():
     """EDM2's keys rest on [code] facts (proved); SiT's path rests on [notes]: its corrected forms are confirmed."""
     claim = CLAIMS["sota-rates-SiT"]
@@ -272,16 +298,63 @@ def test_section6_verbatim_entries():
 # ------------------------------------------------------------------------------------------------
 
 
-def test_fig1_claim_and_perturbations():
+def test_fig1_verdict_rests_on_the_declared_reading():
+    """fig1-sizes is judged under the reading fixed before the run (the paper's method, lines 389-390); the other
+    readings are a sensitivity table.  The check can confirm (a statement with the sizes the declared reading
+    measures) and fail (the same statement scaled), and the printed statement's verdict is what the declared reading
+    gives, not what a search over readings finds."""
+    from verify.ledger import SENSITIVITY, VERDICT_BASIS
+    from verify.claims.section6 import FIG1_READING
+
     claim = CLAIMS["fig1-sizes"]
+    assert claim.declared_reading == FIG1_READING and FIG1_READING["method"] == "approx"
     out = claim.evaluate()
-    assert out.verdict is Verdict.CONFIRMED, out.notes
     ev = out.evidence
-    assert all(b["method"] == "discrete" for b in ev["readings that reproduce the statement"])
-    forms = claim.printed()
-    for key, bad in ((1, sp.Rational(50, 100)), (1, sp.Rational(5, 1000)), (0, sp.Rational(1, 1000))):
-        k = list(forms)[key]
-        assert claim.evaluate(dict(forms, **{k: bad}), allow_erratum=False).verdict is Verdict.FAILED, (k, bad)
+    basis = ev[VERDICT_BASIS]
+    assert basis["reading"] == FIG1_READING
+    assert out.verdict is (Verdict.CONFIRMED if basis["holds"] else Verdict.FAILED), out.notes
+    assert all(b["method"] == "discrete" for b in ev[SENSITIVITY]["readings that reproduce the statement"])
+    # a statement matching what the declared reading measures is confirmed; scaled by 10 it fails
+    edm2 = basis["per model (max / median)"]["EDM2"][FIG1_READING["edm2_statistic"]]
+    below = 1.01 * max(x["max"] for m, x in basis["per model (max / median)"].items() if m != "EDM2")
+    k_below, k_at = list(claim.printed())
+    good = {k_below: sp.nsimplify(below), k_at: sp.nsimplify(edm2)}
+    assert claim.evaluate(good, allow_erratum=False).verdict is Verdict.CONFIRMED
+    for bad in ({k_at: sp.nsimplify(10 * edm2)}, {k_below: sp.nsimplify(below / 10)}):
+        assert claim.evaluate(dict(good, **bad), allow_erratum=False).verdict is Verdict.FAILED, bad
+
+
+def test_fig1_verdict_does_not_depend_on_the_reading_search(monkeypatch):
+    """Were every other reading to reproduce the statement, the verdict would not change: it is the declared
+    reading's; and a check that confirms on a reading other than the declared one is rejected."""
+    from verify.ledger import VERDICT_BASIS, guard_searched_confirmation
+    from verify.claims import section6 as c6
+
+    claim = CLAIMS["fig1-sizes"]
+    before = claim.evaluate()
+    real = n6.evaluate_readings
+
+    keys = ("models", "final_step_in_M", "method", "unit", "later", "edm2_statistic")
+
+    def everything_else_reproduces(sizes, grids, exception="EDM2"):
+        """Every reading but the declared one gets sizes that reproduce 'below 1% ... EDM2 at 5%' exactly."""
+        rows = real(sizes, grids, exception)
+        for r in rows:
+            if not all(r[k] == c6.FIG1_READING[k] for k in keys):
+                r["per_model"] = {m: ({"max": 0.05, "median": 0.05, "n": 1} if m == "EDM2" else
+                                      {"max": 0.001, "median": 0.001, "n": 1}) for m in r["per_model"]}
+        return rows
+
+    monkeypatch.setattr(n6, "evaluate_readings", everything_else_reproduces)
+    after = claim.evaluate()
+    counts = after.evidence["sensitivity (not used for the verdict)"]["counts"]
+    assert all(c["both hold"] >= c["readings"] - 2 for c in counts.values()), counts   # the search now 'finds' it
+    assert after.verdict is before.verdict, after.notes
+    # a confirmation whose basis is a reading found among the others is rejected
+    found = dict(c6.FIG1_READING, method="discrete", unit="relative to sigma_data", edm2_statistic="max")
+    searched = before.__class__(Verdict.CONFIRMED, before.method, before.printed, None, None,
+                                dict(before.evidence, **{VERDICT_BASIS: {"reading": found, "holds": True}}), "found")
+    assert guard_searched_confirmation(claim, searched).verdict is Verdict.FAILED
 
 
 def test_figures_from_evidence(tmp_path):
@@ -334,17 +407,49 @@ def test_table1_judgement_reproduces_and_fails():
     assert all(good["reproduced"].values()), good["reproduced"]
     # HeunUDS Flow equal to HeunEDM2: S4 is not reproduced at 63 NFE (equivalent where the print has a difference)
     no_gap = n6.judge_table1(_synthetic_results(gap_uds=0.0), floor, want)
-    assert no_gap["status"]["S4 HeunUDS Flow vs HeunEDM2"] == "not reproduced: 1 cell(s) equivalent within the margin"
+    assert no_gap["status"]["S4 HeunUDS Flow vs HeunEDM2"] == "unresolved: 1 cell(s) equivalent within the margin"
+    assert no_gap["decision"]["S4 HeunUDS Flow vs HeunEDM2"] == "unresolved"
     assert no_gap["reproduced"]["S1 Flow ~ MSE"] and no_gap["reproduced"]["S3 Heun beats Euler"]
-    # a swapped analog (HeunUDS ML and Flow rows exchanged) fails S2
+    cell = no_gap["statements"]["S4 HeunUDS Flow vs HeunEDM2"]["cells"]["HeunUDS Flow vs HeunEDM2 @ 63"]
+    assert "95% half-width below" in cell["precision needed"]
+    # a swapped analog (HeunUDS ML and Flow rows exchanged) contradicts S2
     swapped = n6.judge_table1(_synthetic_results(gap_uds=0.005, swap_ml=True), floor, want)
     assert not swapped["reproduced"]["S2 ML worse"] and "opposite" in swapped["status"]["S2 ML worse"]
+    assert swapped["decision"]["S2 ML worse"] == "contradicted"
     # a swapped printed table (Flow and ML columns exchanged) changes what is wanted: the right analog then fails
     table = {n: dict(r) for n, r in PRINTED_TABLE.items()}
     for r in table.values():
         r["HeunUDS Flow"], r["HeunUDS ML"] = r["HeunUDS ML"], r["HeunUDS Flow"]
     bad_print = n6.judge_table1(_synthetic_results(gap_uds=0.005), floor, n6.printed_cells(table))
     assert not bad_print["reproduced"]["S2 ML worse"]
+
+
+def _synthetic_runner(results, floor):
+    def runner(cfg):
+        return {"results": results, "floor": floor, "mixture": {"d": 64, "K": 8, "min_distance_over_max_std": 3.0},
+                "M": 1.0, "discrete_M": {}, "interval": (0.0, 1.0), "denoiser_dtype": "float64",
+                "preconditioning_check": "synthetic", "nfe_used": {k: k[1] for k in results}}
+    return runner
+
+
+@pytest.mark.parametrize("results, want", [
+    (dict(gap_uds=0.005), Verdict.CONFIRMED),              # every statement reproduced
+    (dict(gap_uds=0.0), Verdict.INCONCLUSIVE),             # S4 below the run's resolution: not a failure
+    (dict(gap_uds=0.005, swap_ml=True), Verdict.FAILED),   # S2 contradicted (opposite sign): a real failure
+])
+def test_table1_verdict_reproduced_unresolved_contradicted(results, want):
+    """An unresolved statement (nothing contradicted) makes the claim inconclusive, never failed; a contradicted one
+    makes it failed; the evidence states the precision that would decide each unresolved cell."""
+    from verify.claims.section6 import _table1_check
+
+    floor = list(0.02 + 0.001 * np.random.default_rng(1).standard_normal(10))
+    forms = CLAIMS["table1-analog"].printed()
+    out = _table1_check(forms, runner=_synthetic_runner(_synthetic_results(**results), floor))
+    assert out.verdict is want, out.notes
+    if want is Verdict.INCONCLUSIVE:
+        assert "contradicted: none" in out.notes and out.evidence["precision that would decide"]
+        from verify.ledger import VERDICT_INFO
+        assert not VERDICT_INFO[out.verdict.value].fails_run
 
 
 def test_table1_printed_forms_read_from_the_verbatim_rows():

@@ -1,7 +1,8 @@
 """``python -m verify`` / ``fbd-verify``: run the claim ledger and write reports.
 
 Exit status: 0 iff no selected claim is ``failed`` (and, with ``--compare``, no regression); 1 otherwise; 2 for
-bad input (one line on stderr).
+bad input (one line on stderr).  ``inconclusive`` (the check ran, its precision cannot decide) does not fail the run;
+which verdicts do is verify.ledger.VERDICT_TABLE's ``fails_run``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ subcommands (instead of the options above):
 exit status: 0 no claim failed; 1 a claim failed (or --compare found a regression); 2 bad input (one line);
 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the workers are stopped and the claims that finished are
 written to --json/--markdown as a partial report ("partial": true).
-An empirical reproduction that runs to completion and does not reproduce the paper (Section 6's Table 1
-analog) is failed too, reported as a finding; it leaves the exit status alone (one that raises does not).
+failed means contradicted, or the check could not be run; a check that ran but whose precision cannot
+decide the statement is inconclusive, which leaves the exit status at 0 (--compare: confirmed ->
+inconclusive and inconclusive -> failed are regressions).
 A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer). Nothing is written
 unless --json or --markdown is given (the Markdown's figures go to <stem>_figures/ beside it).
 """
@@ -193,7 +195,8 @@ def _run(args, argv) -> int:
 
     from . import claims  # noqa: F401  (registers every claim)
     from .ledger import select
-    from .report import compare_reports, partial_note, print_table, summary, to_json, write_markdown
+    from .report import (compare_reports, distinct_errors_by_kind, partial_note, print_table, summary, to_json,
+                         write_markdown)
 
     chosen = select(args.only)
     if args.list:
@@ -253,12 +256,14 @@ def _run(args, argv) -> int:
                "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout}
     if not args.quiet and records:
         print_table(records, console, seconds)
-    findings = [r.id for r in records if r.finding]
-    code = 1 if any(r.verdict == "failed" and not r.finding for r in records) else 0
+    code = 1 if any(r.fails_run for r in records) else 0
     s = summary(records)
-    print("Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) + f" | {seconds:.1f} s"
-          + (f" | failed as measured (empirical findings, exit status unaffected): {', '.join(findings)}"
-             if findings else "")
+    undecided = [r.id for r in records if r.verdict == "inconclusive"]
+    n_errors = sum(distinct_errors_by_kind(records).values())
+    print("Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items())
+          + (f" | {n_errors} distinct errors of the paper in {s['erratum']} erratum claims" if s["erratum"] else "")
+          + f" | {seconds:.1f} s"
+          + (f" | inconclusive (exit status unaffected): {', '.join(undecided)}" if undecided else "")
           + (f" | PARTIAL: interrupted by {interrupted['signal']}, {len(interrupted['not_run'])} claim(s) not run"
              if interrupted else ""))
     if interrupted:

@@ -10,7 +10,12 @@ A claim compares what the paper *prints* (transcribed into SymPy) with an indepe
 * the printed form disagrees, and the claim declares a ``corrected`` form (its :class:`Correction` s, each
   a declared reading with its *kind*) that the same comparison accepts -> ``erratum`` (printed, corrected,
   the kind and the argument for it are recorded);
-* anything else, an exception, or a time-out                                       -> ``failed``.
+* a check that runs to completion but whose precision cannot decide the statement (nothing contradicts it, something
+  is unresolved; numerical and empirical checks say so themselves)                  -> ``inconclusive``;
+* anything else (the statement is contradicted), an exception, or a time-out        -> ``failed``.
+
+The verdicts, their meanings and what each does (acceptance, ``--compare`` strength, exit status, style) are one
+table, :data:`VERDICT_TABLE`; the reports, the README generator and the command line read it.
 
 The literal printed form (the paper's LaTeX read by :mod:`verify.reading`) is always tested first; a reading
 only enters through a declared correction, and then the verdict is ``erratum``, never ``proved``.
@@ -18,9 +23,12 @@ Erratum kinds (:data:`ERRATUM_KINDS`, most severe first):
 
 * ``substantive``: wrong as printed, and the error changes a result, a later formula or a number;
 * ``typo``: wrong as printed, but the paper's own later use shows the intended form; nothing downstream changes;
-* ``extraction``: the difference is a glyph the text extraction is known to lose (the correction names it and
-  cites the lines of the paper that print the intended form);
-* ``convention``: a sign or normalisation that contradicts a stated convention but changes nothing used.
+* ``extraction``: the difference is a glyph the text extraction is shown to lose (the correction names it and gives
+  the evidence of the loss); a glyph merely missing from the text is graded ``typo``, the extraction noted as possible;
+* ``convention``: a sign or normalisation that contradicts a stated convention but changes nothing used (no formula
+  that uses the quantity depends on it).
+Each correction names the error it fixes by the paper's line (``error``): one error corrected in several claims is
+counted once among the distinct errors.
 
 Every check can fail: :func:`perturbations` flips a sign, scales by 2 or swaps two symbols of the
 accepted form, and ``tests/test_mutations.py`` asserts that each perturbed form is rejected.
@@ -31,6 +39,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import random
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -46,6 +55,7 @@ class Verdict(str, enum.Enum):
     PROVED = "proved"
     CONFIRMED = "confirmed"
     ERRATUM = "erratum"
+    INCONCLUSIVE = "inconclusive"
     FAILED = "failed"
     SKIPPED = "skipped"
 
@@ -53,7 +63,45 @@ class Verdict(str, enum.Enum):
         return self.value
 
 
-ACCEPTING = (Verdict.PROVED, Verdict.CONFIRMED)
+@dataclass(frozen=True)
+class VerdictInfo:
+    """Everything the tool says about one verdict, in one place: the reports' legend, the README's table, the
+    accepting set, ``--compare``'s strength order, the exit status and the terminal style all read this table."""
+
+    verdict: Verdict
+    meaning: str
+    #: The printed (or corrected) form is established: the verdict can stand as a check's acceptance.
+    accepting: bool
+    #: Order of strength for ``--compare``: a move to a lower strength is a regression.
+    strength: int
+    #: A claim with this verdict makes the run's exit status 1.
+    fails_run: bool
+    #: Terminal style (rich markup).
+    style: str
+
+
+#: The verdict vocabulary, strongest first.
+VERDICT_TABLE: tuple[VerdictInfo, ...] = (
+    VerdictInfo(Verdict.PROVED, "the literal printed form equals the independent derivation as an exact SymPy "
+                "identity, and a 50-digit check at random points agrees", True, 5, False, "bold green"),
+    VerdictInfo(Verdict.CONFIRMED, "established numerically within a stated tolerance (50-digit agreement, a fitted "
+                "order and constant, or a comparison with a sampling-noise floor), under the reading fixed before the "
+                "run", True, 4, False, "green"),
+    VerdictInfo(Verdict.ERRATUM, "the literal printed form fails; a declared reading (a correction with its kind) is "
+                "proved or confirmed", False, 4, False, "bold yellow"),
+    VerdictInfo(Verdict.INCONCLUSIVE, "the check ran to completion but its precision cannot decide the statement "
+                "(nothing contradicts it, something is unresolved); the evidence states the precision that would "
+                "decide it", False, 3, False, "magenta"),
+    VerdictInfo(Verdict.SKIPPED, "not established, with the reason (no check could be built)", False, 2, False,
+                "dim"),
+    VerdictInfo(Verdict.FAILED, "contradicted: neither the printed nor a declared corrected form holds, or the check "
+                "could not be run (it raised or timed out)", False, 0, True, "bold red"),
+)
+VERDICT_INFO: dict[str, VerdictInfo] = {i.verdict.value: i for i in VERDICT_TABLE}
+if set(VERDICT_INFO) != {v.value for v in Verdict}:  # pragma: no cover - a verdict added without its record
+    raise RuntimeError("VERDICT_TABLE must have one record per Verdict")
+
+ACCEPTING = tuple(i.verdict for i in VERDICT_TABLE if i.accepting)
 
 METHODS = ("symbolic", "mpmath", "torch", "monte-carlo")
 
@@ -68,22 +116,14 @@ ERRATUM_KINDS = ("substantive", "typo", "extraction", "convention")
 KIND_MEANINGS = {
     "substantive": "wrong as printed, and the error changes a result, a later formula or a number",
     "typo": "wrong as printed, but the paper's own use shows the intended form; nothing downstream changes",
-    "extraction": "a glyph the text extraction is known to lose (named, with the lines that print the intended "
-                  "form)",
-    "convention": "a sign or normalisation against a stated convention that changes nothing used",
+    "extraction": "a glyph the text extraction is shown to lose (named, with evidence of the loss, such as the PDF "
+                  "printing what the text lacks); a glyph merely missing from the text is graded by the paper's own "
+                  "use (typo), with the extraction noted as possible",
+    "convention": "a sign or normalisation against a stated convention that changes nothing used: no formula that "
+                  "uses the quantity depends on it (a sign that a formula takes linearly is not a convention)",
 }
-#: What each verdict means.
-VERDICT_MEANINGS = {
-    "proved": "the literal printed form equals the independent derivation as an exact SymPy identity, and a "
-              "50-digit check at random points agrees",
-    "confirmed": "established numerically within a stated tolerance (50-digit agreement, a fitted order and "
-                 "constant, or a comparison with a sampling-noise floor)",
-    "erratum": "the literal printed form fails; a declared reading (a correction with its kind) is proved or "
-               "confirmed",
-    "failed": "neither the printed nor a declared corrected form could be established (or the check raised or "
-              "timed out)",
-    "skipped": "not established, with the reason",
-}
+#: What each verdict means (from :data:`VERDICT_TABLE`).
+VERDICT_MEANINGS = {i.verdict.value: i.meaning for i in VERDICT_TABLE}
 
 
 @dataclass(frozen=True)
@@ -97,16 +137,38 @@ class Correction:
     reading: str
     evidence: str
     consequence: str = "nothing downstream: no later formula or number uses the printed form"
+    #: The error it corrects, named by the paper's line that prints it ("line 413"): two corrections with the same
+    #: error id (in different claims) are one error of the paper, counted once among the distinct errors.
+    error: str = ""
 
     def __post_init__(self):
         if self.kind not in ERRATUM_KINDS:
             raise LedgerError(f"unknown erratum kind {self.kind!r}; choose one of {', '.join(ERRATUM_KINDS)}")
         if not self.keys or not self.reading or not self.evidence:
             raise LedgerError("a correction needs its keys, the reading and the evidence for its kind")
+        if not ERROR_ID.fullmatch(self.error):
+            raise LedgerError(f"a correction needs its error id, the paper line it fixes ('line 413'), got "
+                              f"{self.error!r}")
 
     def record(self) -> dict:
         return {"kind": self.kind, "keys": list(self.keys), "reading": self.reading, "evidence": self.evidence,
-                "consequence": self.consequence}
+                "consequence": self.consequence, "error": self.error}
+
+
+#: An error id: the paper's line number (three digits, as the paper numbers its lines), or "Figure 1 caption" (the
+#: captions are not numbered), optionally with ": what" where one line holds two errors.
+ERROR_ID = re.compile(r"(line \d{3}|Figure \d+ caption)(: .+)?")
+
+
+def distinct_errors(corrections) -> dict[str, str]:
+    """error id -> kind, over ``corrections`` (Correction objects or their records); an error corrected under
+    several kinds counts under the most severe."""
+    out: dict[str, str] = {}
+    for c in corrections:
+        kind, err = (c["kind"], c["error"]) if isinstance(c, dict) else (c.kind, c.error)
+        if err not in out or ERRATUM_KINDS.index(kind) < ERRATUM_KINDS.index(out[err]):
+            out[err] = kind
+    return out
 
 
 def principal_kind(corrections) -> str | None:
@@ -329,10 +391,13 @@ class Claim:
     #: The registry entries a per-entry check covers: () -> {"schedules": [...], "parameterizations": [...],
     #: "rates": [...], "pairs": [...]} (evaluated when the claim runs, after any schedule file is loaded).
     covers: Callable[[], dict] | None = None
-    #: An empirical reproduction on an analog (Section 6's Table 1): when its check runs to completion and does not
-    #: reproduce the printed statements, the verdict is ``failed`` and it is reported as a finding; it does not set
-    #: the run's exit status (a check that raises or times out does).
+    #: An empirical reproduction on an analog (Section 6's Table 1): its check decides each printed statement as
+    #: reproduced, contradicted or unresolved at the run's precision; the verdict is ``confirmed``, ``failed`` (a
+    #: statement contradicted) or ``inconclusive`` (none contradicted, some unresolved).  Recorded in the reports.
     empirical: bool = False
+    #: The reading a numerical check's verdict rests on, fixed before the run (a check that evaluates several readings
+    #: of a statement reports the others as a sensitivity table; see :func:`guard_searched_confirmation`).
+    declared_reading: Mapping[str, Any] | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -414,11 +479,11 @@ class Claim:
     def _evaluate_custom(self, forms: Forms, allow_erratum: bool) -> Outcome:
         """A numerical check on the literal forms; if it fails and the claim declares corrections, the same
         check on the corrected forms decides between ``erratum`` and ``failed``."""
-        out = self.custom(forms)
+        out = guard_searched_confirmation(self, self.custom(forms))
         if out.verdict is not Verdict.FAILED or not allow_erratum or self.corrected is None:
             return out
         fixed = self.corrected()
-        again = self.custom(fixed)
+        again = guard_searched_confirmation(self, self.custom(fixed))
         evidence = {"printed_forms_check": out.evidence, "corrected_forms_check": again.evidence,
                     "printed_forms_verdict": out.verdict.value, "corrected_forms_verdict": again.verdict.value}
         if again.verdict in ACCEPTING:
@@ -431,6 +496,36 @@ class Claim:
     def accepted_forms(self) -> Forms:
         """The forms the ledger accepts: the printed ones, or the corrected ones for an erratum."""
         return self.corrected() if self.corrected is not None else self.printed()
+
+
+#: Evidence keys of a check that evaluated several readings of a statement: the reading its verdict rests on, and
+#: the others (reported, never chosen from).
+VERDICT_BASIS, SENSITIVITY = "verdict basis", "sensitivity (not used for the verdict)"
+
+
+def guard_searched_confirmation(claim: Claim, out: Outcome) -> Outcome:
+    """No confirmation by choosing, after the run, among readings.
+
+    A check that evaluates more than one reading of a statement must put the others under :data:`SENSITIVITY` and
+    say under :data:`VERDICT_BASIS` which reading its verdict rests on (``{"reading": ..., "holds": bool}``).  An
+    accepting verdict stands only when that reading is the claim's ``declared_reading`` (fixed in the code before
+    the run) and it holds there; otherwise the outcome is ``failed``, naming the problem."""
+    ev = out.evidence if isinstance(out.evidence, dict) else {}
+    if out.verdict not in ACCEPTING or (SENSITIVITY not in ev and VERDICT_BASIS not in ev):
+        return out
+    basis = ev.get(VERDICT_BASIS) or {}
+    if claim.declared_reading is None:
+        why = "the claim declares no reading, yet its check evaluated several"
+    elif basis.get("reading") != dict(claim.declared_reading):
+        why = f"its verdict rests on {basis.get('reading')!r}, not on the declared reading {dict(claim.declared_reading)!r}"
+    elif basis.get("holds") is not True:
+        why = "the declared reading does not hold"
+    else:
+        return out
+    return Outcome(Verdict.FAILED, out.method, out.printed, out.derived, out.corrected,
+                   {**ev, "searched confirmation rejected": why},
+                   f"a {out.verdict.value} verdict chosen among readings after the run is rejected: {why}",
+                   implied=out.implied)
 
 
 CLAIMS: dict[str, Claim] = {}

@@ -206,14 +206,10 @@ def mode_line() -> Markdown:
 
 def legend() -> Markdown:
     """The verdicts, the erratum kinds and the reading rules of the printed LaTeX (from the library)."""
-    from .ledger import ERRATUM_KINDS, Verdict
+    from .ledger import ERRATUM_KINDS, VERDICT_TABLE
     from .reading import RULES
 
-    lines = ["**Verdicts**: " + ", ".join(f"`{v.value}`" for v in Verdict) +
-             ". `proved`: the literal printed form equals the derivation symbolically (and at 50 digits); "
-             "`confirmed`: established numerically within a stated tolerance; `erratum`: the literal form fails, "
-             "a declared reading (the correction) is proved or confirmed, with a kind; `failed`: neither; "
-             "`skipped`: not established yet.", "",
+    lines = ["**Verdicts**: " + "; ".join(f"`{i.verdict.value}`: {i.meaning}" for i in VERDICT_TABLE) + ".", "",
              "**Erratum kinds** (most severe first): " + ", ".join(f"`{k}`" for k in ERRATUM_KINDS) + ".", "",
              "<details><summary>How the paper's LaTeX is read (verify.reading.RULES)</summary>", ""]
     lines += [f"- *{name}*: {text}" for name, text in RULES]

@@ -180,7 +180,7 @@ ENTRIES: tuple[Printed, ...] = (
        r"q_{st} \hat{Y}_s + (1 - q_{st}) \frac{\hat{X}_s(\hat{Y}_s) + \hat{X}_t(\hat{Y}_t)}{2} + \beta_{st} \xi_s^*"),
     _P("uds.schemes", "Section 3, after (13)", "219", 281,
        r"In the simplest cases, formula (13)  ", hand="prose: 'formula (13) yields the Euler and Heun schemes' "
-                                                       "(orders 1 and 2, by the names of the schemes)"),
+                                                       "(the schemes' names only: no order is printed)"),
     _P("remark2.ddpm", "Section 3, remark 2", "229", 293,
        r"\beta_{st} = \dot{\rho}_t^{-1} \sqrt{1 - \rho_s^2/\dot{\rho}_t^2}",
        r"\dot{\rho}_t^{-1} \sqrt{1 - \rho_s^2/\dot{\rho}_t^2}"),

@@ -25,22 +25,32 @@ def _short(text: str, limit: int = 110) -> str:
 
 def render(report: dict) -> dict[str, str]:
     """The README blocks for a JSON report (a dict, as ``verify.report.to_json`` writes it)."""
+    from .ledger import VERDICT_TABLE, distinct_errors
+
     s = report["summary"]
     kinds = s.get("errata_by_kind", {})
+    errors = distinct_errors([e for c in report["claims"] if c["verdict"] == "erratum" for e in c["errata"]
+                              if e.get("error")])
+    distinct = {k: sum(1 for v in errors.values() if v == k) for k in kinds}
     cov = report["coverage"]
     n_eq = len(cov["covered"]) + len(cov["not_covered"])
-    verdicts = (f"On the current text a full run gives **{s['proved']} proved, {s['confirmed']} confirmed, "
-                f"{s['erratum']} errata, {s['failed']} failed and {s['skipped']} skipped** "
-                f"({len(report['claims'])} claims; errata by kind: "
-                + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"); the claims with a verdict cover "
+    names = {"erratum": "errata"}
+    counts = [f"{s.get(i.verdict.value, 0)} {names.get(i.verdict.value, i.verdict.value)}" for i in VERDICT_TABLE]
+    verdicts = (f"On the current text a full run gives **{', '.join(counts[:-1])} and {counts[-1]}** "
+                f"({len(report['claims'])} claims; errata by kind, one per claim: "
+                + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"; distinct errors of the paper, each "
+                f"counted once by the paper line it fixes: {len(errors)} ("
+                + ", ".join(f"{v} {k}" for k, v in distinct.items()) + f")); the claims with a verdict cover "
                 f"{len(cov['covered'])} of {n_eq} numbered equations. Run time {report['seconds']:.0f} s on "
                 f"{report['environment'].get('cpu_count', '?')} cores.")
-    findings = [c for c in report["claims"] if c["verdict"] == "failed" and c.get("empirical")
-                and not {"exception", "error"} & set(c.get("evidence") or {})]
-    if findings:
-        verdicts += (" Failed as measured (empirical findings, which leave the exit status at 0): "
-                     + "; ".join(f"`{c['id']}`: {_short(c['notes'], 400)}" for c in findings))
-    rows = ["| claim | kind | printed (literal) | declared reading | consequence |", "|---|---|---|---|---|"]
+    for i in VERDICT_TABLE:
+        if i.verdict.value in ("inconclusive", "failed"):
+            these = [c for c in report["claims"] if c["verdict"] == i.verdict.value]
+            if these:
+                verdicts += (f" {i.verdict.value.capitalize()} (exit status {1 if i.fails_run else 0}): "
+                             + "; ".join(f"`{c['id']}`: {_short(c['notes'], 400)}" for c in these))
+    rows = ["| claim | kind | error | printed (literal) | declared reading | consequence |",
+            "|---|---|---|---|---|---|"]
     from .ledger import ERRATUM_KINDS
 
     entries = [(c, e) for c in report["claims"] if c["verdict"] == "erratum" for e in c["errata"]]
@@ -48,13 +58,12 @@ def render(report: dict) -> dict[str, str]:
     for c, e in entries:
         key = e["keys"][0]
         printed = ((c.get("printed") or {}).get(key) or {}).get("sympy", "")
-        rows.append(f"| `{c['id']}` | {e['kind']} | {_short(f'{key}: {printed}', 90)} | {_short(e['reading'])} "
-                    f"| {_short(e['consequence'], 80)} |")
+        rows.append(f"| `{c['id']}` | {e['kind']} | {e.get('error', '')} | {_short(f'{key}: {printed}', 90)} | "
+                    f"{_short(e['reading'])} | {_short(e['consequence'], 80)} |")
     by_id = {c["id"]: c for c in report["claims"]}
     sample = ["```"] + [f"{i:<22} {by_id[i]['verdict']:<9} {by_id[i]['seconds']:7.2f} s" for i in SAMPLE_IDS
                         if i in by_id]
-    sample += ["...", "Verdicts: " + ", ".join(f"{k} {s[k]}" for k in ("proved", "confirmed", "erratum", "failed",
-                                                                       "skipped"))
+    sample += ["...", "Verdicts: " + ", ".join(f"{i.verdict.value} {s.get(i.verdict.value, 0)}" for i in VERDICT_TABLE)
                + f" | equations covered {len(cov['covered'])}/{n_eq} | {report['seconds']:.0f} s", "```"]
     return {"verdicts": verdicts, "errata": "\n".join(rows), "sample": "\n".join(sample)}
 

@@ -46,13 +46,14 @@ class ClaimRecord:
     implied: dict | None = None
     #: An empirical reproduction (see Claim.empirical).
     empirical: bool = False
+    extra: dict = field(default_factory=dict)
 
     @property
-    def finding(self) -> bool:
-        """A failed empirical reproduction whose check ran to completion: a measured result, not a defect."""
-        ev = self.evidence if isinstance(self.evidence, dict) else {}
-        return self.verdict == "failed" and self.empirical and not ({"exception", "error"} & set(ev))
-    extra: dict = field(default_factory=dict)
+    def fails_run(self) -> bool:
+        """Whether this verdict makes the run's exit status 1 (VERDICT_TABLE: ``failed`` only)."""
+        from .ledger import VERDICT_INFO
+
+        return VERDICT_INFO[self.verdict].fails_run
 
     def to_json(self) -> dict:
         return asdict(self)

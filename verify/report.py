@@ -13,11 +13,13 @@ from typing import Callable, Sequence
 from urllib.parse import quote
 
 from . import __version__
+from .ledger import VERDICT_INFO, VERDICT_TABLE
 from .records import SCHEMA_VERSION, ClaimRecord
 
 #: The paper's numbered equations.
 EQUATIONS = tuple(range(1, 44))
-VERDICTS = ("proved", "confirmed", "erratum", "failed", "skipped")
+#: The verdicts, strongest first (from the one vocabulary table, verify.ledger.VERDICT_TABLE).
+VERDICTS = tuple(i.verdict.value for i in VERDICT_TABLE)
 SECTION_TITLES = {
     "2": "Section 2: denoiser, schedules, parameterizations",
     "3": "Section 3: diffusion, generator, UDS",
@@ -26,8 +28,7 @@ SECTION_TITLES = {
     "6": "Section 6: experiment",
     "A": "Appendix A",
 }
-VERDICT_STYLE = {"proved": "bold green", "confirmed": "green", "erratum": "bold yellow",
-                 "failed": "bold red", "skipped": "dim"}
+VERDICT_STYLE = {v: i.style for v, i in VERDICT_INFO.items()}
 
 
 def summary(records: Sequence[ClaimRecord]) -> dict[str, int]:
@@ -41,6 +42,24 @@ def errata_by_kind(records: Sequence[ClaimRecord]) -> dict[str, int]:
 
     counts = Counter(r.erratum_kind for r in records if r.verdict == "erratum")
     return {k: counts.get(k, 0) for k in ERRATUM_KINDS}
+
+
+def distinct_errors_by_kind(records: Sequence[ClaimRecord]) -> dict[str, int]:
+    """Distinct errors of the paper per kind: the erratum claims' corrections grouped by their error id (the paper line
+    they fix), so one error corrected in several claims (line 413's rate for SiT, REPA and REPA-E) counts once."""
+    from .ledger import ERRATUM_KINDS, distinct_errors
+
+    errors = distinct_errors([e for r in records if r.verdict == "erratum" for e in r.errata])
+    counts = Counter(errors.values())
+    return {k: counts.get(k, 0) for k in ERRATUM_KINDS}
+
+
+def errata_line(records: Sequence[ClaimRecord]) -> str:
+    """'errata by kind (claims): ...; distinct errors: N (...)' for the terminal, the Markdown and the README."""
+    per_claim, distinct = errata_by_kind(records), distinct_errors_by_kind(records)
+    return ("errata by kind (claims): " + ", ".join(f"{k} {v}" for k, v in per_claim.items())
+            + f"; distinct errors: {sum(distinct.values())} (" + ", ".join(f"{k} {v}" for k, v in distinct.items())
+            + ")")
 
 
 def coverage(records: Sequence[ClaimRecord]) -> dict:
@@ -106,15 +125,16 @@ def to_json(records: Sequence[ClaimRecord], seconds: float | None = None, option
         **({"interrupted": interrupted} if interrupted is not None else {}),
         "options": options or {},
         "claims": [r.to_json() for r in records],
-        "summary": {**summary(records), "errata_by_kind": errata_by_kind(records)},
+        "summary": {**summary(records), "errata_by_kind": errata_by_kind(records),
+                    "distinct_errors_by_kind": distinct_errors_by_kind(records)},
         "coverage": coverage(records),
         "environment": environment(),
         "seconds": None if seconds is None else round(seconds, 2),
     }
 
 
-#: Verdicts by strength of evidence: a move to a weaker one is a regression.
-_STRENGTH = {"proved": 3, "confirmed": 2, "erratum": 2, "skipped": 1, "failed": 0}
+#: Verdicts by strength of evidence: a move to a weaker one is a regression (from VERDICT_TABLE).
+_STRENGTH = {v: i.strength for v, i in VERDICT_INFO.items()}
 
 
 @dataclass
@@ -141,7 +161,8 @@ def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *
     """Compare a run with an earlier report's claims (id -> claim record, as :func:`verify.cli` validates them).
 
     A change is a claim in both whose verdict (or erratum kind) differs.  A regression: a claim that now fails, or
-    moved to a weaker verdict (proved -> confirmed, anything -> skipped); a claim the baseline lacks that fails;
+    moved to a weaker verdict (proved -> confirmed, confirmed -> inconclusive, inconclusive -> failed,
+    anything -> skipped; strengths are VERDICT_TABLE's); a claim the baseline lacks that fails;
     and, when this run selected every claim (``ran_all``), a baseline claim this run lacks."""
     diff = ReportDiff()
     now = {r.id: r for r in records}
@@ -164,7 +185,8 @@ def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *
             text = f"{cid}: {before} -> {after}"
             diff.changes.append(text)
             if _STRENGTH[new.verdict] < _STRENGTH.get(old["verdict"], 0) or (
-                    new.verdict == "failed" and old["verdict"] != "failed"):
+                    VERDICT_INFO[new.verdict].fails_run and not VERDICT_INFO.get(old["verdict"], VERDICT_INFO[
+                        new.verdict]).fails_run):
                 diff.regressions.append(text)
     return diff
 
@@ -206,14 +228,17 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     lines = ["## Errata", ""]
     if not errata:
         return lines + ["None found.", ""]
-    counts = errata_by_kind(records)
+    counts, distinct = errata_by_kind(records), distinct_errors_by_kind(records)
     lines += ["By kind (a claim counts under its most severe correction): "
-              + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".", "",
+              + ", ".join(f"{k} {v}" for k, v in counts.items()) + ". Distinct errors of the paper (corrections "
+              f"grouped by the paper line they fix, so one error corrected in several claims counts once): "
+              f"{sum(distinct.values())} (" + ", ".join(f"{k} {v}" for k, v in distinct.items()) + ").", "",
               "Kinds: " + "; ".join(f"*{k}* ({m})" for k, m in KIND_MEANINGS.items()) + ".", ""]
     for r in errata:
         lines += [f"### `{r.id}` ({r.erratum_kind}): {r.title}", ""]
         for c in r.errata:
-            lines += [f"- **{c['kind']}**, keys {', '.join(f'`{k}`' for k in c['keys'][:4])}"
+            lines += [f"- **{c['kind']}** (error: {c.get('error') or '?'}), keys "
+                      f"{', '.join(f'`{k}`' for k in c['keys'][:4])}"
                       + (f" and {len(c['keys']) - 4} more" if len(c["keys"]) > 4 else ""),
                       f"  - reading: {c['reading']}", f"  - evidence: {c['evidence']}",
                       f"  - consequence: {c['consequence']}"]
@@ -229,9 +254,8 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
 
 
 def _legend():
-    from .ledger import VERDICT_MEANINGS
-
-    return tuple(VERDICT_MEANINGS.items())
+    return tuple((i.verdict.value, i.meaning + (" (the run's exit status is 1)" if i.fails_run else ""))
+                 for i in VERDICT_TABLE)
 
 
 def _headline_text(value) -> str:
@@ -339,7 +363,7 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
         lines += entries_section(records, entries)
     lines += ["Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
               (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
-              "Errata by kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()), "",
+              errata_line(records)[0].upper() + errata_line(records)[1:], "",
               "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
     lines += ["## How the printed forms are read", "",
               "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
@@ -358,9 +382,11 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
             lines.append(f"| `{r.id}` | **{verdict}** | {known} | {eqs} | {r.seconds:.1f} |")
         lines.append("")
     lines += _errata_section(records)
-    failed = [r for r in records if r.verdict == "failed"]
-    if failed:
-        lines += ["## Failed", ""] + [f"- `{r.id}`: {r.notes}" for r in failed] + [""]
+    for verdict, title in (("inconclusive", "Inconclusive (the check's precision cannot decide)"),
+                           ("failed", "Failed")):
+        these = [r for r in records if r.verdict == verdict]
+        if these:
+            lines += [f"## {title}", ""] + [f"- `{r.id}`: {r.notes}" for r in these] + [""]
     if extra:
         lines += ["## Figures and tables", ""] + list(extra)
     lines += ["## Claims in detail", ""]
@@ -408,7 +434,7 @@ def _convergence_renderer(record: ClaimRecord, folder: Path):
     """One log-log PNG of |L^N - L| against N per Proposition 2 ladder claim (one per schedule)."""
     from numerics.plots import convergence_plot
 
-    if record.verdict not in ("confirmed", "failed") or not isinstance(record.evidence, dict):
+    if record.verdict not in ("confirmed", "inconclusive", "failed") or not isinstance(record.evidence, dict):
         return [], {}
     folder.mkdir(parents=True, exist_ok=True)
     return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence],
@@ -447,7 +473,7 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
     that are never wrapped, so no identifier is split."""
     if not console.is_terminal:
         for r in records:
-            if r.verdict in ("erratum", "failed"):
+            if r.verdict in ("erratum", "inconclusive", "failed"):
                 print(f"{r.id}: {r.verdict}" + (f" ({r.erratum_kind})" if r.erratum_kind else "") + f" - {r.title}")
                 if r.verdict == "erratum":
                     for e in r.errata:
@@ -455,8 +481,8 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
                 else:
                     print(f"    {r.notes}")
         cov = coverage(records)
-        print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; errata by kind: "
-              + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()))
+        print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; "
+              + errata_line(records))
         return
     from rich.markup import escape
     from rich.table import Table
@@ -475,7 +501,7 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
                 pr = {k: (r.printed or {}).get(k) for k in keys}
                 co = {k: (r.corrected or {}).get(k) for k in keys}
                 detail = f"{r.title}\n  printed:   {_form_text(pr, 90)}\n  corrected: {_form_text(co, 90)}"
-            elif r.verdict == "failed":
+            elif r.verdict in ("failed", "inconclusive"):
                 detail = f"{r.title}\n  {r.notes}"
             if r.user_entries:
                 detail += f"\n  covers {', '.join(r.user_entries)}"
@@ -484,5 +510,5 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
             table.add_row(r.id, f"[{VERDICT_STYLE[r.verdict]}]{verdict}[/]", eqs, f"{r.seconds:.1f}", escape(detail))
         console.print(table)
     cov = coverage(records)
-    console.print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; errata by "
-                  "kind: " + ", ".join(f"{k} {v}" for k, v in errata_by_kind(records).items()))
+    console.print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; "
+                  + errata_line(records), highlight=False, markup=False)

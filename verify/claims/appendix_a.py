@@ -149,7 +149,7 @@ register(Claim("eq31-eq33", SEC, "(31)-(33): the difference form of (10), its Ta
                    "((r_s - r_t)/(dt r_t) Y_s + (r_t - r_s)/(dt r_t) X_s) dt: the drift divided by r_t",
                    "Solving (10) (line 194) for Y_t - Y_s divides by r_t; the paper's own next lines use the divided "
                    "form: (32) expands (r_t - r_s)/(dt r_t) (line 606) and (33) has the drift (log r_t)'(X_hat - "
-                   "Y_hat) (line 610), which (31) as printed would multiply by r_t."),),
+                   "Y_hat) (line 610), which (31) as printed would multiply by r_t.", error="line 602"),),
                sources={"(31) coefficient of Y_s": "eq31", "(31) coefficient of X_s": "eq31",
                         "(31) coefficient of xi": "eq31", _DELTA1_KEY: "eq32.left", _DELTA2_KEY: "eq32.right",
                         "(33) drift per dt, coefficient of (X_t - Y_t)": "eq33.drift",
@@ -190,7 +190,7 @@ register(Claim("eq34-eq36", SEC, "(34)-(36): the three SDE forms agree", (3, 34,
                    "(3) gives X_hat - Y_hat = -ring-rho^-1 eps_hat (line 100), so the drift of (35) (line 618) is "
                    "-ring-rho^-1 (lambda' + ring-lambda') eps_hat; (37) and (12) are derived from (34), not from (36).",
                    "nothing downstream uses (36); an implementation of (36) as printed would integrate a different SDE "
-                   "(its drift pushes Y_hat away from X_hat)"),),
+                   "(its drift pushes Y_hat away from X_hat)", error="line 620"),),
                sources={f"({n}) {part}": f"eq{n}.{part}" for n in (34, 35, 36) for part in ("drift", "noise")}))
 
 

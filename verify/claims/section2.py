@@ -18,7 +18,7 @@ from derivations.registry import NoiseSchedule
 from derivations.symbols import t
 
 from ..ledger import SIMPLIFY_OPS_LIMIT, Claim, Correction, Derivation, register, step
-from ..paper_text import applications, printed
+from ..paper_text import applications, entry, printed
 from ..reading import parse_printed
 from .namespace import schedule_ns
 
@@ -193,14 +193,27 @@ register(Claim("schedule-sechinter", SEC, "SechInter: alpha, sigma consistent wi
 
 # --- Parameterizations ---------------------------------------------------------------------------
 
-def sign_convention(keys) -> Correction:
-    """The sign slip of a parameterization whose target has a negative noise coefficient (kind: convention)."""
+def sign_convention(keys, line: int) -> Correction:
+    """The sign slip of a parameterization whose target has a negative noise coefficient.
+
+    Graded ``typo``, not ``convention``: the sign is used.  (3) divides by S_t (line 100), and (30) and the proof's
+    s = sqrt(M) S_t (lines 358, 660) take S_t linearly: with the negative S_t of the target as printed, (30) would
+    select the other root.  The paper's own use (line 095's positive S_t, (30), line 660) shows the intended pair:
+    the printed S_t with the target's sign reversed."""
     return Correction(
-        "convention", tuple(keys), "S_t = -(printed): the printed S_t is |S_t|",
+        "typo", tuple(keys), "S_t of the target as printed is -(printed) < 0: the printed (positive) S_t is the "
+        "parameterization of the target with its sign reversed, -u_t",
         "Section 2 defines the target u_t = A_t Y_bar_t + S_t eps with a positive S_t (lines 094-095); for this "
-        "target that rule gives S_t = -(printed) < 0, so the printed S_t is the parameterization of the negated "
-        "target -u_t (the same network up to sign).",
-        "nothing: only S_t^2 enters (2), (23), (27), (29) and omega_t (lines 092, 288, 343, 355, 107)")
+        "target that rule gives S_t = -(printed) < 0. The paper's own use shows which half is intended: line 095 "
+        "requires S_t > 0, and (30) and the proof's s = sqrt(M) S_t (lines 358, 660) need the positive value, so the "
+        "printed S_t stands and the target's sign is what slips (the network of -u_t is that of u_t up to sign).",
+        "(3) (line 100) takes S_t linearly: with the target as printed and the printed S_t, eps_hat and X_hat come "
+        "out with the wrong sign of the correction (X_hat = Y_bar + ring-rho^-1 eps_hat instead of minus), so an "
+        "implementation must train on -u_t; (30) and s = sqrt(M) S_t (lines 358, 660) take S_t linearly too: with "
+        "the sign rule's negative S_t, (30) gives (sqrt(M)|S_t| + sqrt(M S_t^2 - ring-lambda'_t))^2, the other root "
+        "(a rate above ring-lambda'_t, not the MSE-diffusion), so (30) needs the printed positive S_t. (2), (23), "
+        "(27), (29) and omega_t take S_t^2 (lines 092, 288, 343, 355, 107) and are unchanged; no number of the paper "
+        "changes.", error=f"line {line}: sign of S_t")
 
 
 #: A generic schedule: alpha(t), sigma(t) undefined positive functions; ring-rho = alpha/sigma.
@@ -255,7 +268,7 @@ def _param_claim(cid: str, pname: str, negative: bool, extra_printed=None, extra
         return Derivation(expected, evidence, notes, sampler=GENERIC_RANGES, symbolic_keys=symbolic)
 
     scale_keys = [GENERIC_KEY] + [f"S_t [{s}]" for s in REGISTRY.schedules]
-    corrections = (sign_convention(scale_keys),) if negative else ()
+    corrections = (sign_convention(scale_keys, entry(PARAM_TEXT[pname]).line),) if negative else ()
     corrections += tuple(extra_corrections)
     corrected = None
     if corrections:
@@ -329,7 +342,8 @@ _param_claim("param-vel", "Vel", True, _vel_printed, _vel_expected,
              extra_corrections=(Correction(
                  "typo", (_VEL_INPUT,), "v_hat_t(alpha_t Y_bar_t): the network's input is Z_bar_t = alpha_t Y_bar_t",
                  "(2) and (3) feed the network u_hat_t(alpha_t Y_bar_t) (lines 092, 100); alpha'_t Y_bar_t is the "
-                 "A_t Y_bar_t term of the velocity target on the same line 141, where the prime belongs."),),
+                 "A_t Y_bar_t term of the velocity target on the same line 141, where the prime belongs.",
+                 error="line 141: network input"),),
              extra_corrected=lambda: {_VEL_INPUT: _a * _Ybar})
 _param_claim("param-veln", "VelN", True,
              notes="The logit-normal(0,1) time density phi(logit t)/(t(1-t)) multiplies S^2; hence the (2 pi)^(1/4).")

@@ -109,15 +109,18 @@ def _eq17_corrected():
 
 
 def w17_correction(key: str) -> Correction:
-    """The ring over rho_s in (17)'s first ratio, lost in the extraction (shared with the claims that use w^N)."""
+    """The ring over rho_s missing in (17)'s first ratio (shared with the claims that use w^N: one error, line 271)."""
     return Correction(
-        "extraction", (key,), "w^N_s = (ring-rho_t/ring-rho_s - rho_s/rho_t)^2/(2(1 - rho_s^2/rho_t^2)): the "
+        "typo", (key,), "w^N_s = (ring-rho_t/ring-rho_s - rho_s/rho_t)^2/(2(1 - rho_s^2/rho_t^2)): the "
         "ring accent over rho_s in the first ratio",
-        "The glyph lost is the ring accent over rho_s (the extraction prints the ring over rho_t as \\hat). The "
+        "Graded by the evidence at hand: the text lacks the ring accent over rho_s, and nothing shows the extraction "
+        "lost it (it renders the ring accent over rho as \\dot or \\hat throughout the text, and in this very "
+        "ratio over rho_t, as \\hat); an extraction loss remains possible, but only the PDF could show it. The "
         "paper prints the intended ratio ring-rho_t/ring-rho_s in both forms of mu_s and mu_hat_s above (16) (lines "
         "263, 269), from which (17) follows, and (ring-rho_t - ring-rho_s)/ring-rho_s in the first line of (40) "
         "(line 649); the discrete-time w^N(eta) uses gamma = ring-rho_t^2/ring-rho_s^2 (line 384). The mixed ratio "
-        "ring-rho_t/rho_s as extracted changes with the scale of rho, of which only ratios matter (line 242).")
+        "ring-rho_t/rho_s as extracted changes with the scale of rho, of which only ratios matter (line 242).",
+        error="line 271")
 
 
 def _eq17_derive():
@@ -148,8 +151,8 @@ def _eq17_derive():
                   "paper's own forms": "(16) prints ring-rho_t/ring-rho_s in mu_s and mu_hat_s; (40) prints "
                                        "(ring-rho_t - ring-rho_s)/ring-rho_s"},
         notes="The literal w^N of (17) as extracted, (ring-rho_t/rho_s - rho_s/rho_t)^2/(2(1 - rho_s^2/rho_t^2)), "
-              "mixes ring-rho_t with rho_s; the paper's own (16) and (40) decide for ring-rho_t/ring-rho_s. This "
-              "may be an extraction loss of a ring accent on rho_s.",
+              "mixes ring-rho_t with rho_s; the paper's own (16) and (40) decide for ring-rho_t/ring-rho_s. The "
+              "text lacks the ring on rho_s (graded a typo: an extraction loss is possible but not shown).",
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 

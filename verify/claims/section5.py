@@ -60,7 +60,7 @@ def radical_correction(keys) -> Correction:
         "i.e. with sqrt(M) S_t. The same span is printed twice (lines 358, 660); whether the PDF or its text "
         "extraction draws it, no glyph is lost, so it is graded a typo rather than an extraction loss.",
         "nothing downstream: the Example (line 365) and the MSE-diffusion rates used in Section 6 follow the "
-        "intended reading")
+        "intended reading", error="line 358")
 
 
 def _prop3_namespace():
@@ -353,7 +353,7 @@ register(Claim("example-logis-vel", SEC,
                    "check-lambda'_t",
                    "The compact form ends with '+ const' (line 368), which only an antiderivative carries; its "
                    "derivative equals the check-lambda'_t printed just above it (line 365) exactly (proved, and at "
-                   "50 digits), while the printed left side check-lambda'_t differs from it."),),
+                   "50 digits), while the printed left side check-lambda'_t differs from it.", error="line 368"),),
                sources={"ring-lambda'": "example.rate", "S": "example.S", "M": "example.M",
                         "check-lambda'": ("example.check_rate", "example.M"),
                         "compact form": ("example.compact", "example.g"), ORDER_KEY: "example.compact_lhs"}))
@@ -400,7 +400,7 @@ register(Claim("discrete-w-eta", SEC, "Discrete time: w_t^N(eta) from (17)", (17
                    "typo", ("w_t^N(eta)",), "w_t^N(eta) = (sqrt(gamma) - sqrt(1 - eta^2))^2/(2 eta^2): the factor 1/2",
                    "(17) has 2(1 - rho_s^2/rho_t^2) = 2 eta^2 in its denominator (line 271); the paper's own discrete "
                    "M := max (gamma - 1)/(2 S_t^2) and check-eta (line 388) solve w = M S_t^2 with the 1/2 (check-eta "
-                   "as printed is a root of the corrected w: claim discrete-check-eta)."),),
+                   "as printed is a root of the corrected w: claim discrete-check-eta).", error="line 384"),),
                sources={"w_t^N(eta)": ("discrete.w", "discrete.eta", "discrete.gamma")}))
 
 

@@ -31,7 +31,7 @@ from derivations.builtin import LOGIS, logit_normal_density
 from derivations.registry import Target
 from derivations.symbols import ring_rho_t, t
 
-from ..ledger import Claim, Correction, Outcome, Verdict, compare, register
+from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Correction, Outcome, Verdict, compare, register
 from ..paper_text import entry, printed
 from ..report import register_renderer
 from .namespace import schedule_ns
@@ -154,10 +154,19 @@ class ModelCheck:
             ev["numbers at grid points"] = self.numbers()
         if self.skip:
             return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev, self.skip)
-        rows, all_ok, all_sym, weak = {}, True, True, set()
+        rows, all_ok, all_sym, weak, circular = {}, True, True, set(), []
         for key in self.keys:
-            res = self.compare_key(key, forms[key.name])
             facts = {f: self.config.fact(f) for f in key.facts}
+            if any(fact.circular for fact in facts.values()):
+                # a fact from the reviewed paper cannot confirm the paper: the statement is not established
+                circular.append(key.name)
+                rows[key.name] = {"printed": sp.sstr(sp.sympify(forms[key.name])), "derived": "-", "match": None,
+                                  "symbolic_zero": None, "route": "not established (circular)",
+                                  "derived_how": "rests on " + ", ".join(f for f, x in facts.items() if x.circular)
+                                                 + ", taken from the reviewed paper itself: not evidence",
+                                  "facts": {f: fact.record() for f, fact in facts.items()}, "rests_on_weak_facts": []}
+                continue
+            res = self.compare_key(key, forms[key.name])
             key_weak = sorted(f"{f} [{fact.tag}]" for f, fact in facts.items() if not fact.strong)
             weak |= set(key_weak)
             rows[key.name] = {"printed": sp.sstr(sp.sympify(forms[key.name])), "derived": sp.sstr(sp.sympify(key.derived())),
@@ -168,21 +177,30 @@ class ModelCheck:
             all_sym &= res["symbolic_zero"]
         ev["keys"] = rows
         ev["weak facts (notes/paper/unverified)"] = sorted(weak)
-        ev["headline"] = {"statements": len(rows), "agree with the configuration": sum(r["match"] for r in rows.values()),
+        ev["not established (circular: rests on the reviewed paper)"] = circular
+        ev["headline"] = {"statements": len(rows), "agree with the configuration": sum(bool(r["match"]) for r in rows.values()),
                           "exact SymPy identities": sum(bool(r["symbolic_zero"]) for r in rows.values()),
-                          "weak facts": sorted(weak) or "none"}
+                          "weak facts": sorted(weak) or "none",
+                          **({"not established (circular)": circular} if circular else {})}
+        open_note = (f" Not established: {'; '.join(circular)} (the only source is the reviewed paper itself, which "
+                     "cannot confirm the paper)." if circular else "")
+        if len(circular) == len(rows):
+            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev,
+                           f"{self.model}: nothing established.{open_note}")
         if not all_ok:
-            bad = [k for k, r in rows.items() if not r["match"]]
+            bad = [k for k, r in rows.items() if r["match"] is False]
             return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
                            f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
         if all_sym and not weak:
-            verdict, how = Verdict.PROVED, "every key equals its derivation exactly; every fact is [code]/[derived]/[recomputed]"
+            verdict, how = Verdict.PROVED, ("every key" + (" with a configuration" if circular else "") + " equals its "
+                                            "derivation exactly; every fact it rests on is [code]/[derived]/[recomputed]")
         else:
             verdict = Verdict.CONFIRMED
             how = ("agrees, but rests on facts the facts sheet tags " + ", ".join(sorted(weak))
                    if weak else "agrees numerically at 50 digits (SymPy did not close every identity)")
-        derived = {k.name: sp.sympify(k.derived()) for k in self.keys}
-        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev, f"{self.model}: {how}. {self.notes}".strip())
+        derived = {k.name: sp.sympify(k.derived()) for k in self.keys if k.name not in circular}
+        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev,
+                       f"{self.model}: {how}.{open_note} {self.notes}".strip())
 
     def claim(self) -> Claim:
         corr = self.corrections
@@ -300,7 +318,7 @@ _EDM_TYPO = Correction(
     "Section 2 ties the Normal schedule to EDM2 alone (line 115, text line 148: 'This schedule is used in the EDM2 "
     "model'); Section 6 (line 426, text line 515) names EDM and EDM2 together. EDM's training density is "
     "P_mean = -1.2, P_std = 1.2 (NVlabs/edm training/loss.py L67, L74 [notes]).",
-    "nothing downstream: Figure 1 and Table 1 use EDM2 only")
+    "nothing downstream: Figure 1 and Table 1 use EDM2 only", error="line 426")
 _EDM_CHURN = Correction(
     "substantive", ("Delta lambda per churned step (ImageNet-64 recipe)",),
     "EDM's ImageNet-64 recipe is stochastic: churn gamma = min(40/256, sqrt(2) - 1) = 0.15625 on the 191 of 256 steps "
@@ -310,7 +328,7 @@ _EDM_CHURN = Correction(
     "516) says EDM and EDM2 'generate flows'.",
     "the heading claim 'current open-source SOTA diffusion models generate deterministic flows' (line 402) does not hold "
     "for EDM's ImageNet-64 model, which diffuses faster than the reversible (ML) diffusion; the evidence gives the "
-    "per-step Delta lambda against Delta ring-lambda")
+    "per-step Delta lambda against Delta ring-lambda", error="line 427")
 _add(ModelCheck("EDM", (
     Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("normal.lambda"), lambda: s6.edm_in64_schedule().ring_lam,
         ("P_mean", "P_std"), ("s6.edm.normal", "normal.lambda"), correction=_EDM_TYPO,
@@ -348,7 +366,8 @@ _DIT_TYPO = Correction(
     "(lines 409-410, text lines 497-498) one sentence before 'ML(Logis)' (line 412, text line 500); facebookresearch/DiT "
     "diffusion/__init__.py L10-44 [code].",
     "nothing downstream that the text shows: Figure 1's caption lists EDM2, RAE, LightningDiT and SiD2; were DiT drawn "
-    "as ML(Logis), its curve would change (the evidence gives beta_ML on both schedules at DiT's nodes)")
+    "as ML(Logis), its curve would change (the evidence gives beta_ML on both schedules at DiT's nodes)",
+    error="line 412")
 _add(ModelCheck("DiT", (
     Key("ring-lambda_t (ML(Logis))", lambda: _paper_lam("logis.lambda"), lambda: s6.dit_schedule().ring_lam,
         ("beta_start", "beta_end", "T"), ("s6.dit.ml_logis", "logis.lambda"), correction=_DIT_TYPO,
@@ -375,7 +394,7 @@ def _sit_like(name: str, facts_rate: tuple, facts_path: tuple, facts_pred: tuple
         "prints lambda'_t = 1/(2t) (line 413, text line 501), i.e. lambda'/ring-lambda' = (1 - t)/2.",
         "Figure 1's REPA(Logis) curve and the description of SiT/REPA/REPA-E as a 'limited diffusion' with that rate: "
         "at t = 0.9 and 0.96 the code's rate is 18 and 48 times the printed one and its beta 4-7 times larger (the "
-        "evidence gives both at the grid points)")
+        "evidence gives both at the grid points)", error="line 413")
     _add(ModelCheck(name, (
         Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
             facts_path, ("s6.later.logis_vel", "logis.lambda"), how="path alpha = t, sigma = 1 - t (paper time)"),
@@ -404,14 +423,15 @@ _RAE_PARAM = Correction(
     "bytetriper/RAE src/stage2/transport/transport.py L136-137, L155-181 and the training yaml L40 [code]; the paper "
     "prints MSE(Logis, Vel) for RAE (line 414, text line 502).",
     _fig1_consequence("RAE", "with Vel (uniform t) instead of RAE's shifted logit-normal weighting: M of (29) changes "
-                             "by orders of magnitude"))
+                             "by orders of magnitude"), error="line 414")
 _RAE_GRID = Correction(
     "substantive", ("sampling steps (num_steps setting)", "grid uniform in t (1 yes, 0 no)"),
     "RAE's released sampling configs run 49 Euler steps (50 grid points) on a grid shifted by sqrt(48): "
     "t_i = u_i/(s - (s - 1) u_i), u_i = 0.999 i/49, ending at t = 0.99311",
     "bytetriper/RAE configs/stage2/sampling/* L40-45 and integrators.py L100-101 [code]; Figure 1's caption prints "
     "'250 steps for RAE' on 'a uniform grid' (text line 527).",
-    _fig1_consequence("RAE", "on 250 uniform steps, a grid RAE does not use"))
+    _fig1_consequence("RAE", "on 250 uniform steps, a grid RAE does not use"),
+    error="Figure 1 caption: RAE's steps and grid")
 _add(ModelCheck("RAE", (
     Key("lambda'_t (a deterministic flow, beta = 0)", lambda: printed("s6.rae.flow", {}),
         lambda: s6.code_generator("RAE").rate, ("sampler",), "s6.rae.flow"),
@@ -436,7 +456,8 @@ _LDIT_GRID = Correction(
     "step lengths from 1.2e-3 to 1.3e-2",
     "hustvl/LightningDiT transport/integrators.py L94-101 and configs/lightningdit_xl_vavae_f16d32.yaml L82 [code]; "
     "Figure 1's caption prints 'a uniform grid' (text line 527).",
-    _fig1_consequence("LightningDiT", "on a uniform grid instead of its shifted one"))
+    _fig1_consequence("LightningDiT", "on a uniform grid instead of its shifted one"),
+    error="Figure 1 caption: LightningDiT's grid")
 _add(ModelCheck("LightningDiT", (
     Key("lambda'_t (generates flows)", lambda: sp.Integer(0), lambda: s6.code_generator("LightningDiT").rate,
         ("sampler",), "s6.dit_models.flows"),
@@ -515,7 +536,8 @@ _UMBRELLA_EDM = Correction(
     "substantive", ("EDM generates a deterministic flow",),
     "EDM's ImageNet-64 recipe (256 steps, S_churn = 40) is stochastic: see sota-rates-EDM",
     "NVlabs/edm README.md L91-101 [notes]; Section 6 line 427 (text line 516).",
-    "the heading (line 402) holds for EDM2, RAE, LightningDiT and SD3, not for EDM's ImageNet-64 model")
+    "the heading (line 402) holds for EDM2, RAE, LightningDiT and SD3, not for EDM's ImageNet-64 model",
+    error="line 427")
 
 
 def _umbrella_printed() -> dict:
@@ -529,12 +551,17 @@ def _umbrella_corrected() -> dict:
 
 
 def _umbrella_check(forms) -> Outcome:
-    rows, bad, weak = {}, [], set()
+    rows, bad, weak, circular = {}, [], set(), []
     for m in _FLOW_PRINTED:
         key = f"{m} generates a deterministic flow"
         derived = _code_flow_flag(m)
         fact = "S_churn" if m in ("EDM", "EDM2") else "sampler"
         f = s6.model(m).fact(fact)
+        if f.circular:  # the only source is the reviewed paper: not evidence for it
+            rows[key] = {"printed": int(forms[key]), "derived": None, "match": None, "fact": f.record(),
+                         "not established": "the only source is the reviewed paper itself (circular)"}
+            circular.append(key)
+            continue
         ok = int(forms[key]) == derived
         rows[key] = {"printed": int(forms[key]), "derived": derived, "match": ok, "fact": f.record()}
         if not f.strong:
@@ -548,8 +575,10 @@ def _umbrella_check(forms) -> Outcome:
                   "corrected keys": sorted({k for c in out.errata for k in c.keys}),
                   "notes": out.notes[:300]}
     ev = {"per_model_flow": rows, "sub_results": sub, "weak facts": sorted(weak),
+          "not established (circular: rests on the reviewed paper)": circular,
           "not covered": "PixArt and SiD (v1): no facts ([unverified]); ADM is named only as history",
-          "headline": {"'generates a flow' agrees with the public sampler": f"{len(rows) - len(bad)} of {len(rows)}",
+          "headline": {"'generates a flow' agrees with the public sampler":
+                       f"{len(rows) - len(bad) - len(circular)} of {len(rows) - len(circular)} with a public sampler",
                        "sub-results": ", ".join(f"{m} {v['verdict']}" for m, v in sub.items())}}
     if bad:
         return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
@@ -557,7 +586,9 @@ def _umbrella_check(forms) -> Outcome:
     verdict = Verdict.CONFIRMED if weak else Verdict.PROVED
     return Outcome(verdict, "symbolic", dict(forms), None, None, ev,
                    "Which models generate deterministic flows, by their public samplers"
-                   + (f"; rests on {', '.join(sorted(weak))}" if weak else "") + ". Sub-results: "
+                   + (f"; rests on {', '.join(sorted(weak))}" if weak else "")
+                   + (f"; not established (only the reviewed paper says so): {', '.join(circular)}" if circular else "")
+                   + ". Sub-results: "
                    + ", ".join(f"{m} {v['verdict']}" for m, v in sub.items()))
 
 
@@ -697,35 +728,87 @@ def _fig1_check(forms) -> Outcome:
     counts = {v: {"readings": len(rows), "below 1% holds": sum(r["below_1pct_except_exception"] for r in rows),
                   "5% holds": sum(r["exception_at_5pct"] for r in rows), "both hold": sum(r["both"] for r in rows)}
               for v, rows in readings.items()}
-    ev["counts"] = counts
     both = [dict(grids=v, **{k: r[k] for k in ("models", "final_step_in_M", "method", "unit", "later",
                                                "edm2_statistic")},
                  per_model={m: {"max": x["max"], "median": x["median"]} for m, x in r["per_model"].items()})
             for v, rows in readings.items() for r in rows if r["both"]]
-    ev["readings that reproduce the statement"] = both
+    same_method = [r for v, rows in readings.items() for r in rows if r["method"] == FIG1_READING["method"]]
+    ev[SENSITIVITY] = {
+        "what": "every other declared reading of the statement (grids, model set, final step in M, method, unit, later "
+                "stage, EDM2 statistic), reported so that a reader sees how much the verdict depends on them; the "
+                "verdict rests on the declared reading alone (a match found among these would be a search after the "
+                "run, not evidence)",
+        "counts": counts, "readings that reproduce the statement": both,
+        f"with the paper's method ({FIG1_READING['method']}): readings that reproduce both parts":
+            f"{sum(r['both'] for r in same_method)} of {len(same_method)}"}
+    basis = _fig1_basis(readings)
+    ev[VERDICT_BASIS] = basis
     ev["seconds"] = time.perf_counter() - t0
     edm2 = ev["variants"]["code"]["EDM2"]
-    ev["headline"] = {f"{v} grids": f"{c['both hold']} of {c['readings']} readings reproduce both parts "
-                                    f"('below 1%' in {c['below 1% holds']}, EDM2 '5%' in {c['5% holds']})"
-                      for v, c in counts.items()}
+    per = basis["per model (max / median)"]
+    ev["headline"] = {"declared reading": _fig1_reading_text(),
+                      "below 1% (every model but EDM2, max)": ", ".join(f"{m} {x['max']:.2g}" for m, x in per.items()
+                                                                        if m != "EDM2"),
+                      f"EDM2 {FIG1_READING['edm2_statistic']} (printed 5%)":
+                          f"{per['EDM2'][FIG1_READING['edm2_statistic']]:.2g} (max {per['EDM2']['max']:.2g})",
+                      "sensitivity": "; ".join(f"{v} grids: {c['both hold']} of {c['readings']} readings reproduce both"
+                                               for v, c in counts.items())}
     ev["headline"]["EDM2 discrete M as printed (own grid)"] = f"{edm2['M_discrete (as printed)']:.3g}"
     finding = (f"EDM2 (own grid): M as printed = {edm2['M_discrete (as printed)']:.3g} (set by the step ending at "
                f"1 - t = {1 - edm2['M_discrete at t']:.3g}), with the step length kept {edm2['M_discrete-dt']:.3g}, "
                f"M of (29) = {edm2['M (29), continuous']:.3g}")
-    if both:
-        methods = sorted({b["method"] for b in both})
+    parts = (f"below 1% {'holds' if basis['below 1% holds'] else 'fails'}; EDM2's "
+             f"{FIG1_READING['edm2_statistic']} {per['EDM2'][FIG1_READING['edm2_statistic']]:.2g} "
+             f"{'is' if basis['5% holds'] else 'is not'} in [4%, 6%]")
+    real = _fig1_basis(readings, grids="code")
+    ev["the declared reading on the models' real grids"] = real
+    sens = (f"On the models' real grids the same reading {'holds' if real['holds'] else 'fails'} (below 1% "
+            f"{'holds' if real['below 1% holds'] else 'fails'}, EDM2's 5% {'holds' if real['5% holds'] else 'fails'}). "
+            f"Sensitivity (not used for the verdict): {len(both)} of the {sum(c['readings'] for c in counts.values())} "
+            f"readings evaluated reproduce both parts" + (f", all with method {', '.join(sorted({b['method'] for b in both}))}"
+                                                      if both else "") + f"; {_edm2_contrast(ev)}. {finding}.")
+    if basis["holds"]:
         return Outcome(Verdict.CONFIRMED, "torch", dict(forms), None, None, ev,
-                       f"Reproduced by {len(both)} of {sum(c['readings'] for c in counts.values())} readings, all with "
-                       f"method {', '.join(methods)} (Section 5's discrete M as printed, applied to EDM2's non-uniform "
-                       f"grid); no continuous reading and no step-length-aware reading reproduces EDM2's 5%: "
-                       f"{_edm2_contrast(ev)}. {finding}.")
+                       f"Under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
     return Outcome(Verdict.FAILED, "torch", dict(forms), None, None, ev,
-                   f"No reading reproduces both parts ({counts}). {finding}.")
+                   f"Contradicted under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
+
+
+#: The reading of "below 1% in all models ... EDM2 ... remains at 5% of the image size" (text line 522) that the
+#: verdict rests on, fixed before the run: the method the paper says it uses for Figure 1's sizes (lines 389-390:
+#: lambda' with eta from 2 dt lambda'_t ~ eta^2, lambda' the MSE-diffusion rate (30) with M of (29)), on the grids the
+#: paper describes for Figure 1 (its caption: EDM2's 32 non-uniform steps, 250 uniform steps for RAE and LightningDiT,
+#: 512 for SiD2; the statement describes that figure); Figure 1's four models (its caption); beta in the model's own (latent) units, as Figure 1 plots beta
+#: (pixel units need the VAE decoder, not available); the later stage t >= 0.5; the step to sigma = 0 outside M (its
+#: rate is infinite); EDM2's "remains at 5%" as the median over the later stage (the level it stays at), the others'
+#: "below 1%" as their maximum.  Every other reading is a sensitivity row in the evidence, never a verdict.
+FIG1_READING = {"grids": "paper", "models": "Figure 1's four (caption)", "final_step_in_M": False, "method": "approx",
+                "unit": "latent (Y) units", "later": "t >= 0.5", "edm2_statistic": "median"}
+
+
+def _fig1_reading_text() -> str:
+    r = FIG1_READING
+    return (f"eta^2 ~ 2 dt lambda'_t with (29)-(30) (lines 389-390), the grids Figure 1's caption describes, "
+            f"{r['models']}, "
+            f"{r['unit']}, {r['later']}, EDM2's {r['edm2_statistic']}, the step to sigma = 0 outside M")
+
+
+def _fig1_basis(readings: dict, grids: str | None = None) -> dict:
+    """The declared reading's row (exactly one) and whether the statement holds there (on other ``grids`` if given:
+    reported beside the verdict, not used for it)."""
+    keys = ("models", "final_step_in_M", "method", "unit", "later", "edm2_statistic")
+    rows = [r for r in readings[grids or FIG1_READING["grids"]] if all(r[k] == FIG1_READING[k] for k in keys)]
+    if len(rows) != 1:
+        raise AssertionError(f"fig1-sizes: the declared reading matches {len(rows)} rows, not one")
+    r = rows[0]
+    return {"reading": dict(FIG1_READING, grids=grids or FIG1_READING["grids"]), "holds": bool(r["both"]),
+            "below 1% holds": bool(r["below_1pct_except_exception"]), "5% holds": bool(r["exception_at_5pct"]),
+            "per model (max / median)": {m: {"max": x["max"], "median": x["median"]} for m, x in r["per_model"].items()}}
 
 
 register(Claim("fig1-sizes", SEC, "Figure 1: MSE-diffusion sizes below 1% late for all models, EDM2 at 5%", (29, 30),
-               "torch", _fig1_printed, custom=_fig1_check, sources={FIG1_KEYS[0]: "s6.fig1.sizes",
-                                                                    FIG1_KEYS[1]: ("s6.fig1.sizes", "s6.fig1.edm2")},
+               "torch", _fig1_printed, custom=_fig1_check, declared_reading=FIG1_READING,
+               sources={FIG1_KEYS[0]: "s6.fig1.sizes", FIG1_KEYS[1]: ("s6.fig1.sizes", "s6.fig1.edm2")},
                timeout=600.0 if FULL else 300.0))
 
 
@@ -806,8 +889,11 @@ def _table1_check(forms, *, runner=None) -> Outcome:
                        "(twice the floor's spread of a 5-run mean); otherwise a cell is 'opposite', 'differs beyond "
                        "the margin' (where the print has ~), 'equivalent within the margin' (where the print has a "
                        "difference) or 'unresolved'. A statement is reproduced when all its cells on EDM2's grid are "
-                       "as printed; the claim is confirmed when every statement is"}
-    ok = all(judged["reproduced"].values())
+                       "as printed, contradicted when a cell is 'opposite' or 'differs beyond the margin', unresolved "
+                       "otherwise ('unresolved' or 'equivalent within the margin': below this run's resolution). The "
+                       "claim is confirmed when every statement is reproduced, failed when one is contradicted, "
+                       "inconclusive otherwise (each unresolved cell states the precision that would decide it)"}
+    decision = judged["decision"]
     status = judged["status"]
     ev["headline"] = {"d, K": f"{cfg['d']}, {cfg['K']}", "seeds x samples": f"{len(cfg['seeds'])} x {cfg['n_samples']}",
                       "floor FD (mean, sd)": f"{judged['floor']['mean']:.2e}, {judged['floor']['sd']:.1e}",
@@ -818,14 +904,27 @@ def _table1_check(forms, *, runner=None) -> Outcome:
         cells = judged["statements"][st]["cells"]
         bad = [f"{k} {c['outcome']}" for k, c in cells.items() if c["outcome"] != "as printed"]
         return f"{st} ({'; '.join(bad)})" if bad else st
-    rep = [s for s, v in status.items() if v == "reproduced"]
-    note = (f"reproduced: {', '.join(rep) or 'none'}; not reproduced: "
-            + ("; ".join(which(s) for s, v in status.items() if v != "reproduced") or "none") + ". "
+    groups = {d: [st for st, v in decision.items() if v == d] for d in ("reproduced", "contradicted", "unresolved")}
+    if groups["contradicted"]:
+        verdict = Verdict.FAILED
+    elif groups["unresolved"]:
+        verdict = Verdict.INCONCLUSIVE
+    else:
+        verdict = Verdict.CONFIRMED
+    needed = {f"{st}: {cell}": c["precision needed"] for st, v in judged["statements"].items()
+              for cell, c in v["cells"].items() if "precision needed" in c}
+    if needed:
+        ev["precision that would decide"] = needed
+    note = (f"reproduced: {', '.join(groups['reproduced']) or 'none'}; contradicted: "
+            + ("; ".join(which(s) for s in groups["contradicted"]) or "none") + "; unresolved at this precision: "
+            + ("; ".join(which(s) for s in groups["unresolved"]) or "none") + ". "
             "HeunUDS Flow minus HeunEDM2 (S5, the grid): "
             + "; ".join(f"{k.split(' vs ')[0].replace('HeunUDS Flow ', '')} grid at {k.split(' @ ')[1]} NFE "
                         f"{v['verdict']} ({v['mean_diff']:+.2e})" for k, v in s5["cells"].items())
-            + ". Margin " + f"{judged['margin']:.2e}, floor FD {judged['floor']['mean']:.2e} +- {judged['floor']['sd']:.1e}.")
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", dict(forms), None, None, ev, note)
+            + ". Margin " + f"{judged['margin']:.2e}, floor FD {judged['floor']['mean']:.2e} +- {judged['floor']['sd']:.1e}."
+            + (" The evidence's 'precision that would decide' gives, per unresolved cell, the 95% half-width (and seeds) "
+               "that would decide it." if needed else ""))
+    return Outcome(verdict, "torch", dict(forms), None, None, ev, note)
 
 
 register(Claim("table1-analog", SEC, "Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
@@ -856,7 +955,7 @@ def _render_model(record, folder: Path):
     keys = ev.get("keys") or (ev.get("printed_forms_check") or {}).get("keys")
     head = f"**{record.verdict}**" + (f" ({record.erratum_kind})" if record.erratum_kind else "")
     if record.verdict == "erratum" and keys:
-        bad = [k for k, v in keys.items() if not v["match"]]
+        bad = [k for k, v in keys.items() if v["match"] is False]
         head += (f": the printed statement fails at {', '.join(bad)}; the declared readings (the Errata section) agree "
                  "with the configuration.")
     lines = [f"{head} {record.notes}", ""]
@@ -888,7 +987,8 @@ def _render_umbrella(record, folder: Path):
     flows = ev.get("per_model_flow", {})
     for m, sub in ev.get("sub_results", {}).items():
         f = flows.get(f"{m} generates a deterministic flow", {})
-        lines.append(f"| {m} | {_fmt(bool(f['printed'])) if f else '-'} | {_fmt(bool(f['derived'])) if f else '-'} | "
+        lines.append(f"| {m} | {_fmt(bool(f['printed'])) if f else '-'} | "
+                     f"{_fmt(bool(f['derived'])) if f and f['derived'] is not None else '-'} | "
                      f"{sub['verdict']}{' (' + sub['erratum_kind'] + ')' if sub.get('erratum_kind') else ''} | "
                      f"{', '.join(sub['corrected keys']) or '-'} |")
     return lines + [""], {}
@@ -915,17 +1015,25 @@ def _render_fig1(record, folder: Path):
             b = r.get("log10(beta_MSE_exact/beta_MSE_discrete), t >= 0.5") or {}
             lines.append(f"| {variant} | {m} | {_fmt(v['M_discrete (as printed)'])} | {_fmt(v['M_discrete-dt'])} | "
                          f"{_fmt(v['M (29), continuous'])} | {_fmt(a.get('median'))} | {_fmt(b.get('median'))} |")
-    lines += ["", "Readings of 'below 1% in all models ... EDM2 ... 5% of the image size' (counts per grid variant): "
+    basis, sens = ev.get(VERDICT_BASIS, {}), ev.get(SENSITIVITY, {})
+    if basis:
+        lines += ["", f"**The verdict's reading** (declared before the run): {_fig1_reading_text()}. Holds: "
+                  f"{_fmt(basis['holds'])} (below 1%: {_fmt(basis['below 1% holds'])}; EDM2 at 5%: "
+                  f"{_fmt(basis['5% holds'])}). Per model max / median: "
+                  + "; ".join(f"{m} {_fmt(x['max'])} / {_fmt(x['median'])}"
+                              for m, x in basis["per model (max / median)"].items()) + ".", ""]
+    lines += ["", "Sensitivity, not used for the verdict: the other readings of 'below 1% in all models ... EDM2 ... 5% "
+              "of the image size' (counts per grid variant): "
               + "; ".join(f"{v}: {c['readings']} readings, below 1% in {c['below 1% holds']}, 5% in {c['5% holds']}, "
-                          f"both in {c['both hold']}" for v, c in ev["counts"].items()), ""]
-    lines += ["Readings that reproduce both parts:", "",
+                          f"both in {c['both hold']}" for v, c in sens.get("counts", {}).items()), ""]
+    lines += ["Readings that would reproduce both parts (found by evaluating every reading; not evidence):", "",
               "| grids | models | method | unit | later stage | EDM2 statistic | per model max / median |",
               "|---|---|---|---|---|---|---|"]
-    for b in ev["readings that reproduce the statement"]:
+    for b in sens.get("readings that reproduce the statement", []):
         pm = "; ".join(f"{m} {_fmt(x['max'])}/{_fmt(x['median'])}" for m, x in b["per_model"].items())
         lines.append(f"| {b['grids']} | {b['models']} | {b['method']} | {b['unit']} | {b['later']} | "
                      f"{b['edm2_statistic']} | {pm} |")
-    if not ev["readings that reproduce the statement"]:
+    if not sens.get("readings that reproduce the statement"):
         lines.append("| none | | | | | | |")
     lines += ["", "EDM2's later-stage (t >= 0.5) MSE-diffusion size per reading (own grid, final step excluded from M; "
               "median / max):", "", "| method | latent units | relative to sigma_data | eta |", "|---|---|---|---|"]
