@@ -216,7 +216,7 @@ def legend() -> Markdown:
              "`skipped`: not established yet.", "",
              "**Erratum kinds** (most severe first): " + ", ".join(f"`{k}`" for k in ERRATUM_KINDS) + ".", "",
              "<details><summary>How the paper's LaTeX is read (verify.reading.RULES)</summary>", ""]
-    lines += [f"- *{name}*: {text}" for name, text in RULES]
+    lines += [f"- {rule.line()}" for rule in RULES]
     lines += ["", "</details>"]
     return Markdown("\n".join(lines))
 
@@ -327,10 +327,12 @@ def _comparison(comp: dict | None) -> str:
 
 
 def _source_lines(sources: list) -> list[str]:
+    from .report import _readings_text
+
     out = []
     for src in sources:
         line = f"line {src['line']}" if src.get("line") else f"text-extraction line {src['text_line']}"
-        how = ("read by SymPy's LaTeX parser" if src["route"] == "parsed"
+        how = ("read by SymPy's LaTeX parser" + _readings_text(src) if src["route"] == "parsed"
                else f"transcribed by hand ({src.get('hand_transcription_because', '')})")
         out.append(f"- paper, {src['where']}, {line}, {how}: `{src['verbatim']}`")
         if src.get("parsed_latex"):
