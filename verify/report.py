@@ -332,7 +332,8 @@ def _convergence_renderer(record: ClaimRecord, folder: Path):
     if record.verdict not in ("confirmed", "failed") or not isinstance(record.evidence, dict):
         return [], {}
     folder.mkdir(parents=True, exist_ok=True)
-    return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence], folder / f"{record.id}.png")}
+    path = convergence_plot([record.evidence], folder / f"{record.id}.png")  # None: no ladder (timed out, raised)
+    return [], ({f"Proposition 2: |L^N - L| against N ({record.id})": path} if path else {})
 
 
 register_renderer("prop2-*", _convergence_renderer)
