@@ -616,7 +616,8 @@ def order_plots(r) -> list:
         style, labelled_n = _Styles(), True
         for name, case in cases.items():
             errs = [_num(e) for e in case["errors"]]
-            xs = ns if ns and len(ns) == len(errs) else None
+            case_ns = _ladder_n(case, ns)  # a case may carry its own ladder
+            xs = case_ns if case_ns and len(case_ns) == len(errs) else None
             if xs is None:
                 labelled_n, xs = False, [2 ** i for i in range(len(errs))]
             pts = [(x, e) for x, e in zip(xs, errs) if e is not None]
@@ -664,7 +665,7 @@ def eq12_plot(r) -> list:
             ax.loglog(ns, ys, ls=ls, marker="o", ms=3, lw=1, color=f"C{i % 10}",
                       label=f"{name}, {what}" + (f" (order {order:.3f})" if order else ""))
     ax.set_xlabel("N (number of grid steps)")
-    ax.set_ylabel("|sum (11) - integral (12)| (data units)")
+    ax.set_ylabel("|sum (11) - integral (12)|\n(mean: data units; variance: squared data units)", fontsize=9)
     ax.set_title("(11)-(12): the sums of the unrolled generator converge to the integrals at first order\n"
                  "(solid: mean, dashed: variance)", fontsize=9)
     ax.legend(fontsize=6)
