@@ -600,6 +600,11 @@ def _order_words(path: str) -> tuple[str, str]:
     return last.replace("_", " "), "global error at the end of the interval (data units)"
 
 
+def _claim_words(r) -> str:
+    """The claim's title (its statement in words) for a figure title; its id only when a record has no title."""
+    return getattr(r, "title", "") or r.id
+
+
 def _wrapped(text: str, width: int = 90) -> str:
     import textwrap
 
@@ -639,7 +644,7 @@ def order_plots(r) -> list:
             ax.set_xticks([p[0] for p in pts], [str(p[0]) for p in pts])
             ax.xaxis.set_minor_formatter(plt.NullFormatter())
         ax.set_ylabel(ylabel)
-        ax.set_title(_wrapped(f"{r.title}: {words}", 100) + "\n(dotted: the slope of the declared order)",
+        ax.set_title(_wrapped(f"{_claim_words(r)}: {words}", 100) + "\n(dotted: the slope of the declared order)",
                      fontsize=7.5)
         if ax.get_lines():
             ax.legend(fontsize=6, ncol=2)
@@ -796,7 +801,7 @@ def fd_nfe_plots(r) -> list:
             if lab not in handles:
                 handles[lab] = h
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(8, len(handles)), fontsize=6)
-    fig.suptitle(_wrapped(f"{r.title}: distance to the data against NFE", 110), fontsize=9)
+    fig.suptitle(_wrapped(f"{_claim_words(r)}: distance to the data against NFE", 110), fontsize=9)
     fig.tight_layout(rect=(0, 0.6 / height, 1, 1 - 0.3 / height))
     return [_figure(fig, f"{r.id}: distance against NFE", tight=False)]
 
