@@ -1,4 +1,5 @@
-r"""Reading the paper's printed LaTeX into SymPy: a documented lexical normalisation, then SymPy's own parser.
+r"""Reading the paper's printed LaTeX into SymPy: a documented normalisation (lexical rules and declared readings),
+then SymPy's own parser.
 
 A claim's printed form is the paper's literal text.  This module turns the verbatim LaTeX of a formula (as it
 stands in the text extraction of the paper) into a SymPy expression in two steps:
@@ -24,7 +25,8 @@ Canonical names: ``[accent:]base[']*[_sub][^label]`` with the accent read by the
 ``ring:rho_t`` (the extraction's ``\dot{\rho}_t``), ``ring:lambda'_t``, ``hat:X_s``, ``check:lambda'_t``,
 ``rho_s``, ``t_max``, ``gamma_st``, ``lambda'_tau`` (a subscript of letters or digits, Greek names without
 their backslash), ``lambda'_{c,t}`` (braces kept for any other subscript), ``w_s^N``, ``xi_s^*``, ``Delta t``,
-``(log r_t)'``, ``chi^2``.
+``(log r_t)'``; ``chi^2`` is a function the namespace gives (a ``sympy.Lambda`` of (24)'s definition), applied to
+the parsed arguments of each ``\chi^2(a, b)``.
 """
 
 from __future__ import annotations
