@@ -1,9 +1,11 @@
 """Appendix A: from the generator (10) to the SDE (31)-(37) and back.
 
-Conventions (see NOTATION): time runs forward; r_t = rho_t ring-rho_t; s = t - dt.  For statements that hold
-for *any* schedules, rho and ring-rho are undefined functions of t, and their values/derivatives at one
-instant t are replaced by positive symbols (``instant_values``) so that both routes (SymPy and 50-digit
-numbers) can evaluate them; the step s = t - dt enters through Taylor polynomials of those symbols.
+Conventions (the paper's): time runs forward (Section 3, line 196: "the generator runs forward"); r_t = rho_t
+ring-rho_t (Section 3, line 163); s = t - dt (one grid step, t = t_i and s = t_{i-1}: Section 3, line 164).  For
+statements that hold for *any* schedules, rho and ring-rho are undefined functions of t, and their
+values/derivatives at one instant t are replaced by positive symbols (``instant_values``) so that both routes
+(SymPy and 50-digit numbers) can evaluate them; the step s = t - dt enters through Taylor polynomials of those
+symbols.
 """
 
 from __future__ import annotations

@@ -563,6 +563,13 @@ class dit_log_alpha_bar(sp.Function):
 
         return _dit_log_alpha_bar_float(T * (1 - np.asarray(x, dtype=float)), np.log1p)
 
+    def paper_form(self) -> sp.Expr:
+        """log alpha_bar_t in the paper's symbols, for display (:func:`verify.records.paper_notation`)."""
+        x = self.args[0]
+        if isinstance(x, sp.Symbol):
+            return sp.log(sp.Symbol(f"alphabar_{x.name}", positive=True))
+        return sp.log(sp.Function("alphabar", positive=True)(x))
+
     def _eval_evalf(self, prec):
         import mpmath as mp
 

@@ -19,15 +19,18 @@ def _ladders(evidence_list: Iterable[Mapping]):
                     yield from _ladders([v])
 
 
-def convergence_plot(evidence_list: Iterable[Mapping], path) -> Path:
+def convergence_plot(evidence_list: Iterable[Mapping], path) -> Path | None:
     """Log-log plot of |L^N - L| against N, one line per ladder (label schedule/rate/denoiser), with the
-    predicted C/N as dotted lines; returns the path of the PNG written."""
+    predicted C/N as dotted lines; returns the path of the PNG written, or None (and draws nothing) when the
+    evidence has no ladder (a claim that timed out or raised)."""
+    ladders = list(_ladders(list(evidence_list)))
+    if not ladders:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ladders = list(_ladders(list(evidence_list)))
     fig, ax = plt.subplots(figsize=(9, 5))
     markers = ("o", "s", "^", "v", "D", "x", "P", "*")
     schedules = sorted({str(lad.get("case", "?")).split("/")[0] for lad in ladders})
@@ -44,12 +47,12 @@ def convergence_plot(evidence_list: Iterable[Mapping], path) -> Path:
         if "predicted_C" in lad:
             c = abs(float(lad["predicted_C"]))
             ax.loglog(ns, [c / n for n in ns], ls=":", lw=0.8, color=line.get_color())
-    ax.set_xlabel("N (grid steps)")
-    ax.set_ylabel("|L^N - L|")
-    ax.set_title(f"Proposition 2 on {', '.join(schedules)}: L^N - L = C/N + O(1/N^2)\n"
+    ax.set_xlabel("N (number of grid steps)")
+    ax.set_ylabel(r"$|\hat{\mathcal{L}}^N - \hat{\mathcal{L}}|$ (loss gap, nats)")
+    ax.set_title(f"Proposition 2 on the {', '.join(schedules)} schedule{'s' if len(schedules) > 1 else ''}: "
+                 r"$\hat{\mathcal{L}}^N - \hat{\mathcal{L}} = C/N + O(1/N^2)$" "\n"
                  "(solid: exact denoiser, dashed: mis-specified; dotted: the predicted C/N)", fontsize=10)
-    if ladders:
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.grid(True, which="both", lw=0.3)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -113,6 +113,20 @@ def test_eq40_proved_and_perturbed_forms_rejected():
     assert claim.evaluate(bad, allow_erratum=False).verdict == Verdict.FAILED
 
 
+def test_eq40_derives_its_weight_from_16_and_rejects_a_kl_weight_that_differs(monkeypatch):
+    """eq40 does not rely on eq17's check: it derives w^N from the means of (16) and checks the closed form
+    kl_weight() that the expansion of (40) and the ladders use against it."""
+    from derivations.section3_diffusion import kappa_simplify
+    from derivations.section4_kl import kl_weight
+
+    w, same = cc.kl_weight_from_the_means_of_16()
+    assert same and kappa_simplify(w - kl_weight()) == 0
+    monkeypatch.setattr(cc, "kl_weight", lambda *a, **k: kl_weight(*a, **k) * (1 + rho_s / rho_t))
+    assert cc.kl_weight_from_the_means_of_16()[1] is False
+    with pytest.raises(AssertionError, match="differs from w\\^N derived from the means"):
+        cc._eq40_derive()
+
+
 def test_convergence_plot_from_json_evidence(tmp_path):
     from numerics.plots import convergence_plot
 

@@ -48,6 +48,63 @@ def test_juxtaposition_and_function_arguments():
     assert rd.parse_printed(r"\left( \sqrt{a b} - c \right)^2 \Big/ 2", ns) == (sp.sqrt(a * b) - c) ** 2 / 2
 
 
+def test_a_function_takes_its_argument_with_the_arguments_power():
+    """TeX convention: \\log \\rho_t^2 is log(rho_t^2), not (log rho_t)^2; a power after a parenthesised
+    argument applies to the value."""
+    rho = sp.Symbol("rho", positive=True)
+    assert rd.parse_printed(r"\log \rho_t^2", {"rho_t": rho}) == sp.log(rho**2)
+    assert rd.parse_printed(r"\log \rho_t^2", {"rho_t": rho}) != sp.log(rho) ** 2
+    assert rd.parse_printed(r"\log(\rho_t)^2", {"rho_t": rho}) == sp.log(rho) ** 2
+    assert rd.parse_printed(r"\exp \rho_t^{-1} + \log 2^3", {"rho_t": rho}) == sp.exp(1 / rho) + sp.log(8)
+    assert rd.parse_printed(r"\exp(-\frac{1}{4}(\log \frac{t}{1-t})^2)", {"t": t}) == \
+        sp.exp(-sp.log(t / (1 - t)) ** 2 / 4)
+
+
+def test_rules_say_whether_they_decide_meaning_and_what_readings_discard():
+    kinds = {r.name: r.kind for r in rd.RULES}
+    assert set(kinds.values()) == {"lexical", "reading"}
+    for name in ("ring accent", "norms", "chi-square", "applications", "normal quantile"):
+        assert kinds[name] == "reading", name
+    for name in ("juxtaposition", "decimals", "primes", "labels"):
+        assert kinds[name] == "lexical", name
+    for rule in rd.RULES:
+        assert (rule.kind == "reading") == bool(rule.discards), rule.name
+        assert rule.name in rule.line() and rule.kind in rule.line()
+
+
+def test_every_reading_used_is_recorded_with_the_parse():
+    r = rd.read(r"\frac{\|\hat{u}_t(\alpha_t \bar{Y}_t) - u_t\|^2}{\dot{\rho}_t} + \Phi^{-1}(t) + \chi^2(a, b)")
+    assert [rule for rule, _ in r.readings] == ["norms", "applications", "ring accent", "normal quantile", "chi-square"]
+    assert (r"norms", r"\|\hat{u}_t(\alpha_t \bar{Y}_t) - u_t\|") in r.readings
+    assert ("applications", r"\hat{u}_t(\alpha_t \bar{Y}_t)") in r.readings
+    assert rd.read(r"2 a b^2 (1 + c)").readings == ()   # lexical rules only: nothing recorded
+    assert rd.read(r"\mathring{\rho}_t").readings == ()  # the ring itself is no reading
+
+
+def test_chi_square_is_its_definition_applied_to_its_arguments():
+    chi = sp.Lambda((a, b), (a - b) ** 2 / a)
+    ns = {"lambda'_t": a, "ring:lambda'_t": b, "chi^2": chi}
+    assert rd.parse_printed(r"\frac{1}{4}\chi^2(\lambda'_t, \hat{\lambda}'_t)", ns) == (a - b) ** 2 / (4 * a)
+    # the arguments are not dropped: swapped arguments read differently
+    assert rd.parse_printed(r"\chi^2(\hat{\lambda}'_t, \lambda'_t)", ns) == (b - a) ** 2 / b
+    assert rd.symbols_of(r"\chi^2(\lambda'_t, \hat{\lambda}'_t)") == ["chi^2", "lambda'_t", "ring:lambda'_t"]
+    with pytest.raises(rd.ReadingError, match="function of its 2 arguments"):
+        rd.parse_printed(r"\chi^2(\lambda'_t, \hat{\lambda}'_t)", {**ns, "chi^2": a})
+    with pytest.raises(rd.ReadingError, match="chi\\^2"):
+        rd.parse_printed(r"\chi^2(\lambda'_t, \hat{\lambda}'_t)", {"lambda'_t": a, "ring:lambda'_t": b})
+    for bad in (r"\chi^2 + a", r"\chi^2(a)", r"\chi^2(a, b, c)"):
+        with pytest.raises(rd.ReadingError, match="chi"):
+            rd.read(bad)
+
+
+def test_the_records_of_parsed_entries_name_their_readings():
+    from verify.paper_text import entry
+
+    rec = entry("eq27.rhs").record()
+    assert {u["rule"] for u in rec["readings"]} >= {"norms", "applications"}
+    assert "readings" not in entry("eq21").record()  # a hand transcription has no parse
+
+
 def test_decimals_are_exact_and_quantile_reads():
     assert rd.parse_printed(r"\Phi^{-1}(t) + 0.4", {"t": t}) == sp.sqrt(2) * sp.erfinv(2 * t - 1) + sp.Rational(2, 5)
 
@@ -135,3 +192,13 @@ def test_registry_entries_are_the_printed_formulas():
             fa, fb = numeric(a_expr, "mpmath"), numeric(b_expr, "mpmath")
             for x in (mp.mpf("0.03"), mp.mpf("0.5"), mp.mpf("0.97")):
                 assert abs(fa(x) - fb(x)) <= mp.mpf(10) ** -25 * (1 + abs(fb(x))), (a_expr, b_expr)
+
+
+def test_readme_lists_every_reading():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = text[text.index("| reading | what it decides"):].split("\n\n")[0].splitlines()[2:]
+    table = {line.split("|")[1].strip() for line in block}
+    assert {r.name for r in rd.RULES if r.kind == "reading"} <= table
+    assert not {r.name for r in rd.RULES if r.kind == "lexical"} & table

@@ -76,17 +76,18 @@ def test_rms_difference_is_the_pathwise_error():
     assert up.rms_difference(y, ref) == pytest.approx(5.0, rel=1e-15)
 
 
-def test_renderer_shows_the_peer_table(small_outcome):
+def test_renderer_shows_the_peer_table_and_figure(small_outcome, tmp_path):
     out = small_outcome
 
     class Rec:
         evidence = out.evidence
         verdict = out.verdict.value
 
-    lines, figures = up._render_peers(Rec(), None)
+    lines, figures = up._render_peers(Rec(), tmp_path)
     text = "\n".join(lines)
     assert "| flow/unipc |" in text and "pathwise @ 10" in text and "Goal `best_uds_within_1.2x_unipc`" in text
-    assert figures == {}
+    (path,) = figures.values()  # the distances against NFE, with the noise floor (tests/test_rendering.py)
+    assert path.exists() and path.stat().st_size > 1000
     assert "headline" in out.evidence and "pathwise_reference" in out.evidence
 
 

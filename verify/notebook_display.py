@@ -212,7 +212,7 @@ def legend() -> Markdown:
     lines = ["**Verdicts**: " + "; ".join(f"`{i.verdict.value}`: {i.meaning}" for i in VERDICT_TABLE) + ".", "",
              "**Erratum kinds** (most severe first): " + ", ".join(f"`{k}`" for k in ERRATUM_KINDS) + ".", "",
              "<details><summary>How the paper's LaTeX is read (verify.reading.RULES)</summary>", ""]
-    lines += [f"- *{name}*: {text}" for name, text in RULES]
+    lines += [f"- {rule.line()}" for rule in RULES]
     lines += ["", "</details>"]
     return Markdown("\n".join(lines))
 
@@ -323,10 +323,12 @@ def _comparison(comp: dict | None) -> str:
 
 
 def _source_lines(sources: list) -> list[str]:
+    from .report import _readings_text
+
     out = []
     for src in sources:
         line = f"line {src['line']}" if src.get("line") else f"text-extraction line {src['text_line']}"
-        how = ("read by SymPy's LaTeX parser" if src["route"] == "parsed"
+        how = ("read by SymPy's LaTeX parser" + _readings_text(src) if src["route"] == "parsed"
                else f"transcribed by hand ({src.get('hand_transcription_because', '')})")
         out.append(f"- paper, {src['where']}, {line}, {how}: `{src['verbatim']}`")
         if src.get("parsed_latex"):
@@ -497,10 +499,13 @@ def claim_figures(r) -> list:
     ev = r.evidence if isinstance(r.evidence, dict) else {}
     if r.id in STOPPED or not ev:
         return parts
+    drawn = any(isinstance(p, Figure) for p in parts)
     if not parts:
         parts += ladder_plot(r)
-    for fn in (order_plots, eq12_plot, kg_weight_plot, fd_nfe_plots):
+    for fn in (order_plots, eq12_plot, kg_weight_plot):
         parts += fn(r)
+    if not drawn:  # a claim whose report renderer draws its distances (uds-vs-peers) is not drawn twice
+        parts += fd_nfe_plots(r)
     return parts
 
 
@@ -552,24 +557,54 @@ def _num(x):
 
 
 class _Styles:
-    """Line styles for names "A/B": the colour follows B (the method), the dash follows A (schedule or rate), so
-    one method has one colour in every panel."""
+    """Line styles for names "A/B": the colour follows B (the method or parameterization), the dash follows A
+    (schedule or rate), so one method has one colour in every panel; when there are more A's than dashes, a
+    marker tells them apart too, so no two series share a style."""
 
     DASHES = ("-", "--", "-.", ":")
+    MARKERS = (None, "o", "s", "^", "v", "D", "x", "P")
 
     def __init__(self):
         self.colours: dict[str, str] = {}
-        self.dashes: dict[str, str] = {}
+        self.heads: dict[str, int] = {}
 
     def __call__(self, name: str) -> dict:
         head, _, tail = name.rpartition("/")
         tail = tail or name
         if tail not in self.colours:
             self.colours[tail] = f"C{len(self.colours) % 10}"
-        if head not in self.dashes:
-            self.dashes[head] = self.DASHES[len(self.dashes) % len(self.DASHES)]
-        marker = "os^vDx"[list(self.colours).index(tail) // 10 % 6]
-        return {"color": self.colours[tail], "ls": self.dashes[head], "marker": marker}
+        k = self.heads.setdefault(head, len(self.heads))
+        # colour cycles after 10 methods: the marker then differs as well
+        m = (k // len(self.DASHES) + list(self.colours).index(tail) // 10) % len(self.MARKERS)
+        return {"color": self.colours[tail], "ls": self.DASHES[k % len(self.DASHES)], "marker": self.MARKERS[m]}
+
+
+#: Words for the evidence's tables of measured errors (the titles and y labels of the order plots).
+_ORDER_WORDS = {
+    "orders": ("order of the flow solvers", "max |Y - exact flow map| at the end (data units)"),
+    "flow_orders": ("order of the flow solvers", "max |Y - exact flow map| at the end (data units)"),
+    "weak_orders": ("weak order of the stochastic solvers", "relative error of the final variance (dimensionless)"),
+    "weak_errors": ("weak order of the stochastic solvers", "relative error of the final variance (dimensionless)"),
+}
+
+
+def _order_words(path: str) -> tuple[str, str]:
+    """(title words, y label) for a table of measured errors at ``path`` in the evidence."""
+    last = path.rsplit("/", 1)[-1] if path else "orders"
+    if last in _ORDER_WORDS:
+        return _ORDER_WORDS[last]
+    return last.replace("_", " "), "global error at the end of the interval (data units)"
+
+
+def _claim_words(r) -> str:
+    """The claim's title (its statement in words) for a figure title; its id only when a record has no title."""
+    return getattr(r, "title", "") or r.id
+
+
+def _wrapped(text: str, width: int = 90) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def order_plots(r) -> list:
@@ -582,7 +617,8 @@ def order_plots(r) -> list:
         style, labelled_n = _Styles(), True
         for name, case in cases.items():
             errs = [_num(e) for e in case["errors"]]
-            xs = ns if ns and len(ns) == len(errs) else None
+            case_ns = _ladder_n(case, ns)  # a case may carry its own ladder
+            xs = case_ns if case_ns and len(case_ns) == len(errs) else None
             if xs is None:
                 labelled_n, xs = False, [2 ** i for i in range(len(errs))]
             pts = [(x, e) for x, e in zip(xs, errs) if e is not None]
@@ -597,12 +633,19 @@ def order_plots(r) -> list:
                 x0, e0 = pts[-1]
                 ax.loglog([p[0] for p in pts], [e0 * (x0 / p[0]) ** float(declared) for p in pts], ls=":", lw=0.7,
                           color=st["color"])
-        ax.set_xlabel("N (steps)" if labelled_n else "rung k: N = 2^k N_0 (the ladder's N is not in the evidence)")
-        ax.set_ylabel("error")
-        ax.set_title(f"{r.id}: {path or 'orders'} (dotted: the declared order's slope)", fontsize=9)
-        ax.legend(fontsize=6, ncol=2)
+        words, ylabel = _order_words(path)
+        ax.set_xlabel("N (number of steps)" if labelled_n
+                      else "N / N_0: steps relative to the ladder's first rung (the evidence does not list N_0)")
+        if not labelled_n:
+            ax.set_xticks([p[0] for p in pts], [str(p[0]) for p in pts])
+            ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set_ylabel(ylabel)
+        ax.set_title(_wrapped(f"{_claim_words(r)}: {words}", 100) + "\n(dotted: the slope of the declared order)",
+                     fontsize=7.5)
+        if ax.get_lines():
+            ax.legend(fontsize=6, ncol=2)
         ax.grid(True, which="both", lw=0.3)
-        figs.append(_figure(fig, f"{r.id}: {path or 'orders'}"))
+        figs.append(_figure(fig, f"{r.id}: {words}"))
     return figs
 
 
@@ -619,11 +662,13 @@ def eq12_plot(r) -> list:
         for key, ls, okey in (("mean_error", "-", "order_mean"), ("variance_error", "--", "order_variance")):
             ys = [abs(float(v)) for v in lad[key]]
             order = _num(lad.get(okey))
+            what = "mean" if key == "mean_error" else "variance"
             ax.loglog(ns, ys, ls=ls, marker="o", ms=3, lw=1, color=f"C{i % 10}",
-                      label=f"{name} {key}" + (f" (order {order:.3f})" if order else ""))
-    ax.set_xlabel("N (grid steps)")
-    ax.set_ylabel("|sum (11) - integral (12)|")
-    ax.set_title(f"{r.id}: first-order convergence of the sums (11) to (12)", fontsize=9)
+                      label=f"{name}, {what}" + (f" (order {order:.3f})" if order else ""))
+    ax.set_xlabel("N (number of grid steps)")
+    ax.set_ylabel("|sum (11) - integral (12)|\n(mean: data units; variance: squared data units)", fontsize=9)
+    ax.set_title("(11)-(12): the sums of the unrolled generator converge to the integrals at first order\n"
+                 "(solid: mean, dashed: variance)", fontsize=9)
     ax.legend(fontsize=6)
     ax.grid(True, which="both", lw=0.3)
     return [_figure(fig, f"{r.id}: ladders")]
@@ -666,7 +711,7 @@ def kg_weight_plot(r, pairs: Sequence[str] | None = None) -> list:
     chosen = [p for p in (pairs or (list(known) if known else list(table))) if p in table]
     xs = np.linspace(-10, 10, 401)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.6))
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
     style, skipped = _Styles(), []
     for pair in chosen:
         try:
@@ -676,14 +721,16 @@ def kg_weight_plot(r, pairs: Sequence[str] | None = None) -> list:
             continue
         y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
         st = style(pair)
-        ax.semilogy(x, y, lw=1, label=pair, color=st["color"], ls=st["ls"])
-    ax.set_xlabel("lambda = 2 ring-lambda (Kingma & Gao's log-SNR)")
-    ax.set_ylabel("w_of_lambda (evidence)")
-    ax.set_title(f"{r.id}: the weighting of each pair against lambda (colour: parameterization, dash: schedule)",
-                 fontsize=8)
+        ax.semilogy(x, y, lw=1.1, label=pair.replace("/", ", "), color=st["color"], ls=st["ls"],
+                    marker=st["marker"], markevery=max(1, len(x) // 12), ms=3.5)
+    ax.set_xlabel(r"$\lambda = 2\mathring{\lambda}_t$ (Kingma & Gao's log-SNR; nats)")
+    ax.set_ylabel(r"weighting $w(\lambda)$ (dimensionless)")
+    ax.set_title(r"$\omega_t = S_t^2/\mathring{\lambda}'_t$ (Section 2) as Kingma & Gao's weighting $w(\lambda)$"
+                 "\n(colour: parameterization; dash and marker: schedule)", fontsize=9)
     ax.grid(True, which="both", lw=0.3)
     if ax.get_lines():
-        ax.legend(fontsize=6, ncol=3)
+        ax.legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
+                  title="schedule, parameterization", title_fontsize=6.5)
     out: list = [_figure(fig, f"{r.id}: w(lambda)")]
     if skipped:
         out.append(Markdown("Not drawn (the evidence's form could not be evaluated with NumPy): " + ", ".join(skipped)))
@@ -705,6 +752,21 @@ def _nfe_tables(ev, path=""):
             yield from _nfe_tables(v, f"{path}/{k}" if path else k)
 
 
+_METRIC_WORDS = {"fd": ("Frechet distance", "FD (squared data units)"),
+                 "sw": ("sliced Wasserstein distance", "SW (data units)"),
+                 "pathwise": ("pathwise rms error to the flow map", "rms error (data units)")}
+
+
+def _table_words(path: str) -> tuple[str, str]:
+    """(panel title, y label) in words for an evidence path such as "fd/d2-K8/uniform-t"."""
+    from numerics.figures import _data_words, _grid_words
+
+    parts = path.split("/") if path else []
+    metric, ylabel = _METRIC_WORDS.get(parts[0] if parts else "", ("distance", "distance (data units)"))
+    words = [metric] + [_data_words(p, {}) if p.startswith("d") and "-K" in p else _grid_words(p) for p in parts[1:]]
+    return "; ".join(words), ylabel
+
+
 def fd_nfe_plots(r) -> list:
     """Distances (Frechet, sliced Wasserstein) against NFE: one figure, one panel per table (metric, data set,
     grid); colour = solver, dash = rate; one legend."""
@@ -721,8 +783,10 @@ def fd_nfe_plots(r) -> list:
         for name, row in rows.items():
             xs = sorted(row)
             ax.loglog(xs, [row[x] for x in xs], ms=3, lw=1, label=name, **style(name))
-        ax.set_title(path, fontsize=8)
-        ax.set_xlabel("NFE", fontsize=7)
+        title, ylabel = _table_words(path)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel("NFE (denoiser evaluations)", fontsize=7)
+        ax.set_ylabel(ylabel, fontsize=7)
         ax.tick_params(which="both", labelsize=6)
         ax.grid(True, which="both", lw=0.3)
     for ax in list(axes.flat)[len(tables):]:
@@ -733,7 +797,7 @@ def fd_nfe_plots(r) -> list:
             if lab not in handles:
                 handles[lab] = h
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(8, len(handles)), fontsize=6)
-    fig.suptitle(f"{r.id}: distance to the data against NFE", fontsize=9)
+    fig.suptitle(_wrapped(f"{_claim_words(r)}: distance to the data against NFE", 110), fontsize=9)
     fig.tight_layout(rect=(0, 0.6 / height, 1, 1 - 0.3 / height))
     return [_figure(fig, f"{r.id}: distance against NFE", tight=False)]
 

@@ -45,6 +45,8 @@ class Printed:
                "verbatim": self.verbatim, "route": self.route}
         if self.latex is not None:
             out["parsed_latex"] = self.latex
+            # the rules of kind "reading" the parse went through (verify.reading.RULES), each with what it read
+            out["readings"] = [{"rule": rule, "latex": text} for rule, text in read(self.latex).readings]
         else:
             out["hand_transcription_because"] = self.hand
         return out

@@ -1,13 +1,17 @@
-r"""Reading the paper's printed LaTeX into SymPy: a documented lexical normalisation, then SymPy's own parser.
+r"""Reading the paper's printed LaTeX into SymPy: a documented normalisation (lexical rules and declared readings),
+then SymPy's own parser.
 
 A claim's printed form is the paper's literal text.  This module turns the verbatim LaTeX of a formula (as it
 stands in the text extraction of the paper) into a SymPy expression in two steps:
 
-1. **Normalisation** (lexical only, the rules of :data:`RULES`, each tested): every symbol of the paper
-   (an accent, a Greek or Latin base, primes, a subscript, a label such as the N of w^N) becomes one
+1. **Normalisation** (the rules of :data:`RULES`, each tested).  Most rules are *lexical*: every symbol of the
+   paper (an accent, a Greek or Latin base, primes, a subscript, a label such as the N of w^N) becomes one
    placeholder; juxtaposition becomes an explicit ``\cdot``; a function's argument is delimited; ``\left`` and
-   ``\right`` are dropped.  Nothing about the *meaning* of a formula is decided here, except by the rules on
-   accents (the extraction renders the ring accent as a dot or a hat: a declared, uniform reading).
+   ``\right`` are dropped.  A few rules are *readings*: they decide what a construct means (the ring accent the
+   extraction renders as a dot or a hat, a norm read per coordinate, the chi-square of (24) applied to its
+   arguments, an estimator applied to its argument, the normal quantile).  Each reading says what it discards
+   (:attr:`Rule.discards`), and every use of one is recorded with the parse (:attr:`Reading.readings`), so the
+   reports can show, per printed formula, which readings it went through.
 2. **Parsing** with :func:`sympy.parsing.latex.parse_latex`, backend ``"lark"`` (pure Python, no Java): it
    decides precedence, fractions, roots and powers.  An ambiguous parse (SymPy's Earley parser may return
    several trees) is accepted only when every alternative is the same expression; otherwise
@@ -21,7 +25,8 @@ Canonical names: ``[accent:]base[']*[_sub][^label]`` with the accent read by the
 ``ring:rho_t`` (the extraction's ``\dot{\rho}_t``), ``ring:lambda'_t``, ``hat:X_s``, ``check:lambda'_t``,
 ``rho_s``, ``t_max``, ``gamma_st``, ``lambda'_tau`` (a subscript of letters or digits, Greek names without
 their backslash), ``lambda'_{c,t}`` (braces kept for any other subscript), ``w_s^N``, ``xi_s^*``, ``Delta t``,
-``(log r_t)'``, ``chi^2``.
+``(log r_t)'``; ``chi^2`` is a function the namespace gives (a ``sympy.Lambda`` of (24)'s definition), applied to
+the parsed arguments of each ``\chi^2(a, b)``.
 """
 
 from __future__ import annotations
@@ -32,29 +37,62 @@ from functools import lru_cache
 
 import sympy as sp
 
-#: The normalisation rules, in words (the README and the Markdown report print them).
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the normalisation: ``lexical`` (spelling only: the parse means what the text means) or
+    ``reading`` (it decides what a construct means; ``discards`` says what of the printed text the parse drops)."""
+
+    name: str
+    kind: str
+    text: str
+    discards: str = ""
+
+    def line(self) -> str:
+        """The rule in one Markdown line (the README, the Markdown report and the notebooks print it)."""
+        out = f"*{self.name}* ({self.kind}): {self.text}"
+        return out + (f"; discards: {self.discards}" if self.kind == "reading" else "")
+
+
+#: The normalisation rules, in words (the README, the Markdown report and the notebooks print them).
 RULES = (
-    ("ring accent", r"\dot, \hat or \mathring over rho, lambda, beta or eta is the paper's ring accent "
-                    r"(ring-rho, ring-lambda, ...): the text extraction renders the ring as a dot or a hat "
-                    r"(a declared reading; a ring lost entirely is not restored: the literal form keeps the "
-                    r"plain symbol and the claim grades the difference as an extraction erratum)"),
-    ("real hats", r"\hat over X, epsilon, Y, u, v, mu, p, L, M is a real hat (an estimate made with the denoiser)"),
-    ("other accents", r"\check is the MSE-diffusion's check accent; \bar and \tilde are kept as accents"),
-    ("primes", r"a prime written after the subscript (\lambda_t') is the same derivative as \lambda'_t"),
-    ("labels", r"the N of w^N and p^N and the * of xi^* are labels of the symbol, not powers"),
-    ("step", r"\Delta t and \Delta\tau are the grid step symbols"),
-    ("derivative of a log", r"(\log r_t)' is one symbol, the derivative of log r at t"),
-    ("chi-square", r"\chi^2(a, b) is one symbol, defined by (24)"),
-    ("indicator", r"\mathbf{1}(j = k) is one symbol: 1 for the same coordinate, 0 for two different ones"),
-    ("norms", r"a norm \|v\| is read per coordinate, as (v): the squared norm of one coordinate is its square"),
-    ("normal quantile", r"\Phi^{-1}(x) is the standard normal quantile sqrt(2) erfinv(2x - 1)"),
-    ("applications", r"an estimator (a hatted symbol) or w^N followed by a parenthesised argument is read as "
-                     r"its value; the argument is recorded with the reading"),
-    ("juxtaposition", r"juxtaposed factors are multiplied (an explicit \cdot is inserted); \cdot and \times "
-                      r"are products; square brackets are parentheses; \left, \right and \big, \Big, ... are dropped"),
-    ("function arguments", r"\log, \exp, \sin, \cos, \tan take the factor that follows them (a parenthesised "
-                           r"group, a fraction, a number or a symbol) as their argument"),
-    ("decimals", "decimal literals (0.4) are read exactly, as rationals (2/5)"),
+    Rule("ring accent", "reading",
+         r"\dot, \hat or \mathring over rho, lambda, beta or eta is the paper's ring accent (ring-rho, "
+         r"ring-lambda, ...): the text extraction renders the ring as a dot or a hat (a declared reading; a ring "
+         r"lost entirely is not restored: the literal form keeps the plain symbol and the claim grades the "
+         r"difference as an erratum)",
+         "the extraction's glyph (a dot or a hat over these four letters is never read as a dot or a hat)"),
+    Rule("real hats", "lexical",
+         r"\hat over X, epsilon, Y, u, v, mu, p, L, M is a real hat (an estimate made with the denoiser)"),
+    Rule("other accents", "lexical", r"\check is the MSE-diffusion's check accent; \bar and \tilde are kept as accents"),
+    Rule("primes", "lexical", r"a prime written after the subscript (\lambda_t') is the same derivative as \lambda'_t"),
+    Rule("labels", "lexical", r"the N of w^N and p^N and the * of xi^* are labels of the symbol, not powers"),
+    Rule("step", "lexical", r"\Delta t and \Delta\tau are the grid step symbols"),
+    Rule("derivative of a log", "lexical", r"(\log r_t)' is one symbol, the derivative of log r at t"),
+    Rule("chi-square", "reading",
+         r"\chi^2(a, b) is (24)'s definition applied to a and b, in that order: the claim gives the definition "
+         r"as a function of its two arguments, and the arguments are read and substituted",
+         "nothing of the arguments (they are recorded with the parse); the reading is that \\chi^2 is (24)'s "
+         "chi-square wherever it appears"),
+    Rule("indicator", "lexical", r"\mathbf{1}(j = k) is one symbol: 1 for the same coordinate, 0 for two different ones"),
+    Rule("norms", "reading",
+         r"a norm \|v\| is read per coordinate, as (v): the squared norm of one coordinate is its square",
+         "the sum over the d coordinates of the vector (the parse is one coordinate's term; a claim that uses "
+         "it states how the coordinates combine); the norm's content is recorded with the parse"),
+    Rule("normal quantile", "reading", r"\Phi^{-1}(x) is the standard normal quantile sqrt(2) erfinv(2x - 1)",
+         "nothing (\\Phi is read as the standard normal distribution function, the paper's Normal schedule)"),
+    Rule("applications", "reading",
+         r"an estimator (a hatted symbol), w^N, p^N or mu_s followed by a parenthesised argument is read as its "
+         r"value at that argument: one symbol",
+         "the argument (recorded with the parse, and checked where a claim needs it: the network input of "
+         "v_hat in param-vel); a formula that differs only in an estimator's argument reads the same"),
+    Rule("juxtaposition", "lexical",
+         r"juxtaposed factors are multiplied (an explicit \cdot is inserted); \cdot and \times are products; "
+         r"square brackets are parentheses; \left, \right and \big, \Big, ... are dropped"),
+    Rule("function arguments", "lexical",
+         r"\log, \exp, \sin, \cos, \tan take the factor that follows them (a parenthesised group, a fraction, a "
+         r"number or a symbol, with its power: \log \rho_t^2 is log(rho_t^2), the TeX convention) as their "
+         r"argument; a power after a parenthesised argument applies to the value (\log(x)^2 is (log x)^2)"),
+    Rule("decimals", "lexical", "decimal literals (0.4) are read exactly, as rationals (2/5)"),
 )
 
 RING_BASES = {"rho", "lambda", "beta", "eta"}
@@ -78,13 +116,17 @@ class ReadingError(ValueError):
 
 @dataclass(frozen=True)
 class Reading:
-    """The parsed expression (with placeholders), the placeholder map and the recorded applications."""
+    """The parsed expression (with placeholders), the placeholder map, the recorded applications and the
+    readings (rules of kind ``reading``) the parse went through."""
 
     expr: sp.Expr
     names: dict = field(default_factory=dict)  # placeholder Symbol -> canonical name
     applications: tuple = ()                    # (canonical name of the function, its argument's LaTeX)
     normalised: str = ""
-    quantile_args: dict = field(default_factory=dict)  # "Phiinv(...)" canonical name -> argument Reading
+    #: "Phiinv(...)" or "chi^2(...)" canonical name -> (function, argument Readings)
+    calls: dict = field(default_factory=dict)
+    #: (rule name, the printed LaTeX it read), in the order of the text: every use of a rule of kind "reading"
+    readings: tuple = ()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -146,7 +188,7 @@ _FIXED = tuple((re.compile(p), tok) for p, tok in (
 ))
 
 
-def _symbol_token(text: str, i: int, m: re.Match, out: list) -> int:
+def _symbol_token(text: str, i: int, m: re.Match, out: list, notes: list) -> int:
     """Append the symbol matched at ``i`` (and its argument, rule "applications"); return the next index."""
     base = m.group("abase") or m.group("base")
     sup = m.group("sup")
@@ -158,43 +200,73 @@ def _symbol_token(text: str, i: int, m: re.Match, out: list) -> int:
     primes = len(m.group("p1") or "") + len(m.group("p2") or "")
     name = canonical(m.group("acc"), base, primes, m.group("sub"), label)
     out.append(("sym", name))
-    i += end
+    if name.startswith("ring:") and m.group("acc") != "mathring":
+        notes.append(("ring accent", text[i:i + end]))
+    i0, i = i, i + end
     if _is_function_symbol(name) and text[i:].lstrip().startswith("("):
         j = text.index("(", i)
         k = _matching(text, j)
         out.append(("app", text[j + 1:k].strip()))
+        notes.append(("applications", text[i0:k + 1]))
         i = k + 1
     return i
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(kind, value) tokens; kinds: sym, app (a function symbol's argument), num, func, frac, sqrt, op, open,
-    close, pow, prime, lbrace, rbrace."""
+def _split_arguments(text: str) -> list[str]:
+    """The comma-separated arguments of a call, split at the top level only."""
+    parts, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:k].strip())
+            start = k + 1
+    return parts + [text[start:].strip()]
+
+
+def _tokens(text: str, notes: list | None = None) -> list[tuple[str, str]]:
+    """(kind, value) tokens; kinds: sym, app (a function symbol's argument), chi (the token lists of chi-square's
+    two arguments), num, func, frac, sqrt, op, open, close, pow, prime, lbrace, rbrace.  The uses of rules of kind
+    "reading" are appended to ``notes`` as (rule name, printed LaTeX)."""
+    notes = [] if notes is None else notes
     out: list[tuple[str, str]] = []
     i, n = 0, len(text)
     norm_open = False
     while i < n:
         rest = text[i:]
-        if rest.startswith(r"\chi^2"):  # rule "chi-square": its arguments are part of the symbol
-            out.append(("sym", "chi^2"))
-            i += len(r"\chi^2")
-            if text[i:].lstrip().startswith("("):
-                i = _matching(text, text.index("(", i)) + 1
+        if rest.startswith(r"\chi^2"):  # rule "chi-square": (24)'s definition applied to its two arguments
+            j = i + len(r"\chi^2")
+            if not text[j:].lstrip().startswith("("):
+                raise ReadingError("\\chi^2 without its arguments: (24) defines chi^2(a, b)")
+            j = text.index("(", j)
+            k = _matching(text, j)
+            args = _split_arguments(text[j + 1:k])
+            if len(args) != 2 or not all(args):
+                raise ReadingError(f"\\chi^2 takes two arguments, got {text[j:k + 1]!r}")
+            notes.append(("chi-square", text[i:k + 1]))
+            out.append(("chi", tuple(_tokens(a, notes) for a in args)))
+            i = k + 1
             continue
         if rest.startswith("\\|"):  # rule "norms": read per coordinate, as parentheses
+            if not norm_open:
+                close = text.find("\\|", i + 2)
+                if close < 0:
+                    raise ReadingError(f"unbalanced norm in {text!r}")
+                notes.append(("norms", text[i:close + 2]))
             out.append(("close", ")") if norm_open else ("open", "("))
             norm_open, i = not norm_open, i + 2
             continue
         m = _SYMBOL.match(rest)
         if m and (m.group("abase") or m.group("base")) and not re.match(r"\\(?:frac|sqrt|log|ln|exp|sin|cos|tan)"
                                                                         r"(?![A-Za-z])", rest):
-            i = _symbol_token(text, i, m, out)
+            i = _symbol_token(text, i, m, out, notes)
             continue
         for pattern, tok in _FIXED:
             m = pattern.match(rest)
             if m:
                 if tok is not None:
                     out.append(tok(m) if callable(tok) else tok)
+                    if out[-1] == ("func", "Phiinv"):
+                        notes.append(("normal quantile", m.group(0)))
                 i += m.end()
                 break
         else:
@@ -290,7 +362,14 @@ def _parse_atom(st: _Stream):
     if kind == "func":
         if st.peek()[0] is None:
             raise ReadingError(f"\\{val} without an argument")
-        return ("func", val, _parse_atom(st))
+        arg = _parse_atom(st)
+        if arg[0] != "group":  # rule "function arguments": \log x^2 is log(x^2) (TeX); \log(x)^2 is (log x)^2
+            while st.peek()[0] == "pow":
+                st.take()
+                arg = ("pow", arg, _parse_exponent(st))
+        return ("func", val, arg)
+    if kind == "chi":
+        return ("chi", [_parse_seq(_Stream(toks), None) for toks in val])
     raise ReadingError(f"unexpected {val!r}")
 
 
@@ -343,6 +422,8 @@ class _Emitter:
                 ph = self.placeholder(f"Phiinv({inner})")
                 return f"({ph})"
             return rf"(\{a[1]}({inner}))"
+        if kind == "chi":
+            return "(" + self.placeholder("chi^2(" + " , ".join(self.seq(x) for x in a[1]) + ")") + ")"
         raise ReadingError(f"cannot emit {kind}")
 
     def seq(self, items) -> str:
@@ -359,9 +440,10 @@ class _Emitter:
         return " ".join(out)
 
 
-def normalise(latex: str) -> tuple[str, dict, list]:
-    """(LaTeX in the subset SymPy's lark grammar reads, placeholder -> canonical name, applications)."""
-    st = _Stream(_tokens(latex))
+def normalise(latex: str, notes: list | None = None) -> tuple[str, dict, list]:
+    """(LaTeX in the subset SymPy's lark grammar reads, placeholder -> canonical name, applications); the uses of
+    rules of kind "reading" are appended to ``notes``."""
+    st = _Stream(_tokens(latex, notes))
     items = _parse_seq(st, None)
     em = _Emitter()
     text = em.seq(items)
@@ -392,10 +474,10 @@ def _exact(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({f: sp.Rational(str(sp.Float(f, 15))) for f in expr.atoms(sp.Float)})
 
 
-def _reading(text: str, names: dict, apps=()) -> Reading:
+def _reading(text: str, names: dict, apps=(), notes=()) -> Reading:
     """Parse normalised ``text`` and map its placeholder symbols back to canonical names."""
     expr = _exact(_parse(text))
-    by_symbol, quantiles = {}, {}
+    by_symbol, calls = {}, {}
     for sym in expr.free_symbols:
         m = re.fullmatch(r"Q_\{([a-z]+)\}", sym.name)
         if not m:
@@ -403,30 +485,49 @@ def _reading(text: str, names: dict, apps=()) -> Reading:
         canon = "pi" if m.group(1) == "pi" else names[m.group(1)]
         by_symbol[sym] = canon
         if canon.startswith("Phiinv("):
-            quantiles[canon] = _reading(canon[len("Phiinv("):-1], names)
-    return Reading(expr, by_symbol, tuple(apps), text, quantiles)
+            calls[canon] = ("Phiinv", (_reading(canon[len("Phiinv("):-1], names),))
+        elif canon.startswith("chi^2("):
+            calls[canon] = ("chi^2", tuple(_reading(x, names) for x in canon[len("chi^2("):-1].split(" , ")))
+    return Reading(expr, by_symbol, tuple(apps), text, calls, tuple(notes))
 
 
 @lru_cache(maxsize=None)
 def read(latex: str) -> Reading:
     """The Reading of ``latex`` (placeholders not yet replaced by the claim's symbols)."""
-    text, names, apps = normalise(latex)
-    return _reading(text, names, apps)
+    notes: list = []
+    text, names, apps = normalise(latex, notes)
+    return _reading(text, names, apps, notes)
 
 
 def substitute(reading: Reading, namespace: dict) -> sp.Expr:
     """Replace the placeholders by the namespace's SymPy expressions (``pi`` is sympy.pi unless given)."""
     ns = {"pi": sp.pi, **namespace}
-    missing = sorted({c for c in reading.names.values() if c not in ns and not c.startswith("Phiinv(")})
+    missing = sorted({_called(c) for c in reading.names.values() if _called(c) not in ns and _called(c) != "Phiinv"})
     if missing:
         raise ReadingError(f"symbols not in the namespace: {', '.join(missing)}")
     repl = {}
     for ph, canon in reading.names.items():
-        if canon.startswith("Phiinv("):  # rule "normal quantile"
-            repl[ph] = sp.sqrt(2) * sp.erfinv(2 * substitute(reading.quantile_args[canon], ns) - 1)
+        if canon in reading.calls:
+            fn, args = reading.calls[canon]
+            values = [substitute(arg, ns) for arg in args]
+            if fn == "Phiinv":  # rule "normal quantile"
+                repl[ph] = sp.sqrt(2) * sp.erfinv(2 * values[0] - 1)
+            elif not callable(ns[fn]):  # rule "chi-square": the definition is a function of its arguments
+                raise ReadingError(f"{fn} must be given as a function of its {len(values)} arguments "
+                                   "(for example a sympy.Lambda of its definition)")
+            else:
+                repl[ph] = sp.sympify(ns[fn](*values))
         else:
             repl[ph] = sp.sympify(ns[canon])
     return reading.expr.xreplace(repl)
+
+
+def _called(canon: str) -> str:
+    """The function of a call's canonical name ("chi^2(...)" -> "chi^2"); other names unchanged."""
+    for fn in ("Phiinv", "chi^2"):
+        if canon.startswith(fn + "("):
+            return fn
+    return canon
 
 
 def parse_printed(latex: str, namespace: dict) -> sp.Expr:
@@ -435,5 +536,10 @@ def parse_printed(latex: str, namespace: dict) -> sp.Expr:
 
 
 def symbols_of(latex: str) -> list[str]:
-    """The canonical names a formula uses (what its namespace must provide)."""
-    return sorted(set(read(latex).names.values()) - {"pi"})
+    """The canonical names a formula uses (what its namespace must provide; a call by its function's name)."""
+    r = read(latex)
+    names = {_called(c) for c in r.names.values()}
+    for _, args in r.calls.values():
+        for arg in args:
+            names |= {_called(c) for c in arg.names.values()}
+    return sorted(names - {"pi", "Phiinv"})

@@ -97,6 +97,16 @@ def _latex_name(sym: sp.Symbol) -> str | None:
     return tex
 
 
+def paper_notation(expr: sp.Expr) -> sp.Expr:
+    """``expr`` for display in the paper's notation: a helper function of the derivations with a ``paper_form``
+    method (DiT's log alpha_bar) is shown in the paper's symbols, and the numerically stable expm1(x) and
+    log1p(x) as e^x - 1 and log(1 + x).  Only the LaTeX of a form uses it; the SymPy string is the form itself."""
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    expr = expr.replace(lambda e: callable(getattr(type(e), "paper_form", None)), lambda e: e.paper_form())
+    return expr.replace(expm1, lambda a: sp.exp(a) - 1).replace(log1p, lambda a: sp.log(1 + a))
+
+
 def forms_record(forms: Forms | None) -> dict | None:
     """{key: {"sympy": str, "latex": str}} for a set of forms."""
     if forms is None:
@@ -104,9 +114,10 @@ def forms_record(forms: Forms | None) -> dict | None:
     out = {}
     for key, expr in forms.items():
         expr = sp.sympify(expr)
-        names = {s: n for s in expr.free_symbols if isinstance(s, sp.Symbol) and (n := _latex_name(s))}
+        shown = paper_notation(expr)
+        names = {s: n for s in shown.free_symbols if isinstance(s, sp.Symbol) and (n := _latex_name(s))}
         try:
-            latex = sp.latex(expr, symbol_names=names)
+            latex = sp.latex(shown, symbol_names=names)
         except Exception:  # pragma: no cover - printer gaps
             latex = None
         out[key] = {"sympy": sp.sstr(expr), "latex": latex}

@@ -212,7 +212,7 @@ def _verbatim(record: ClaimRecord, key: str) -> list[str]:
     """The paper's verbatim text behind a printed key, with its line and how it was read."""
     out = []
     for src in (record.sources or {}).get(key, []):
-        how = ("read by SymPy's LaTeX parser" if src["route"] == "parsed"
+        how = ("read by SymPy's LaTeX parser" + _readings_text(src) if src["route"] == "parsed"
                else f"transcribed by hand: {src.get('hand_transcription_because', '')}")
         line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
         out.append(f"  - paper, {src['where']}, {line} ({how}): `{src['verbatim']}`")
@@ -287,22 +287,37 @@ def how_known(record: ClaimRecord) -> str:
     return ""
 
 
-def _printed_lines(record: ClaimRecord, limit: int = 6) -> list[str]:
-    """The printed forms with the paper's text and line behind each (each source once)."""
+def _readings_text(src: dict) -> str:
+    """The rules of kind "reading" a parsed source went through (verify.reading.RULES), each with the LaTeX it
+    read (once each), as "; readings: norms (...), applications (...)"."""
+    uses: dict[str, list[str]] = {}
+    for u in src.get("readings") or []:
+        if u["latex"] not in uses.setdefault(u["rule"], []):
+            uses[u["rule"]].append(u["latex"])
+    return ("; readings: " + ", ".join(f"{rule} (" + ", ".join(f"`{x}`" for x in xs) + ")"
+                                       for rule, xs in uses.items())) if uses else ""
+
+
+def hand_typed(record: ClaimRecord, key: str) -> bool:
+    """A printed key whose own text (its first source) is transcribed by hand, not read by SymPy's LaTeX parser."""
+    srcs = (record.sources or {}).get(key, [])
+    return not srcs or srcs[0]["route"] != "parsed"
+
+
+def _printed_lines(record: ClaimRecord) -> list[str]:
+    """Every printed form, hand-typed ones marked, with the paper's text and line behind each (each source once)
+    and the readings each parsed source went through."""
     lines, seen = [], set()
-    keys = list((record.printed or {}).keys())
-    for key in keys[:limit]:
-        form = (record.printed or {}).get(key) or {}
-        latex = form.get("latex")
+    for key, form in (record.printed or {}).items():
+        latex = (form or {}).get("latex")
         srcs = [s for s in (record.sources or {}).get(key, []) if s["id"] not in seen]
         seen |= {s["id"] for s in srcs}
-        lines.append(f"- `{key}`" + (f": ${latex}$" if latex else ""))
+        mark = " *(typed by hand)*" if hand_typed(record, key) else ""
+        lines.append(f"- `{key}`{mark}" + (f": ${latex}$" if latex else ""))
         for src in srcs:
             line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
             how = "parsed" if src["route"] == "parsed" else "hand transcription"
-            lines.append(f"  - {src['where']}, {line} ({how}): `{src['verbatim']}`")
-    if len(keys) > limit:
-        lines.append(f"- ... and {len(keys) - limit} more keys (JSON report)")
+            lines.append(f"  - {src['where']}, {line} ({how}{_readings_text(src)}): `{src['verbatim']}`")
     return lines
 
 
@@ -367,11 +382,14 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
               "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
     lines += ["## How the printed forms are read", "",
               "Each printed form is the paper's verbatim LaTeX (as its text extraction prints it), read by SymPy's "
-              "LaTeX parser (backend lark) after a lexical normalisation with these rules; formulas the parser "
-              "cannot read (ellipses, expectations, integrals, prose) are transcribed by hand and shown beside "
-              "their verbatim text. The literal form is always tested first: a reading beyond these rules enters "
-              "only as a declared correction, and the verdict is then `erratum`, with its kind.", ""]
-    lines += [f"- *{name}*: {text}" for name, text in RULES] + [""]
+              "LaTeX parser (backend lark) after a normalisation with these rules; formulas the parser "
+              "cannot read (ellipses, expectations, integrals, prose) are transcribed by hand, shown beside "
+              "their verbatim text and marked *typed by hand* in the claims below. Rules marked *lexical* only "
+              "spell the text for the parser; rules marked *reading* decide what a construct means and say what "
+              "they discard, and each printed form lists the readings its parse went through. The literal form "
+              "is always tested first: a reading beyond these rules enters only as a declared correction, and "
+              "the verdict is then `erratum`, with its kind.", ""]
+    lines += [f"- {rule.line()}" for rule in RULES] + [""]
     for sec in sorted({r.section for r in records}, key=lambda x: (x == "A", x)):
         lines += [f"## {SECTION_TITLES.get(sec, 'Section ' + sec)}", "",
                   "| claim | verdict | how it is known | equations | s |", "|---|---|---|---|---|"]
@@ -437,8 +455,9 @@ def _convergence_renderer(record: ClaimRecord, folder: Path):
     if record.verdict not in ("confirmed", "inconclusive", "failed") or not isinstance(record.evidence, dict):
         return [], {}
     folder.mkdir(parents=True, exist_ok=True)
-    return [], {f"{record.id}: |L^N - L| against N": convergence_plot([record.evidence],
-                                                                         folder / f"{figure_name(record.id)}.png")}
+    # None: no ladder (timed out, raised)
+    path = convergence_plot([record.evidence], folder / f"{figure_name(record.id)}.png")
+    return [], ({f"Proposition 2: |L^N - L| against N ({record.id})": path} if path else {})
 
 
 register_renderer("prop2-*", _convergence_renderer)

@@ -82,13 +82,31 @@ def _eq40_implied(forms):
             "O(dtau) coefficient of (40) at the left point": w1}
 
 
+def kl_weight_from_the_means_of_16() -> tuple[sp.Expr, bool]:
+    """(w^N derived here from the means of (16), whether the closed form ``kl_weight()`` that the expansion of (40)
+    and the ladders use equals it).  eq40 derives its weight from (16) itself (as eq17 does) instead of relying
+    on eq17's check of ``kl_weight()``."""
+    from derivations.section3_diffusion import kappa_simplify
+    from derivations.section4_kl import kl_weight_from_means
+
+    w = kl_weight_from_means()
+    return w, kappa_simplify(kl_weight() - w) == 0
+
+
 def _eq40_derive():
+    w_means, same = kl_weight_from_the_means_of_16()
+    if not same:
+        raise AssertionError("kl_weight(), which the expansion of (40) uses, differs from w^N derived from the means "
+                             "of (16)")
     w0, w1 = p2.weight_expansion()
     numeric_check = p2.check_b_numerically()
     return Derivation(
-        {KEY_W: kl_weight() / dtau, "limit of (40) as dtau -> 0": w0, KEY_WBAR: w0,
+        {KEY_W: w_means / dtau, "limit of (40) as dtau -> 0": w0, KEY_WBAR: w0,
          "O(dtau) coefficient of (40) at the left point": w1},
-        evidence={"w_bar": str(w0), "b (O(h) coefficient, left point)": str(w1),
+        evidence={"w^N": "derived here from the means of (16) (the oracle (9) and the generator (10), equal "
+                         "variance): " + str(w_means),
+                  "kl_weight() (the closed form the expansion uses) == w^N from (16)": same,
+                  "w_bar": str(w0), "b (O(h) coefficient, left point)": str(w1),
                   "b readable": "w_bar [ (lambda''+ring-lambda'')/(lambda'+ring-lambda') + ring-lambda' - lambda''/(2 lambda') ]",
                   "b_equals_readable_form": bool(sp.simplify(w1 - p2.b_closed_form()) == 0),
                   "finite_difference_check_50_digits": numeric_check},

@@ -491,7 +491,9 @@ def _ddpm_derive():
                              "beta = ring-rho_t^-1 sqrt(1 - ring-rho_s^2/ring-rho_t^2)",
                   "ML rate": "rho_s = C ring-rho_s, rho_t = C ring-rho_t (C > 0 arbitrary: only ratios of rho matter)",
                   "literal remark-2 beta depends on C": str(scale_dep)},
-        notes="Per NOTATION.md the paper's definitions decide: with rho proportional to ring-rho, "
+        notes="The paper's definitions decide: a reversible diffusion is the ML-diffusion (Section 4.2, (26) with "
+              "c_t = 0, lines 327-330: lambda' = ring-lambda', so rho is proportional to ring-rho), and only quotients "
+              "of rho enter the generator (Section 3, after (10), lines 241-242). With rho proportional to ring-rho, "
               "rho_s/rho_t = ring-rho_s/ring-rho_t, so the remark-2 beta must read ring-rho_t^-1 sqrt(1 - "
               "ring-rho_s^2/ring-rho_t^2); the literal text (ring on rho_t only) depends on the arbitrary "
               "scale C of rho and is rejected. The text lacks the ring on rho_s (graded a typo: an extraction loss is possible "

@@ -176,10 +176,17 @@ def _continuous_weight():
     return sp.simplify(sp.limit(sp.simplify(w / _h), _h, 0, "+")), w
 
 
+def chi_square(ns: dict) -> sp.Lambda:
+    """(24)'s definition chi^2(lambda'_t, ring-lambda'_t) as a function of its two arguments (rule "chi-square" of
+    verify.reading: a printed chi^2(a, b) is this definition applied to a and b)."""
+    a, b = ns["lambda'_t"], ns["ring:lambda'_t"]
+    return sp.Lambda((a, b), printed("eq24.chi2", ns))
+
+
 def _eq24_printed():
     # (24): (l' + ring-l')^2/(4 l') = ring-l' + chi^2/4,  chi^2(l', ring-l') := (l' - ring-l')^2 / l'
     ns = step_ns()
-    ns["chi^2"] = printed("eq24.chi2", ns)
+    ns["chi^2"] = chi_square(ns)
     return {"(24) left side": printed("eq24.lhs", ns), "(24) right side": printed("eq24.rhs", ns)}
 
 
@@ -219,7 +226,7 @@ def _eq26_printed():
     # (26): lambda'_{c,t} := ring-lambda'_t / sqrt(1 + c_t).  "If c_t = 0, then we obtain the maximum (joint)
     # likelihood solution ... a reversible diffusion" (lambda' = ring-lambda'); "If c_t -> oo, then lambda'_c -> 0".
     ns = step_ns(c_t=c)
-    ns["chi^2"] = printed("eq24.chi2", ns)
+    ns["chi^2"] = chi_square(ns)
     return {"(25) bracket (the weight the derivation optimises)": printed("eq25", ns),
             "(26) lambda'_c": printed("eq26", ns),
             "c = 0 (ML, reversible)": ring_lam_rate,

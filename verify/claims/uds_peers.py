@@ -27,6 +27,7 @@ import importlib
 import math
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -613,7 +614,12 @@ def _render_peers(record, folder):
                          f"{pw.get('best', '-')} | {pw.get('best_rms', '-')} | {pw.get(peer + '_rms', '-')} | "
                          f"{'-' if not pw else ('yes' if pw['met'] else 'no')} |")
         lines.append("")
-    return lines, {}
+    from numerics.figures import peers_figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = peers_figure(ev, Path(folder) / "uds-vs-peers.png")
+    return lines, ({"Flow solvers against NFE: the UDS against DPM-Solver++(2M) and UniPC, with the sampling-noise "
+                    "floor": fig} if fig else {})
 
 
 register_renderer("uds-vs-peers", _render_peers)
