@@ -309,10 +309,17 @@ def test_fig1_verdict_rests_on_the_declared_reading():
     claim = CLAIMS["fig1-sizes"]
     assert claim.declared_reading == FIG1_READING and FIG1_READING["method"] == "approx"
     out = claim.evaluate()
-    ev = out.evidence
+    ev = out.evidence.get("printed_forms_check", out.evidence)   # an erratum keeps both checks' evidence
     basis = ev[VERDICT_BASIS]
     assert basis["reading"] == FIG1_READING
-    assert out.verdict is (Verdict.CONFIRMED if basis["holds"] else Verdict.FAILED), out.notes
+    edm2_value = basis["per model (max / median)"]["EDM2"][FIG1_READING["edm2_statistic"]]
+    assert claim.evaluate(allow_erratum=False).verdict is (Verdict.CONFIRMED if basis["holds"] else Verdict.FAILED)
+    assert out.verdict is (Verdict.CONFIRMED if basis["holds"] else
+                           Verdict.ERRATUM if basis["below 1% holds"] else Verdict.FAILED), out.notes
+    if out.verdict is Verdict.ERRATUM:  # the correction is the measured number, on the paper's line 522
+        (fix,) = out.errata
+        assert fix.kind == "substantive" and fix.error == "line 522"
+        assert abs(float(out.corrected[list(claim.printed())[1]]) / edm2_value - 1) < 0.05
     assert all(b["method"] == "discrete" for b in ev[SENSITIVITY]["readings that reproduce the statement"])
     # a statement matching what the declared reading measures is confirmed; scaled by 10 it fails
     edm2 = basis["per model (max / median)"]["EDM2"][FIG1_READING["edm2_statistic"]]
@@ -347,13 +354,13 @@ def test_fig1_verdict_does_not_depend_on_the_reading_search(monkeypatch):
 
     monkeypatch.setattr(n6, "evaluate_readings", everything_else_reproduces)
     after = claim.evaluate()
-    counts = after.evidence["sensitivity (not used for the verdict)"]["counts"]
+    counts = after.evidence.get("printed_forms_check", after.evidence)["sensitivity (not used for the verdict)"]["counts"]
     assert all(c["both hold"] >= c["readings"] - 2 for c in counts.values()), counts   # the search now 'finds' it
     assert after.verdict is before.verdict, after.notes
     # a confirmation whose basis is a reading found among the others is rejected
     found = dict(c6.FIG1_READING, method="discrete", unit="relative to sigma_data", edm2_statistic="max")
     searched = before.__class__(Verdict.CONFIRMED, before.method, before.printed, None, None,
-                                dict(before.evidence, **{VERDICT_BASIS: {"reading": found, "holds": True}}), "found")
+                                dict(before.evidence.get("printed_forms_check", before.evidence), **{VERDICT_BASIS: {"reading": found, "holds": True}}), "found")
     assert guard_searched_confirmation(claim, searched).verdict is Verdict.FAILED
 
 

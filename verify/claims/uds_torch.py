@@ -265,6 +265,10 @@ def _orders_check(forms) -> Outcome:
              "integrate X_hat along r with nodes uniform in r: classical RK4 in UDS form reaches order 4, a "
              "fourth-order solver of the kind the paper says DPM-solvers lack. The interval (0.1, 0.9) puts "
              "the ladder in the asymptotic range; on (0.01, 0.99) the same orders appear only for N >= 512.")
+    if ok and undecided:  # nothing contradicted, but a user's schedule did not reach its asymptotic range
+        return Outcome(Verdict.INCONCLUSIVE, "torch", dict(forms), None, None, ev,
+                       notes + " Not decided for your entries: " + "; ".join(undecided) + ". A longer ladder "
+                       "(--full doubles the cap) or a narrower interval would decide it.")
     return _outcome(ok, ev, notes, forms)
 
 
