@@ -58,3 +58,18 @@ def bounded(call: Callable[[], T], seconds: float, fallback: T) -> tuple[T, bool
 
 #: Seconds one SymPy step (a solve, a simplify) may take on a user's entry before its fallback is used.
 SYMPY_STEP_BUDGET = 5.0
+
+#: Expressions larger than this (SymPy's count_ops) are not given to ``simplify``: on a user's entry it can run for
+#: many minutes (a heuristic gcd on Stable Diffusion's scaled-linear rate), while every expression of the paper's
+#: own entries that the suite simplifies is far below it.
+SIMPLIFY_OPS_LIMIT = 80
+
+
+def simplify_bounded(expr, ops_limit: int = SIMPLIFY_OPS_LIMIT, seconds: float = SYMPY_STEP_BUDGET):
+    """``sympy.simplify(expr)`` for an expression of at most ``ops_limit`` operations, within ``seconds``;
+    otherwise ``expr`` unchanged (the same function: callers evaluate it numerically)."""
+    import sympy as sp
+
+    if sp.count_ops(expr) > ops_limit:
+        return expr
+    return bounded(lambda: sp.simplify(expr), seconds, expr)[0]

@@ -15,6 +15,7 @@ from functools import lru_cache
 import mpmath as mp
 import sympy as sp
 
+from .budget import simplify_bounded
 from .registry import Interval, NoiseSchedule, Parameterization, numeric
 from .symbols import t
 
@@ -29,7 +30,8 @@ def coherence_ratio(schedule: NoiseSchedule, param: Parameterization) -> sp.Expr
 
 @lru_cache(maxsize=256)
 def _coherence_ratio_cached(schedule: NoiseSchedule, param: Parameterization) -> sp.Expr:
-    return sp.simplify(schedule.ring_lam_rate / param.S(schedule) ** 2)
+    # bounded: SymPy's simplify stalls for minutes on some users' entries (the ratio is evaluated numerically)
+    return simplify_bounded(schedule.ring_lam_rate / param.S(schedule) ** 2)
 
 
 def coherence_constant(schedule: NoiseSchedule, param: Parameterization, interval: Interval,

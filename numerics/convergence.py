@@ -163,16 +163,20 @@ def error_of_logsnr(denoiser_name: str, lo: float = LOGSNR_RANGE[0], hi: float =
 
 def log_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, n: int = 100, dps: int = DPS):
     """(function t -> lambda_t - lambda_{t0}, method description) for the diffusion rate lam_rate."""
+    from derivations.budget import SIMPLIFY_OPS_LIMIT, SYMPY_STEP_BUDGET, bounded, simplify_bounded
     from derivations.prop2_weight import _plain
 
     lr = _plain(sp.sympify(lam_rate))
-    ratio = sp.cancel(lr / schedule.ring_lam_rate)
+    ratio = lr / schedule.ring_lam_rate
+    if ratio.free_symbols and sp.count_ops(ratio) <= SIMPLIFY_OPS_LIMIT:
+        # cancel is cheap on the paper's entries and can run for minutes on a user's (SD's scaled-linear rate)
+        ratio = bounded(lambda: sp.cancel(ratio), SYMPY_STEP_BUDGET, ratio)[0]
     if ratio.free_symbols:  # simplify only a ratio that is numerically constant (simplify can take 20 s)
         probe = mp_function(ratio)
         with mp.workdps(dps):
             vals = [mp.re(probe(mp.mpf(t0) + (mp.mpf(t1) - t0) * q)) for q in (mp.mpf("0.13"), mp.mpf("0.5"), mp.mpf("0.91"))]
         if max(vals) - min(vals) < mp.mpf(10) ** (-dps + 5) * (1 + abs(vals[0])):
-            ratio = sp.simplify(ratio)
+            ratio = simplify_bounded(ratio)
     if not ratio.free_symbols:
         ring = mp_function(schedule.ring_lam)
         k = mp.mpf(sp.N(ratio, dps + 10))
@@ -220,6 +224,7 @@ def weight_function(expr: sp.Expr, per_step: bool = False) -> Callable:
 
 def limit_weight_function(expr: sp.Expr, lam_rate: sp.Expr, schedule: NoiseSchedule) -> Callable:
     """mpmath function t -> w_bar(t) from an expression in lamprime, ringlamprime (the printed (23))."""
+    from derivations.budget import SIMPLIFY_OPS_LIMIT, SYMPY_STEP_BUDGET, bounded, simplify_bounded
     from derivations.prop2_weight import _plain
 
     subs = {}

@@ -328,7 +328,7 @@ def compare(key: str, candidate: sp.Expr, expected: sp.Expr, *, sampler=None, si
 
 #: Expressions larger than this (in count_ops) skip SymPy's general ``simplify``, which can run for minutes;
 #: the cheap rewrites still run, and a form they cannot reduce is ``confirmed`` (numeric route), not proved.
-SIMPLIFY_OPS_LIMIT = 80
+from derivations.budget import SIMPLIFY_OPS_LIMIT  # noqa: E402  (one limit for the ledger and derivations/)
 
 
 def _default_simplify(expr: sp.Expr) -> sp.Expr:
