@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import torch
 
@@ -83,20 +84,24 @@ def measure_here(method: str, n: int, d: int, K: int, nfe: int, dtype: torch.dty
         torch.cuda.synchronize(device)
         base = torch.cuda.memory_allocated(device)
         torch.cuda.reset_peak_memory_stats(device)
+        start = time.perf_counter()
         out = sample(den, grid, y0, method, generator=gen).y
         torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - start
         peak, kind = torch.cuda.max_memory_allocated(device), "cuda max_memory_allocated"
     else:
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")  # reset VmHWM to the current resident set
         base = _status_kib("VmRSS") * 1024
+        start = time.perf_counter()
         out = sample(den, grid, y0, method, generator=gen).y
+        seconds = time.perf_counter() - start
         peak, kind = _status_kib("VmHWM") * 1024, "process VmHWM (fresh process)"
     assert torch.isfinite(out).all()
     return {"method": method, "n": n, "d": d, "K": K, "nfe": nfe, "dtype": str(dtype).replace("torch.", ""),
             "device": device.type, "rate": rate, "denoiser": denoiser,
             "chunk_elements": chunk_elements, "state_bytes": state, "peak_growth_bytes": peak - base,
-            "state_copies": (peak - base) / state, "kind": kind}
+            "state_copies": (peak - base) / state, "kind": kind, "seconds": seconds}
 
 
 def measure(methods, n: int, d: int, K: int, nfe: int, dtype: torch.dtype = torch.float32,
