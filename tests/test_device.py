@@ -155,3 +155,27 @@ def test_distribution_claim_same_on_cuda():
         for f in ("fd", "sw"):
             assert row[f] == pytest.approx(tb["rows"][key][f], rel=1e-10, abs=0), (key, f)
     assert tb["device"] == "cuda"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_notebooks_device_cuda_without_cuda_is_one_line(capsys):
+    from verify import notebooks as vnb
+
+    assert vnb.main(["--device", "cuda", "section2"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "no CUDA device" in err
+
+
+def test_notebooks_pass_the_device_to_the_kernels(monkeypatch, capsys):
+    from verify import notebooks as vnb
+
+    seen = []
+
+    def fake_execute(name, work, env, **kw):  # records the kernels' environment instead of running
+        seen.append(env[numerics_device.DEVICE_ENV])
+        return {"name": name, "ok": True, "seconds": 0.0, "wall": 0.0, "html": None, "error": ""}
+    monkeypatch.setattr(vnb, "_check_tools", lambda: None)
+    monkeypatch.setattr(vnb, "execute", fake_execute)
+    assert vnb.main(["--device", "cpu", "section2"]) == 0
+    assert vnb.main(["--device", "auto", "section2"]) == 0
+    assert seen == ["cpu", numerics_device.resolve("auto")]
