@@ -193,8 +193,8 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
     flops = 8.0 * batch * K * d
     return BenchRow(device.type, str(dtype).replace("torch.", ""), d, K, batch, batch / sec_eval, ref_n / sec_ref, ref_n,
                     batch / sec_sample, nfe, peak, kind, flops / batch, flops / sec_mm / 1e9, sec_eval, sec_mm,
-                    sec_eval / sec_mm, flops / sec_eval / 1e12, peak_tflops, bool(torch.backends.cuda.matmul.allow_tf32),
-                    chunk)
+                    sec_eval / sec_mm, flops / sec_eval / 1e12, peak_tflops,
+                    bool(torch.backends.cuda.matmul.allow_tf32), chunk)
 
 
 def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch: int, min_time: float,

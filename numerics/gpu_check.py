@@ -17,7 +17,6 @@ that no CUDA device is present.  A memory row is ok within its target plus ALLOW
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 
@@ -62,7 +61,7 @@ def _device_rows(device: torch.device, out) -> None:
     if device.type != "cuda":
         _row(out, "device", "uds-distribution figures, CUDA vs CPU", "no CUDA device", "", "")
         return
-    from derivations import REGISTRY  # noqa: F401  (registers the built-in entries)
+    import derivations  # noqa: F401  (registers the built-in entries)
     from verify.claims.uds_torch import distribution_table
 
     kw = dict(batch=2000, d=2, K=4, nfes=(8,), replicates=2)
@@ -87,13 +86,14 @@ def run_check(device: torch.device, out=sys.stdout, methods=None, sizes: dict | 
     for r in memory.measure(list(methods or memory.TARGETS), n, d, K, nfe, torch.float32, device, chunk_elements=chunk):
         target = memory.TARGETS[r["method"]]
         _row(out, "memory", f"{r['method']} n={n} d={d} K={K} NFE={nfe} ({n / r['seconds']:.3g} samples/s)",
-             f"{r['state_copies']:.2f} states", f"<= {target}", "yes" if r["state_copies"] <= target + ALLOWANCE else "no")
+             f"{r['state_copies']:.2f} states", f"<= {target}",
+             "yes" if r["state_copies"] <= target + ALLOWANCE else "no")
     nb, db, Kb = sizes["bench"]
     peak = bench.gemm_tflops(torch.float32, device, min_time=0.2)
     row = bench.run_case(db, Kb, torch.float32, device, budget_bytes=2**40, max_batch=nb, nfe=2, min_time=0.2,
                          peak_tflops=peak)
-    _row(out, "bench", f"denoiser n={row.batch} d={db} K={Kb} float32", f"{row.tflops:.3g} TFLOP/s, x{row.bound_ratio:.2f}",
-         "", "")
+    _row(out, "bench", f"denoiser n={row.batch} d={db} K={Kb} float32 (x: bound ratio)",
+         f"{row.tflops:.3g} TFLOP/s, x{row.bound_ratio:.2f}", "", "")
     _row(out, "bench", "device GEMM float32 (same run)", f"{peak:.3g} TFLOP/s", "", "")
     _chunk_rows(device, nb, db, Kb, out)
     _device_rows(device, out)
