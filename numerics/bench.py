@@ -207,6 +207,8 @@ def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch
                 for K in components:
                     budget = int(budget_gib * 2**30) if budget_gib else 2**31
                     if device.type == "cuda":  # the device's own memory unless a budget is given
+                        gc.collect()
+                        torch.cuda.empty_cache()
                         free, _ = torch.cuda.mem_get_info(device)
                         budget = min(budget, int(0.6 * free)) if budget_gib else int(0.6 * free)
                     row = run_case(d, K, dtype, device, budget_bytes=budget, max_batch=max_batch, nfe=nfe,
@@ -333,6 +335,8 @@ def main(argv=None) -> int:
         nfe_m = a.method_nfe or (4 if quick else 10)
         for device in devices:
             if device.type == "cuda":
+                gc.collect()
+                torch.cuda.empty_cache()
                 free, _ = torch.cuda.mem_get_info(device)
                 n_m = method_batch(d_m, torch.float32, int(0.8 * free), max_batch=max_batch)
             else:

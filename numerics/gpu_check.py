@@ -64,7 +64,7 @@ def _device_rows(device: torch.device, out) -> None:
     import derivations  # noqa: F401  (registers the built-in entries)
     from verify.claims.uds_torch import distribution_table
 
-    kw = dict(batch=2000, d=2, K=4, nfes=(8,), replicates=2)
+    kw = dict(batch=2000, d=2, K=4, nfes=(8,), replicates=2, criterion_nfe=8)
     a = distribution_table(None, device="cpu", **kw)
     b = distribution_table(None, device=device, **kw)
     worst = 0.0
