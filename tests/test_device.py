@@ -11,10 +11,11 @@ import sys
 import pytest
 import torch
 
-from numerics import bench, gpu_check, memory
+from numerics import bench, memory
 from numerics import device as numerics_device
 from numerics.gaussian_mixture import (CHUNK_ENV, CPU_CHUNK_ELEMENTS, CUDA_CHUNK_BYTES, GaussianMixture,
                                        chunk_elements_for)
+from verify import gpu_check
 
 
 # --------------------------------------------------------------------------------------------------- chunks

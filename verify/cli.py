@@ -152,7 +152,7 @@ def run(argv: list[str] | None = None) -> int:
 
         return int(bench_main(argv[1:]) or 0)
     if argv[:1] == ["gpu-check"]:
-        from numerics.gpu_check import main as gpu_check_main
+        from .gpu_check import main as gpu_check_main
 
         return int(gpu_check_main(argv[1:]) or 0)
     if argv[:1] == ["readme"]:

@@ -22,9 +22,9 @@ import time
 
 import torch
 
-from . import bench, memory
-from .device import resolve
-from .gaussian_mixture import CPU_CHUNK_ELEMENTS, GaussianMixture, device_chunk_elements
+from numerics import bench, memory
+from numerics.device import resolve
+from numerics.gaussian_mixture import CPU_CHUNK_ELEMENTS, GaussianMixture, device_chunk_elements
 
 #: Sizes (n, d, K, nfe) of the memory rows, the bench/chunk rows (n, d, K), by device kind.
 #: The memory rows' denoiser chunk: the device default on CUDA (2^26 numbers: a few hundredths of a 12 GB state);
@@ -62,7 +62,7 @@ def _device_rows(device: torch.device, out) -> None:
         _row(out, "device", "uds-distribution figures, CUDA vs CPU", "no CUDA device", "", "")
         return
     import derivations  # noqa: F401  (registers the built-in entries)
-    from verify.claims.uds_torch import distribution_table
+    from .claims.uds_torch import distribution_table
 
     kw = dict(batch=2000, d=2, K=4, nfes=(8,), replicates=2, criterion_nfe=8)
     a = distribution_table(None, device="cpu", **kw)
