@@ -37,7 +37,8 @@ import torch
 from derivations import REGISTRY
 from derivations.registry import Interval
 
-from .gaussian_mixture import GaussianMixture
+from . import memory
+from .gaussian_mixture import GaussianMixture, device_chunk_elements
 from .schedule_grid import schedule_grid
 from .uds import sample
 
@@ -65,14 +66,36 @@ class BenchRow:
     seconds_denoiser: float
     seconds_products: float
     bound_ratio: float
+    tflops: float = float("nan")  # the denoiser's rate, 8 n K d FLOPs per evaluation
+    device_peak_tflops: float = float("nan")  # a square GEMM of the dtype on the device, same run
+    tf32: bool = False
+    chunk_elements: int = 0
+
+
+@dataclass
+class MethodRow:
+    """One sampler method's memory and speed (issue 18): peak state copies (output included) and samples/s."""
+
+    device: str
+    dtype: str
+    method: str
+    n: int
+    d: int
+    K: int
+    nfe: int
+    state_copies: float
+    target: float
+    peak_gib: float
+    samples_per_s: float
+    kind: str
 
 
 def memory_estimate(batch: int, d: int, K: int, dtype: torch.dtype) -> int:
-    """Bytes a case needs at once: the state, its denoised copy and the sampler's copies (about six (n, d)
-    arrays), the (n, K) products of the bound, and the denoiser's chunk (at most two (n, d + K) arrays; bounded
-    by its chunk size for large n)."""
+    """Bytes a case needs at once: the state and its denoised copy, the bare products' operands and results
+    (three (n, d) arrays), EulerUDS's copies (at most three states), the (n, K) arrays, with a margin: six (n, d)
+    arrays and four (n, K); the denoiser's chunk is bounded by its chunk size."""
     item = torch.finfo(dtype).bits // 8
-    return item * batch * (8 * d + 4 * K)
+    return item * batch * (6 * d + 4 * K)
 
 
 def pick_batch(d: int, K: int, dtype: torch.dtype, budget_bytes: int, max_batch: int = MAX_BATCH) -> int:
@@ -80,6 +103,23 @@ def pick_batch(d: int, K: int, dtype: torch.dtype, budget_bytes: int, max_batch:
     while batch > 1 and memory_estimate(batch, d, K, dtype) > budget_bytes:
         batch //= 10
     return max(batch, 1)
+
+
+def gemm_tflops(dtype: torch.dtype, device: torch.device, size: int | None = None, min_time: float = 0.2) -> float:
+    """The device's own rate for a square GEMM of ``dtype`` (TFLOP/s, best of repeats): the ceiling the
+    denoiser's rate is read against."""
+    size = size or (8192 if device.type == "cuda" else 1024)
+    g = torch.Generator(device=device).manual_seed(2)
+    a = torch.randn(size, size, generator=g, dtype=dtype, device=device)
+    b = torch.randn(size, size, generator=g, dtype=dtype, device=device)
+    sec = _timed(lambda: a @ b, device, min_time, max_reps=50)
+    return 2.0 * size**3 / sec / 1e12
+
+
+def set_tf32(allow: bool) -> None:
+    """TF32 for float32 matrix products on CUDA: off unless asked (verification needs float32 to mean float32)."""
+    torch.backends.cuda.matmul.allow_tf32 = allow
+    torch.backends.cudnn.allow_tf32 = allow
 
 
 def _sync(device: torch.device):
@@ -117,8 +157,10 @@ ROUNDS = 3
 
 
 def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget_bytes: int,
-             max_batch: int = MAX_BATCH, nfe: int = 4, min_time: float = 0.3, reference_rows: int = 1000) -> BenchRow:
+             max_batch: int = MAX_BATCH, nfe: int = 4, min_time: float = 0.3, reference_rows: int = 1000,
+             peak_tflops: float = float("nan")) -> BenchRow:
     batch = pick_batch(d, K, dtype, budget_bytes, max_batch)
+    chunk = device_chunk_elements(device, dtype)
     mix = GaussianMixture.random(K, d, seed=0, dtype=dtype, device=device)
     grid = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), REGISTRY.parameterization("Vel"),
                          Interval(), nfe, device=device)
@@ -151,7 +193,8 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
     flops = 8.0 * batch * K * d
     return BenchRow(device.type, str(dtype).replace("torch.", ""), d, K, batch, batch / sec_eval, ref_n / sec_ref, ref_n,
                     batch / sec_sample, nfe, peak, kind, flops / batch, flops / sec_mm / 1e9, sec_eval, sec_mm,
-                    sec_eval / sec_mm)
+                    sec_eval / sec_mm, flops / sec_eval / 1e12, peak_tflops,
+                    bool(torch.backends.cuda.matmul.allow_tf32), chunk)
 
 
 def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch: int, min_time: float,
@@ -159,31 +202,67 @@ def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch
     rows = []
     for device in devices:
         for dtype in dtypes:
+            peak_tflops = gemm_tflops(dtype, device, min_time=min_time)
             for d in dims:
                 for K in components:
-                    budget = int(budget_gib * 2**30)
-                    if device.type == "cuda":
+                    budget = int(budget_gib * 2**30) if budget_gib else 2**31
+                    if device.type == "cuda":  # the device's own memory unless a budget is given
+                        gc.collect()
+                        torch.cuda.empty_cache()
                         free, _ = torch.cuda.mem_get_info(device)
-                        budget = min(budget, int(0.5 * free))
+                        budget = min(budget, int(0.6 * free)) if budget_gib else int(0.6 * free)
                     row = run_case(d, K, dtype, device, budget_bytes=budget, max_batch=max_batch, nfe=nfe,
-                                   min_time=min_time)
+                                   min_time=min_time, peak_tflops=peak_tflops)
                     rows.append(row)
                     print(format_row(row), file=out, flush=True)
     return rows
 
 
 HEADER = (f"{'device':6} {'dtype':7} {'d':>5} {'K':>3} {'batch':>8} {'evals/s':>10} {'ref evals/s':>11} "
-          f"{'samples/s':>10} {'NFE':>3} {'peak MiB':>9} {'GFLOP/s':>8} {'bound_ratio':>11}")
+          f"{'samples/s':>10} {'NFE':>3} {'peak MiB':>9} {'GFLOP/s':>8} {'bound_ratio':>11} {'TFLOP/s':>8} "
+          f"{'GEMM_TFLOP/s':>12}")
 
 
 def format_row(r: BenchRow) -> str:
     return (f"{r.device:6} {r.dtype:7} {r.d:>5} {r.K:>3} {r.batch:>8} {r.evals_per_s:>10.3g} "
             f"{r.evals_per_s_reference:>11.3g} {r.samples_per_s:>10.3g} {r.nfe:>3} {r.peak_mib:>9.0f} "
-            f"{r.matmul_gflops:>8.1f} {r.bound_ratio:>11.2f}")
+            f"{r.matmul_gflops:>8.1f} {r.bound_ratio:>11.2f} {r.tflops:>8.3g} {r.device_peak_tflops:>12.3g}")
 
 
-def write_json(rows: list[BenchRow], path: str) -> None:
-    """The rows as a JSON list of objects."""
+def method_batch(d: int, dtype: torch.dtype, free_bytes: int, copies: float = 7.5, max_batch: int = MAX_BATCH) -> int:
+    """The largest power of ten up to ``max_batch`` whose ``copies`` states fit ``free_bytes``."""
+    item = torch.finfo(dtype).bits // 8
+    batch = max_batch
+    while batch > 1 and copies * batch * d * item > free_bytes:
+        batch //= 10
+    return max(batch, 1)
+
+
+def run_methods(methods, d: int, K: int, dtype: torch.dtype, device: torch.device, *, batch: int, nfe: int,
+                out=sys.stdout) -> list[MethodRow]:
+    """Measured state copies and samples/s per method (:mod:`numerics.memory`: CPU in a fresh process, CUDA in
+    this one) at batch x d, K components, ``nfe`` steps, flow (Logis)."""
+    rows = []
+    for r in memory.measure(list(methods), batch, d, K, nfe, dtype, device):
+        row = MethodRow(device.type, r["dtype"], r["method"], batch, d, K, nfe, r["state_copies"],
+                        memory.TARGETS.get(r["method"], float("nan")), r["peak_growth_bytes"] / 2**30,
+                        batch / r["seconds"], r["kind"])
+        rows.append(row)
+        print(format_method_row(row), file=out, flush=True)
+    return rows
+
+
+METHOD_HEADER = (f"{'device':6} {'dtype':7} {'method':8} {'n':>8} {'d':>5} {'K':>3} {'NFE':>3} {'state_copies':>12} "
+                 f"{'target':>6} {'peak_GiB':>8} {'samples/s':>10}")
+
+
+def format_method_row(r: MethodRow) -> str:
+    return (f"{r.device:6} {r.dtype:7} {r.method:8} {r.n:>8} {r.d:>5} {r.K:>3} {r.nfe:>3} {r.state_copies:>12.2f} "
+            f"{r.target:>6g} {r.peak_gib:>8.2f} {r.samples_per_s:>10.3g}")
+
+
+def write_json(rows, path: str) -> None:
+    """The rows (denoiser rows, then method rows, each with its own fields) as a JSON list of objects."""
     with open(path, "w") as fh:
         json.dump([dataclasses.asdict(r) for r in rows], fh, indent=1)
 
@@ -198,13 +277,26 @@ def main(argv=None) -> int:
     p.add_argument("--components", type=int, nargs="+", help="mixture sizes K (default 8 64)")
     p.add_argument("--dtypes", nargs="+", choices=("float32", "float64"), help="default: both")
     p.add_argument("--max-batch", type=int, default=None, help=f"largest batch (default {MAX_BATCH:g})")
-    p.add_argument("--memory-gib", type=float, default=None, help="memory budget per case (default 2 CPU, 50%% free GPU)")
+    p.add_argument("--memory-gib", type=float, default=None, help="memory budget per case (default 2 CPU, 60%% free GPU)")
     p.add_argument("--min-time", type=float, default=None, help="seconds per timed measurement")
     p.add_argument("--nfe", type=int, default=4, help="EulerUDS steps for samples/s")
+    p.add_argument("--method", nargs="+", metavar="NAME",
+                   help="sampler methods for the state_copies table (default: " + " ".join(memory.TARGETS)
+                   + "; 'none' skips it)")
+    p.add_argument("--method-nfe", type=int, default=None, help="steps for the state_copies table (default 10, quick 4)")
+    p.add_argument("--tf32", action="store_true", help="allow TF32 in float32 products on CUDA (default off)")
     p.add_argument("--json", metavar="PATH", help="also write the rows as a JSON list of objects")
     # argument errors in one line, as the main command's (verify.cli.OneLineParser; numerics does not import verify)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {' '.join(message.split())} (see --help)\n")
     a = p.parse_args(argv)
+    methods = a.method if a.method is not None else list(memory.TARGETS)
+    if methods == ["none"]:
+        methods = []
+    from .uds import check_method
+    try:
+        methods = [check_method(m) for m in methods]
+    except ValueError as err:
+        p.error(str(err))
     quick = a.quick
     dims = a.dims or (QUICK_DIMS if quick else FULL_DIMS)
     comps = a.components or (QUICK_COMPONENTS if quick else FULL_COMPONENTS)
@@ -219,14 +311,37 @@ def main(argv=None) -> int:
         return 2
     max_batch = a.max_batch or (10**5 if quick else MAX_BATCH)
     budget = a.memory_gib or (0.5 if quick else 2.0)
+    cuda_budget = a.memory_gib  # None: 60% of the device's free memory
     min_time = a.min_time if a.min_time is not None else (0.2 if quick else 0.5)
+    set_tf32(a.tf32)
     print(f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}, CUDA "
-          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'unavailable'}")
+          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'unavailable'}; TF32 "
+          + ("ON (--tf32: float32 products at TF32 precision)" if a.tf32 else
+             "off (float32 products in float32; --tf32 allows it)"))
     print("evals/s = rows denoised per second (fast path; ref = the reference direct form on <= 1000 rows); "
           "samples/s = EulerUDS (flow, Logis) at NFE; bound_ratio = denoiser time / time of its four bare matrix "
           "products at the same shapes (GFLOP/s: theirs); peak MiB: CUDA max allocated, or the CPU process's max RSS so far")
     print(HEADER)
-    rows = run_bench(dims, comps, dtypes, devices, budget_gib=budget, max_batch=max_batch, min_time=min_time, nfe=a.nfe)
+    rows = []
+    for device in devices:
+        rows += run_bench(dims, comps, dtypes, [device], budget_gib=cuda_budget if device.type == "cuda" else budget,
+                          max_batch=max_batch, min_time=min_time, nfe=a.nfe)
+    if methods:
+        print("state_copies = peak memory growth of uds.sample over its input, output included, in states (CPU: a "
+              "fresh process's peak RSS; CUDA: max allocated); flow (Logis), float32, the mixture denoiser; "
+              "samples/s of that run")
+        print(METHOD_HEADER)
+        d_m, k_m = max(dims), max(comps)
+        nfe_m = a.method_nfe or (4 if quick else 10)
+        for device in devices:
+            if device.type == "cuda":
+                gc.collect()
+                torch.cuda.empty_cache()
+                free, _ = torch.cuda.mem_get_info(device)
+                n_m = method_batch(d_m, torch.float32, int(0.8 * free), max_batch=max_batch)
+            else:
+                n_m = method_batch(d_m, torch.float32, int(budget * 2**30), max_batch=max_batch)
+            rows += run_methods(methods, d_m, k_m, torch.float32, device, batch=n_m, nfe=nfe_m)
     if a.json:
         write_json(rows, a.json)
         print(f"wrote {len(rows)} rows to {a.json}")

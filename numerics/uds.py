@@ -130,6 +130,64 @@ def _c(x, like: torch.Tensor):
     return torch.as_tensor(x, device=like.device).to(like.dtype)
 
 
+# Memory-lean updates (issue 18).  The sampler holds a fixed number of state-sized buffers: every update below
+# gives the same bits as the plain expression it replaces (the same elementwise products and sums, in the same
+# order up to the commutativity of one IEEE addition), but writes into a buffer the sampler owns and forms the
+# temporary c * x one chunk of at most UPDATE_CHUNK elements at a time instead of as a whole state.
+
+#: Elements per chunk of the temporaries of the in-place updates, by device type (CPU: cache-sized; CUDA: large
+#: enough that a chunk is not launch-bound, at most 1/100 of a state at the issue's scale).
+UPDATE_CHUNK = {"cpu": 1 << 18, "cuda": 1 << 24}
+
+
+def _update_chunk(t: torch.Tensor) -> int:
+    return UPDATE_CHUNK.get(t.device.type, UPDATE_CHUNK["cuda"])
+
+
+def _add_scaled_(out: torch.Tensor, c, x: torch.Tensor, subtract: bool = False) -> torch.Tensor:
+    """out += c * x (or out -= c * x), bit for bit ``out + c * x``, the temporary c * x formed in chunks."""
+    if not (out.is_contiguous() and x.is_contiguous() and out.shape == x.shape):
+        return out.sub_(c * x) if subtract else out.add_(c * x)
+    fo, fx, step = out.view(-1), x.view(-1), _update_chunk(out)
+    for a in range(0, fo.numel(), step):
+        tmp = c * fx[a:a + step]
+        if subtract:
+            fo[a:a + step].sub_(tmp)
+        else:
+            fo[a:a + step].add_(tmp)
+    return out
+
+
+def _shares_memory(a: torch.Tensor, b: torch.Tensor | None) -> bool:
+    return b is not None and a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+
+
+def _euler_over_state(grid: ScheduleGrid, i: int, y: torch.Tensor, x_hat: torch.Tensor, xi: torch.Tensor | None,
+                      owned: bool) -> torch.Tensor:
+    """:func:`euler_step`'s value, bit for bit, written over ``y`` when the sampler owns it (and the denoiser's
+    value and the noise do not share its memory), else into a new tensor."""
+    q = _c(grid.q[i], y)
+    if owned and not _shares_memory(y, x_hat) and not _shares_memory(y, xi):
+        out = y.mul_(q)
+    else:
+        out = q * y
+    _add_scaled_(out, 1 - q, x_hat)
+    if xi is not None:
+        _add_scaled_(out, _c(grid.beta[i], y), xi)
+    return out
+
+
+def _euler_over_mean(grid: ScheduleGrid, i: int, y: torch.Tensor, mean: torch.Tensor, xi: torch.Tensor | None):
+    """:func:`euler_step`'s value, bit for bit, written over ``mean`` (a buffer the sampler owns and no longer
+    needs): (1 - q) mean + q y (one IEEE addition, commutative) + beta xi*.  ``y`` is not touched."""
+    q = _c(grid.q[i], y)
+    out = mean.mul_(1 - q)
+    _add_scaled_(out, q, y)
+    if xi is not None:
+        _add_scaled_(out, _c(grid.beta[i], y), xi)
+    return out
+
+
 def euler_step(grid: ScheduleGrid, i: int, y: torch.Tensor, x_hat: torch.Tensor, xi: torch.Tensor | None):
     """EulerUDS (14): Y_t = q Y_s + (1 - q) X_hat_s + beta xi*."""
     q = _c(grid.q[i], y)
@@ -145,9 +203,12 @@ def heun_step(grid: ScheduleGrid, i: int, y: torch.Tensor, den: Denoiser, xi: to
     nfe = 0
     if x_hat_s is None:
         x_hat_s, nfe = den(y, _c(grid.ring_lam[i], y)), 1
-    y_euler = euler_step(grid, i, y, x_hat_s, xi)
+    y_euler = _euler_over_state(grid, i, y, x_hat_s, xi, owned=False)
     x_hat_t = den(y_euler, _c(grid.ring_lam[i + 1], y))
-    return euler_step(grid, i, y, (x_hat_s + x_hat_t) / 2, xi), nfe + 1
+    del y_euler  # at most four states at once: y, X_hat_s, Y_t^Euler, X_hat_t (then the mean in place of Y^Euler)
+    mean = (x_hat_s + x_hat_t).div_(2)
+    del x_hat_s, x_hat_t
+    return _euler_over_mean(grid, i, y, mean, xi), nfe + 1
 
 
 def stage_coefficients(grid: ScheduleGrid, c: float):
@@ -297,9 +358,9 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
     past = hist[:n_past]
     w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2)
     vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
-    out = float(w[0]) * vals[0]
+    out = float(w[0]) * vals[0]  # the one new buffer; each further term is added in chunks
     for wj, xj in zip(w[1:], vals[1:]):
-        out = out + float(wj) * xj
+        _add_scaled_(out, float(wj), xj)
     return out
 
 
@@ -309,32 +370,44 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
     value X_hat_t = X_hat(Y_t^pred); that fresh value is kept as the next step's history (no re-evaluation).
-    The final step is a predictor only (no evaluation after it), of order min(order, final_order)."""
+    The final step is a predictor only (no evaluation after it), of order min(order, final_order).
+
+    Memory: the history holds denoiser values only (at most ``order``); each mean is one new buffer that becomes
+    the next state in place ( :func:`_euler_over_mean`), and a step without a corrector lets go of the old state
+    and of the value leaving the history before it evaluates the denoiser.  The state is never written in place,
+    so a denoiser may return a view of its input."""
     n = grid.n_steps
     x = [float(v) for v in grid.log_r]
     cur = den(y, _c(grid.ring_lam[0], y))
     nfe = 1
     hist = [(x[0], cur)]
+    del cur
     for i in range(n):
         xi = noise_at(i, y)
         k = min(order, i + 1)
         final = i == n - 1
         if final and final_order is not None:
             k = max(1, min(k, final_order))
-        mean = _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2)
-        y_pred = euler_step(grid, i, y, mean, xi)
+        correct = not final and (corrector or (i == 0 and startup == "corrector"))
+        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2), xi)
         if final:
             y = y_pred
         else:
-            fresh = den(y_pred, _c(grid.ring_lam[i + 1], y))
+            if not correct:  # neither the old state nor the oldest value is needed again
+                y = None
+                del hist[order - 1:]
+            lam_t = _c(grid.ring_lam[i + 1], y_pred)
+            fresh = den(y_pred, lam_t)
             nfe += 1
-            if corrector or (i == 0 and startup == "corrector"):
+            if correct:
+                del y_pred
                 kc = min(k + 1, len(hist) + 1, 4)
-                y = euler_step(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
+                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
             else:
                 y = y_pred
+                del y_pred
             hist.insert(0, (x[i + 1], fresh))
-            del hist[order:]
+            del hist[order:], fresh
         if traj is not None:
             traj.append(y.clone())
     return y, nfe
@@ -385,8 +458,12 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
             return noise(i, y)
         return torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
 
-    y = y0.clone()
+    # Memory (issue 18): y0 is never written; the state is updated in place once the sampler owns it (euler), or
+    # each new state is written over a buffer the step made (the other methods); temporaries come in chunks.
+    y = y0
     traj = [y.clone()] if return_trajectory else None
+    if grid.n_steps == 0:
+        return SampleResult(y0.clone(), 0, traj)
     if method in MULTISTEP:
         order, corr = MULTISTEP[method]
         y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup,
@@ -400,7 +477,9 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
         xi = noise_at(i, y)
         lam_s = _c(grid.ring_lam[i], y)
         if method == "euler":
-            y = euler_step(grid, i, y, den(y, lam_s), xi)
+            x_hat = den(y, lam_s)
+            y = _euler_over_state(grid, i, y, x_hat, xi, owned=y is not y0)
+            del x_hat
             nfe += 1
         elif method == "heun":
             y, k = heun_step(grid, i, y, den, xi)
@@ -428,15 +507,21 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
             nfe += 1
             h = grid.ring_lam[i + 1] - grid.ring_lam[i]
             final_low = final_order is not None and final_order < 2 and i == n - 1
-            if h_prev is None or final_low:
-                D = x_s
-            else:
-                rh = h_prev / h
-                D = _c(1 + 1 / (2 * rh), y) * x_s - _c(1 / (2 * rh), y) * history[0][1]
             e = torch.exp(-h)
-            y = _c(e, y) * y + _c(-torch.expm1(-h), y) * D
+            if h_prev is None or final_low:  # D = X_hat_s, kept as the history: the new state in a new buffer
+                y_new = _c(e, y) * y
+                _add_scaled_(y_new, _c(-torch.expm1(-h), y), x_s)
+            else:  # D, then the new state written over it: (1 - e) D + e y, bit for bit e y + (1 - e) D
+                rh = h_prev / h
+                D = _c(1 + 1 / (2 * rh), y) * x_s
+                _add_scaled_(D, _c(1 / (2 * rh), y), history[0][1], subtract=True)
+                y_new = D.mul_(_c(-torch.expm1(-h), y))
+                _add_scaled_(y_new, _c(e, y), y)
+                del D
             history = [(grid.log_r[i], x_s)]
-            h_prev = h
+            del x_s
+            y, h_prev = y_new, h
+            del y_new
         elif method == "ddpm":
             noise_i = xi if xi is not None else torch.zeros_like(y)
             y = ddpm_step_y(grid, i, y, den(y, lam_s), noise_i)

@@ -43,7 +43,7 @@ def test_run_bench_prints_table():
 
 def test_main_tiny(capsys):
     assert bench.main(["--device", "cpu", "--dims", "2", "--components", "2", "--dtypes", "float32",
-                       "--max-batch", "20", "--min-time", "0", "--nfe", "1"]) == 0
+                       "--max-batch", "20", "--min-time", "0", "--nfe", "1", "--method", "none"]) == 0
     text = capsys.readouterr().out
     assert "evals/s" in text and "cpu" in text
 
@@ -51,7 +51,8 @@ def test_main_tiny(capsys):
 def test_main_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
     assert bench.main(["--device", "cpu", "--dims", "3", "--components", "2", "4", "--dtypes", "float64",
-                       "--max-batch", "30", "--min-time", "0", "--nfe", "1", "--json", str(path)]) == 0
+                       "--max-batch", "30", "--min-time", "0", "--nfe", "1", "--json", str(path),
+                       "--method", "none"]) == 0  # the state_copies table: tests/test_device.py
     rows = json.loads(path.read_text())
     assert [(r["d"], r["K"]) for r in rows] == [(3, 2), (3, 4)]
     for r in rows:

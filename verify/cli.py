@@ -22,6 +22,7 @@ subcommands (instead of the options above):
   python -m verify bench [--quick] [--json PATH]   torch back-end throughput (denoiser evals/s, bound ratio)
   python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report
   python -m verify notebooks [--quick] [--html DIR] execute the reviewers' notebooks
+  python -m verify gpu-check [--device D]          the GPU back-end in one table (memory, chunks, devices)
 
 exit status: 0 no claim failed; 1 a claim failed (or --compare found a regression); 2 bad input (one line);
 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: the workers are stopped and the claims that finished are
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="register noise schedules/parameterizations/rates/pairs from a TOML file (repeatable)")
     p.add_argument("--full", action="store_true", help="longer ladders and more digits for numerical claims")
     p.add_argument("--quiet", action="store_true", help="only the final verdict line (and errors)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
+                   help="where the torch claims run (default cpu; auto: CUDA when present); the JSON records it "
+                        "per claim (claims not ported to a device run on the CPU)")
     return p
 
 
@@ -149,6 +153,10 @@ def run(argv: list[str] | None = None) -> int:
         from numerics.bench import main as bench_main
 
         return int(bench_main(argv[1:]) or 0)
+    if argv[:1] == ["gpu-check"]:
+        from .gpu_check import main as gpu_check_main
+
+        return int(gpu_check_main(argv[1:]) or 0)
     if argv[:1] == ["readme"]:
         from .readme import main as readme_main
 
@@ -187,6 +195,13 @@ def _run(args, argv) -> int:
     baseline = _read_baseline(args.compare) if args.compare else None
     if args.full:
         os.environ["FBD_VERIFY_FULL"] = "1"
+    from numerics import device as numerics_device
+
+    try:
+        device = numerics_device.resolve(args.device)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    os.environ[numerics_device.DEVICE_ENV] = device  # read by the claims, in the workers too
 
     import derivations  # noqa: F401  (registers the built-in entries)
     from derivations.schedule_file import load_schedule_file
@@ -253,7 +268,7 @@ def _run(args, argv) -> int:
     seconds = time.perf_counter() - start
     entries = _entries_of(loaded)
     options = {"argv": list(argv), "full": bool(args.full), "only": args.only, "schedule_files": [e.record() for e in loaded],
-               "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout}
+               "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout, "device": device}
     if not args.quiet and records:
         print_table(records, console, seconds)
     code = 1 if any(r.fails_run for r in records) else 0
@@ -272,7 +287,10 @@ def _run(args, argv) -> int:
     # the reports first: nothing after this point (the comparison) can lose them
     try:
         if args.json:
-            Path(args.json).write_text(json.dumps(to_json(records, seconds, options, interrupted), indent=2) + "\n")
+            report = to_json(records, seconds, options, interrupted)
+            for entry in report["claims"]:  # the device each claim's torch work ran on
+                entry["device"] = numerics_device.claim_device(entry.get("id", ""), device)
+            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         if args.markdown:
             write_markdown(args.markdown, records, seconds, entries=entries, interrupted=interrupted)
     except OSError as exc:  # checked before the run; the disk may still fail (full, removed directory)

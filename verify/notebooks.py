@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true", help="rewrite the paired notebooks/NAME.ipynb with the outputs")
     p.add_argument("--timeout", type=float, default=1800, metavar="S", help="time limit per cell (default 1800 s)")
     p.add_argument("--list", action="store_true", help="list the notebooks, run nothing")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
+                   help="where the torch claims run (default cpu; auto: CUDA when present)")
     return p
 
 
@@ -203,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.timeout > 0:
             raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
         html = _html_dir(args.html) if args.html else None
+        from numerics import device as numerics_device
+
+        try:
+            device = numerics_device.resolve(args.device)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         _check_tools()
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -213,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         env["FBD_NOTEBOOK_QUICK"] = "1"
     if args.full:
         env["FBD_VERIFY_FULL"] = "1"
+    env[numerics_device.DEVICE_ENV] = device  # the kernels' claims read it
     mode = "quick" if args.quick else ("full tier" if args.full else "full")
     print(f"executing {len(names)} notebook(s), {mode} mode, kernel python3 = {sys.executable}", flush=True)
     results, total = [], time.perf_counter()

@@ -25,6 +25,7 @@ import torch
 
 from derivations import REGISTRY
 from derivations.registry import Interval
+from numerics import device as numerics_device
 from numerics import uds
 from numerics.gaussian_mixture import GaussianMixture
 from derivations.section3_diffusion import kappa
@@ -460,10 +461,14 @@ def distribution_table(forms, *, batch: int = 20000, d: int = 2, K: int = 8, nfe
     """FD (vs the exact moments of Y_{t_max}) and SW (vs an exact reference set) for each (rate, method, NFE); the
     sampling-noise floor of both from replicate exact sets of the same size; and, at ``criterion_nfe`` (the largest
     NFE), ``replicates`` independent runs (new start and noise) of HeunUDS (15) for each rate."""
+    # ``device``: where the denoiser and the sampler run.  The random numbers are drawn on the CPU and the metrics
+    # computed there, so every device sees the same numbers (figures equal to round-off).
     device = torch.device(device or "cpu")
-    mix = GaussianMixture.random(K, d, seed=11, device=device)
+    on_cpu = device.type == "cpu"
+    mix = GaussianMixture.random(K, d, seed=11)
+    mix_dev = mix if on_cpu else mix.to(device=device)
     sch, par = REGISTRY.schedule(schedule), REGISTRY.parameterization(param)
-    g = torch.Generator(device=device).manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
     grid1 = schedule_grid(sch, REGISTRY.rate("flow"), par, interval, 1)
     y0 = mix.sample_noisy(batch, grid1.ring_lam[0], g)  # the same initial state (exact marginal at t0) for every method
     floor = noise_floor(mix, grid1.ring_lam[-1], batch, g)
@@ -478,12 +483,21 @@ def distribution_table(forms, *, batch: int = 20000, d: int = 2, K: int = 8, nfe
                                                         device=device, forms=forms, route=routes[rate_name])
         return grids[(rate_name, n_steps)]
 
+    def run(grid, y_start, method, gen):
+        if on_cpu:
+            return uds.sample(mix.denoise, grid, y_start, method, generator=gen)
+
+        def noise(i, y):  # the CPU generator's numbers, on the device
+            return torch.randn(y.shape, generator=gen, dtype=y.dtype).to(y.device)
+        res = uds.sample(mix_dev.denoise, grid, y_start.to(device), method, noise=noise)
+        return uds.SampleResult(res.y.cpu(), res.nfe)
+
     for rate_name, method in methods:
         for nfe in nfes:
             n_steps = _steps(method, nfe)
-            gen = torch.Generator(device=device).manual_seed(seed + 1)
+            gen = torch.Generator().manual_seed(seed + 1)
             t0 = time.perf_counter()
-            res = uds.sample(mix.denoise, grid_for(rate_name, n_steps), y0, method, generator=gen)
+            res = run(grid_for(rate_name, n_steps), y0, method, gen)
             secs = time.perf_counter() - t0
             fd, sw = _fd_sw(res.y, mu_T, C_T, floor["ref"])
             diverged = not (math.isfinite(fd) and fd <= DIVERGED_FD)
@@ -495,13 +509,13 @@ def distribution_table(forms, *, batch: int = 20000, d: int = 2, K: int = 8, nfe
         for method in CRITERION_METHODS:
             vals = []
             for k in range(replicates):
-                gen = torch.Generator(device=device).manual_seed(seed + 1000 + k)
+                gen = torch.Generator().manual_seed(seed + 1000 + k)
                 y_start = mix.sample_noisy(batch, grid1.ring_lam[0], gen)
-                res = uds.sample(mix.denoise, grid_for(rate_name, _steps(method, top)), y_start, method, generator=gen)
+                res = run(grid_for(rate_name, _steps(method, top)), y_start, method, gen)
                 vals.append(_fd_sw(res.y, mu_T, C_T, floor["ref"]))
             runs[(rate_name, method)] = vals
     return {"floor": {k: floor[k] for k in ("fd", "sw")}, "rows": rows, "runs": runs, "top_nfe": top,
-            "batch": batch, "d": d, "K": K, "routes": {r: routes[r].record() for r in routes}}
+            "batch": batch, "d": d, "K": K, "routes": {r: routes[r].record() for r in routes}, "device": device.type}
 
 
 def _distribution_methods() -> tuple:
@@ -513,6 +527,7 @@ def _distribution_check(forms, **kw) -> Outcome:
     kw.setdefault("methods", _distribution_methods())
     kw.setdefault("batch", 20000)
     kw.setdefault("d", 8 if FULL else 2)  # --full: d = 8 (about 4x the default tier's time)
+    kw.setdefault("device", numerics_device.current())  # python -m verify --device
     with single_thread():
         res = distribution_table(forms, **kw)
     floor, rows, runs, top = res["floor"], res["rows"], res["runs"], res["top_nfe"]
@@ -557,7 +572,8 @@ def _distribution_check(forms, **kw) -> Outcome:
                        "SW floor (mean, sd)": [f"{floor['sw']['mean']:.2e}", f"{floor['sw']['std']:.2e}"],
                        **{k: f"FD {v['fd']['mean']} (limit {v['fd']['limit']}), SW {v['sw']['mean']} (limit "
                              f"{v['sw']['limit']})" for k, v in criterion.items()}},
-          "batch": res["batch"], "d": res["d"], "K": res["K"], "schedule": "Logis/Vel, interval (0.01, 0.99)",
+          "batch": res["batch"], "d": res["d"], "K": res["K"], "device": res["device"],
+          "schedule": "Logis/Vel, interval (0.01, 0.99)",
           "noise_floor": {k: {"mean": f"{floor[k]['mean']:.3e}", "std": f"{floor[k]['std']:.3e}",
                               "replicates": n_floor} for k in ("fd", "sw")},
           "criterion": f"at NFE {top}, for every rate ({', '.join(list(DIST_RATES) + _user_rates())}), with HeunUDS (15): "
