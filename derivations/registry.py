@@ -253,8 +253,6 @@ def upper_branch(expr: sp.Expr) -> sp.Expr | None:
     (Sterbenz), so evaluating the u-form at u = 1 - t keeps them.  Which form is better is measured, not assumed:
     both are compared with 30-digit mpmath at t = 1 - 10^-j (j = 1..14), and the u-form is used for t > 1/2 only
     when its worst relative error is ten times smaller."""
-    import numpy as np
-
     if t not in expr.free_symbols:
         return None
     try:
@@ -352,9 +350,6 @@ def _lambdified(expr: sp.Expr, backend: str):
     if backend == "mpmath":
         return sp.lambdify(t, expr, modules="mpmath")
     if backend == "numpy":
-        import numpy as np
-        import scipy.special
-
         f = _np_lambdify(expr)
         if t not in expr.free_symbols:  # a constant: broadcast like the input
             import numpy as np

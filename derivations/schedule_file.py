@@ -20,7 +20,7 @@ Example (see ``examples/schedules.toml``)::
 
 Expressions are parsed, never evaluated: Python's ``ast`` reads the text and a whitelist grammar
 (:mod:`derivations.safe_expression`: numbers, ``t``, the section's names, ``pi``, ``E``, + - * / **, and the
-functions of :data:`FUNCTIONS`) builds the SymPy expression node by node, so a file cannot run code; decimal
+functions of :data:`derivations.safe_expression.FUNCTIONS`) builds the SymPy expression node by node, so a file cannot run code; decimal
 literals are read exactly as rationals (``0.008`` is 1/125).  Every problem (unknown
 key, empty file, a directory, an unknown name, an expression that does not parse, an invalid entry) raises
 :class:`RegistryError` with one line naming the file, the entry, the key and the reason.
@@ -36,7 +36,7 @@ import sympy as sp
 from .builtin import custom_rate, vp_schedule
 from .registry import (REGISTRY, DiffusionRate, Interval, NoiseSchedule, Parameterization, Registry, RegistryError,
                        validate_rate)
-from .safe_expression import FUNCTIONS, ExpressionError, parse_expression
+from .safe_expression import ExpressionError, parse_expression
 from .symbols import t
 
 #: The keys each section accepts, and the names its expressions may use besides t.

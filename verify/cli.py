@@ -95,16 +95,12 @@ def _read_baseline(path: str) -> dict:
     """id -> claim record of an earlier JSON report, its shape checked before any claim runs (one-line errors)."""
     from .report import VERDICTS
 
+    from .records import read_json
+
     try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"--compare {path}: not found") from None
-    except IsADirectoryError:
-        raise UsageError(f"--compare {path}: is a directory") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UsageError(f"--compare {path}: not a JSON report of this tool (not JSON)") from None
-    except OSError as exc:
-        raise UsageError(f"--compare {path}: cannot be read ({exc.strerror or exc})") from None
+        data = read_json(path)
+    except ValueError as exc:
+        raise UsageError(f"--compare {exc}; {SHAPE}") from None
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise UsageError(f"--compare {path}: not a JSON report of this tool (no claims list); {SHAPE}")
     out: dict = {}

@@ -548,12 +548,7 @@ def _order_tables(ev: dict, ns=None, path=""):
             yield from _order_tables(v, ns, f"{path}/{k}" if path else k)
 
 
-def _num(x):
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) and v > 0 else None
+from numerics.figures import _num  # noqa: E402  (a positive finite number, or None)
 
 
 class _Styles:

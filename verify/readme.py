@@ -8,7 +8,6 @@ report of a full run (``python -m verify --json REPORT.json``), so they cannot d
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -92,17 +91,12 @@ def update(text: str, report: dict) -> str:
 
 def _load_report(path: str) -> dict:
     """A JSON report (one-line ValueError naming the file and the problem)."""
+    from .records import read_json
+
     try:
-        report = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{path}: not found") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ValueError(f"{path}: not JSON{where}; expected a report of python -m verify --json") from None
+        report = read_json(path)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; expected a report of python -m verify --json") from None
     missing = [k for k in ("claims", "summary", "coverage", "seconds", "environment")
                if not isinstance(report, dict) or k not in report]
     if missing:

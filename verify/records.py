@@ -303,3 +303,22 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         implied=forms_record(outcome.implied),
         empirical=claim.empirical,
     )
+
+
+def read_json(path: str):
+    """The JSON value in the file at ``path``; a ValueError in one line naming the file and the problem."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ValueError(f"{path}: not JSON{where}") from None
+
