@@ -100,7 +100,8 @@ def _read_baseline(path: str) -> dict:
     try:
         data = read_json(path)
     except ValueError as exc:
-        raise UsageError(f"--compare {exc}; {SHAPE}") from None
+        what = " (not a JSON report of this tool)" if ": not JSON" in str(exc) else ""
+        raise UsageError(f"--compare {exc}{what}; {SHAPE}") from None
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise UsageError(f"--compare {path}: not a JSON report of this tool (no claims list); {SHAPE}")
     out: dict = {}
