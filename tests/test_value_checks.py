@@ -239,3 +239,25 @@ def test_per_test_timeout_is_configured_and_fires(tmp_path, request):
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=1",
                            "-o", "timeout_method=signal", str(hang)], capture_output=True, text=True, timeout=50)
     assert proc.returncode == 1 and "Timeout" in proc.stdout, proc.stdout[-1000:]
+
+
+def test_slow_tests_get_the_longer_limit(request):
+    pytest.importorskip("pytest_timeout")
+    import conftest
+
+    class Item:
+        def __init__(self, slow, own=None):
+            self.keywords = {"slow": True} if slow else {}
+            self.markers = [pytest.mark.timeout(own).mark] if own else []
+
+        def get_closest_marker(self, name):
+            return next((m for m in self.markers if m.name == name), None)
+
+        def add_marker(self, marker):
+            self.markers.append(marker.mark)
+
+    slow, fast, own = Item(True), Item(False), Item(True, 42)
+    conftest._slow_timeouts(request.config, [slow, fast, own])
+    assert slow.get_closest_marker("timeout").args == (conftest.SLOW_TIMEOUT_S,)
+    assert fast.get_closest_marker("timeout") is None and own.get_closest_marker("timeout").args == (42,)
+    assert conftest.SLOW_TIMEOUT_S > float(request.config.getini("timeout"))
