@@ -108,6 +108,21 @@ CATALOGUE: tuple[Mutant, ...] = (
            "torch.sqrt(var_st) * noise", ("tests/test_uds.py::test_sampler_ddpm_equals_euler_ml_with_same_noise",)),
     Mutant("adams-moments", "numerics.uds", "return np.linalg.solve(V, 1.0 / (k + 1))",
            "return np.linalg.solve(V, 1.0 / (k + 2))", ("tests/test_uds.py::test_adams_weights_exact_for_polynomials",)),
+    Mutant("grid-rho-ratio-halved", "numerics.schedule_grid", "rho_ratio = torch.exp(-(lam[1:] - lam[:-1]))",
+           "rho_ratio = torch.exp(-(lam[1:] - lam[:-1]) / 2)",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("stage-node-placement", "numerics.uds", "log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))",
+           "log_r_k = log_r_t + torch.log(q_true + c * c * (1 - q_true))",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("kernel-moments-series-threshold", "numerics.uds",
+           "vals = series(H) if H < below else closed(H, -math.expm1(-H))",
+           "vals = closed(H, -math.expm1(-H))",
+           ("tests/test_uds_multistep.py::test_kernel_moments_match_quadrature",),
+           "the closed form below H = 1 cancels digits"),
+    Mutant("schedule-alpha-sign-unchecked", "derivations.registry",
+           '_require(entry, "alpha", schedule.alpha, lambda v: v > 0, "positive")',
+           '_require(entry, "alpha", schedule.alpha, lambda v: True, "positive")',
+           ("tests/test_registry.py::test_invalid_schedules_rejected",)),
 )
 
 #: Equivalent rewrites, one per mutation path (function, method, registry): each must SURVIVE its tests, which
