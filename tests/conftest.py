@@ -23,3 +23,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not cuda:
             item.add_marker(skip)
+    _slow_timeouts(config, items)
+
+
+#: Per-test limit for tests marked `slow` (the default limit, 600 s, is `timeout` in pyproject.toml).
+SLOW_TIMEOUT_S = 3600
+
+
+def _slow_timeouts(config, items):
+    """Tests marked `slow` get SLOW_TIMEOUT_S unless they set their own @pytest.mark.timeout."""
+    if not config.pluginmanager.hasplugin("timeout"):  # pytest-timeout not installed: no limits at all
+        return
+    for item in items:
+        if "slow" in item.keywords and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))

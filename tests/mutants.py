@@ -1,0 +1,239 @@
+"""A mutation catalogue (issue 23, item 3): named one-line bugs a contributor could write, each with the tests
+that must catch it.
+
+A mutant is (module, exact source text, replacement, test ids).  It is applied in memory: the source of the
+top-level function or method that contains the text is edited and re-executed in the module's namespace (a
+method is re-bound on its class), so the rest of the module, its classes and exceptions stay the same objects.
+Then pytest runs the mutant's tests in that process (``python tests/mutants.py run NAME``, one subprocess per
+mutant).  A mutant is *killed* when its tests fail.  A mutant whose text no longer occurs exactly once in its
+module (the code moved) raises :class:`MutantDoesNotApply` (exit 3): it is never counted as killed.
+
+Names bound elsewhere with ``from module import name`` before the mutation keep the original; such a mutant
+shows as surviving (never as falsely killed), and the catalogue then needs a different mutation point.
+
+    python tests/mutants.py list
+    python tests/mutants.py run NAME          # exit 0: survived, 1: killed, 3: does not apply
+    python tests/mutants.py all               # the kill rate (also the slow test in tests/test_mutants_catalogue.py)
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class MutantDoesNotApply(RuntimeError):
+    """The mutant's target text is not in its module exactly once."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    module: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    note: str = ""
+
+
+_VC = "tests/test_value_checks.py"
+
+CATALOGUE: tuple[Mutant, ...] = (
+    # --- issue 23's four mutants that passed the whole relevant test files ---------------------------------
+    Mutant("rk-stage-noise-zero", "numerics.uds",
+           "noise = beta_sk**2 / grid.beta * (grid.q / q_sk)", "noise = torch.zeros_like(q_sk)",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",),
+           "Runge-Kutta stage noise dropped for the diffusions"),
+    Mutant("dpm2m-ratio-inverted", "numerics.uds", "rh = h_prev / h", "rh = h / h_prev",
+           (f"{_VC}::test_dpm_solver_pp_2m_matches_hand_written_on_uneven_grid",),
+           "DPM-Solver++(2M) step ratio inverted"),
+    Mutant("schedule-mismatch-tolerance-1e-3", "derivations.registry",
+           "abs(v) < mp.mpf(10) ** -20", "abs(v) < mp.mpf(10) ** -3",
+           (f"{_VC}::test_alpha_off_by_small_factor_rejected_in_python",
+            f"{_VC}::test_alpha_off_by_small_factor_rejected_in_schedule_file"),
+           "log(alpha/sigma) = ring-lambda tolerance loosened"),
+    Mutant("marginal-variance-exp-lambda", "numerics.gaussian_mixture",
+           "tau2 = torch.exp(-2 * torch.as_tensor(ring_lam", "tau2 = torch.exp(-1 * torch.as_tensor(ring_lam",
+           (f"{_VC}::test_marginal_moments_closed_form", f"{_VC}::test_marginal_moments_monte_carlo"),
+           "Var(Y_t) with ring-rho^-1 for ring-rho^-2"),
+    # --- more one-line bugs in the solvers and the data model -------------------------------------------
+    Mutant("dpm2m-extrapolation-sign", "numerics.uds",
+           "D = _c(1 + 1 / (2 * rh), y) * x_s - _c(1 / (2 * rh), y) * history[0][1]",
+           "D = _c(1 + 1 / (2 * rh), y) * x_s + _c(1 / (2 * rh), y) * history[0][1]",
+           (f"{_VC}::test_dpm_solver_pp_2m_matches_hand_written_on_uneven_grid",)),
+    Mutant("dpm2m-no-lower-order-final", "numerics.uds",
+           "final_low = final_order is not None and final_order < 2 and i == n - 1",
+           "final_low = False",
+           (f"{_VC}::test_dpm_solver_pp_2m_matches_hand_written_on_uneven_grid",)),
+    Mutant("rk-final-noise-dropped", "numerics.uds",
+           "        out = out + _c(grid.beta[i], y) * xi\n    return out, tableau.stages",
+           "        out = out\n    return out, tableau.stages",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("euler-noise-dropped", "numerics.uds",
+           "        out = out + _c(grid.beta[i], y) * xi\n    return out\n",
+           "        out = out\n    return out\n",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("heun-average-weights", "numerics.uds",
+           "return euler_step(grid, i, y, (x_hat_s + x_hat_t) / 2, xi), nfe + 1",
+           "return euler_step(grid, i, y, (x_hat_s + 3 * x_hat_t) / 4, xi), nfe + 1",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("rk-stage-weight-not-divided", "numerics.uds",
+           "mean = sum(((a / ck) * xs[j]", "mean = sum(((a) * xs[j]",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("stage-noise-bridge-factor", "numerics.uds",
+           "noise = beta_sk**2 / grid.beta * (grid.q / q_sk)", "noise = beta_sk**2 / grid.beta",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("marginal-mean-shifted", "numerics.gaussian_mixture",
+           "return self.weights @ self.means", "return self.weights @ self.means * (1 + 1e-3)",
+           (f"{_VC}::test_marginal_moments_closed_form",)),
+    Mutant("covariance-drops-outer-mean", "numerics.gaussian_mixture",
+           "return second - torch.outer(m, m)", "return second",
+           (f"{_VC}::test_marginal_moments_closed_form", f"{_VC}::test_marginal_moments_monte_carlo")),
+    Mutant("schedule-mismatch-one-sided", "derivations.registry",
+           "abs(v) < mp.mpf(10) ** -20", "v < mp.mpf(10) ** -20",
+           (f"{_VC}::test_alpha_off_by_small_factor_rejected_in_python",
+            f"{_VC}::test_alpha_off_by_small_factor_rejected_in_schedule_file")),
+    Mutant("dpm2m-weight-h", "numerics.uds", "_c(-torch.expm1(-h), y) * D", "_c(h, y) * D",
+           (f"{_VC}::test_dpm_solver_pp_2m_matches_hand_written_on_uneven_grid",)),
+    Mutant("ddim-eps-sign", "numerics.uds", "eps_hat = (z_s - alpha_s * x_hat) / sigma_s",
+           "eps_hat = (z_s + alpha_s * x_hat) / sigma_s", ("tests/test_uds.py::test_dpm_solver_first_step_is_ddim",)),
+    Mutant("ddpm-noise-scale", "numerics.uds", "torch.sqrt(var_st * sigma_t**2 / sigma_s**2) * noise",
+           "torch.sqrt(var_st) * noise", ("tests/test_uds.py::test_sampler_ddpm_equals_euler_ml_with_same_noise",)),
+    Mutant("adams-moments", "numerics.uds", "return np.linalg.solve(V, 1.0 / (k + 1))",
+           "return np.linalg.solve(V, 1.0 / (k + 2))", ("tests/test_uds.py::test_adams_weights_exact_for_polynomials",)),
+    Mutant("grid-rho-ratio-halved", "numerics.schedule_grid", "rho_ratio = torch.exp(-(lam[1:] - lam[:-1]))",
+           "rho_ratio = torch.exp(-(lam[1:] - lam[:-1]) / 2)",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("stage-node-placement", "numerics.uds", "log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))",
+           "log_r_k = log_r_t + torch.log(q_true + c * c * (1 - q_true))",
+           (f"{_VC}::test_weak_order_of_one_step_methods_by_exact_moments",)),
+    Mutant("kernel-moments-series-threshold", "numerics.uds",
+           "vals = series(H) if H < below else closed(H, -math.expm1(-H))",
+           "vals = closed(H, -math.expm1(-H))",
+           ("tests/test_uds_multistep.py::test_kernel_moments_match_quadrature",),
+           "the closed form below H = 1 cancels digits"),
+    Mutant("schedule-alpha-sign-unchecked", "derivations.registry",
+           '_require(entry, "alpha", schedule.alpha, lambda v: v > 0, "positive")',
+           '_require(entry, "alpha", schedule.alpha, lambda v: True, "positive")',
+           ("tests/test_registry.py::test_invalid_schedules_rejected",)),
+)
+
+#: Equivalent rewrites, one per mutation path (function, method, registry): each must SURVIVE its tests, which
+#: shows that a kill comes from the mutation and not from the re-execution machinery.
+CONTROLS: tuple[Mutant, ...] = (
+    Mutant("control-dpm2m-parenthesised", "numerics.uds", "rh = h_prev / h", "rh = (h_prev / h)",
+           (f"{_VC}::test_dpm_solver_pp_2m_matches_hand_written_on_uneven_grid",)),
+    Mutant("control-marginal-float", "numerics.gaussian_mixture",
+           "tau2 = torch.exp(-2 * torch.as_tensor(ring_lam", "tau2 = torch.exp(-2.0 * torch.as_tensor(ring_lam",
+           (f"{_VC}::test_marginal_moments_closed_form", f"{_VC}::test_marginal_moments_monte_carlo")),
+    Mutant("control-tolerance-parenthesised", "derivations.registry",
+           "abs(v) < mp.mpf(10) ** -20", "abs(v) < mp.mpf(10) ** (-20)",
+           (f"{_VC}::test_alpha_off_by_small_factor_rejected_in_python",
+            f"{_VC}::test_alpha_off_by_small_factor_rejected_in_schedule_file")),
+)
+
+BY_NAME = {m.name: m for m in CATALOGUE + CONTROLS}
+
+
+def _enclosing(tree: ast.Module, line: int):
+    """(class node or None, function node) of the top-level function or method that contains ``line``."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
+            return None, node
+        if isinstance(node, ast.ClassDef) and node.lineno <= line <= node.end_lineno:
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub.lineno <= line <= sub.end_lineno:
+                    return node, sub
+    return None, None
+
+
+def apply(mutant: Mutant) -> None:
+    """Apply ``mutant`` in memory (see the module docstring); raises MutantDoesNotApply if it cannot."""
+    module = importlib.import_module(mutant.module)
+    source = Path(module.__file__).read_text()
+    count = source.count(mutant.old)
+    if count != 1:
+        raise MutantDoesNotApply(f"mutant {mutant.name!r}: its text occurs {count} times in {mutant.module} "
+                                 f"(needs exactly 1): {mutant.old!r}")
+    line = source[: source.index(mutant.old)].count("\n") + 1
+    tree = ast.parse(source)
+    cls, fn = _enclosing(tree, line)
+    if fn is None:
+        raise MutantDoesNotApply(f"mutant {mutant.name!r}: its text is not inside a function or method of "
+                                 f"{mutant.module} (line {line})")
+    first = min([fn.lineno] + [d.lineno for d in fn.decorator_list])
+    lines = source.splitlines(keepends=True)
+    segment = "".join(lines[first - 1: fn.end_lineno])
+    if segment.count(mutant.old) != 1:  # the text spans the function's boundary
+        raise MutantDoesNotApply(f"mutant {mutant.name!r}: its text is not within one function of {mutant.module}")
+    code = textwrap.dedent(segment.replace(mutant.old, mutant.new))
+    code = "\n" * (first - 1) + code  # keep the line numbers of tracebacks
+    namespace: dict = {}
+    exec(compile(code, module.__file__, "exec"), module.__dict__, namespace)
+    if cls is None:
+        setattr(module, fn.name, namespace[fn.name])
+    else:
+        setattr(getattr(module, cls.name), fn.name, namespace[fn.name])
+
+
+def run(name: str, extra: list[str] | None = None) -> int:
+    """Apply mutant ``name`` in this process and run its tests; pytest's exit code (0: survived)."""
+    import pytest
+
+    mutant = BY_NAME[name]
+    apply(mutant)
+    return int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "--no-header", *(extra or []), *mutant.tests]))
+
+
+def outcome(name: str, timeout: float = 900) -> str:
+    """Run mutant ``name`` in a fresh interpreter: 'killed', 'survived' or 'does not apply'."""
+    proc = subprocess.run([sys.executable, str(Path(__file__)), "run", name], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    if proc.returncode == 3:
+        return "does not apply"
+    if proc.returncode == 0:
+        return "survived"
+    if proc.returncode == 1:
+        return "killed"
+    raise RuntimeError(f"mutant {name!r}: pytest exit {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(ROOT))
+    if not argv or argv[0] == "list":
+        for m in CATALOGUE + CONTROLS:
+            print(f"{m.name}: {m.module}: {m.old!r} -> {m.new!r}")
+        return 0
+    if argv[0] == "run" and len(argv) >= 2:
+        if argv[1] not in BY_NAME:
+            print(f"unknown mutant {argv[1]!r}", file=sys.stderr)
+            return 2
+        try:
+            return run(argv[1], argv[2:])
+        except MutantDoesNotApply as exc:
+            print(exc, file=sys.stderr)
+            return 3
+    if argv[0] == "all":
+        results = {m.name: outcome(m.name) for m in CATALOGUE}
+        for name, res in results.items():
+            print(f"{res:15s} {name}")
+        controls = {m.name: outcome(m.name) for m in CONTROLS}
+        for name, res in controls.items():
+            print(f"{res:15s} {name} (equivalent: must survive)")
+        killed = sum(r == "killed" for r in results.values())
+        print(f"killed {killed} of {len(results)}; controls surviving "
+              f"{sum(r == 'survived' for r in controls.values())} of {len(controls)}")
+        return 0 if killed == len(results) and all(r == "survived" for r in controls.values()) else 1
+    print("usage: python tests/mutants.py list | run NAME | all", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
