@@ -749,7 +749,7 @@ def _fig1_check(forms) -> Outcome:
     ev["headline"] = {"declared reading": _fig1_reading_text(),
                       "below 1% (every model but EDM2, max)": ", ".join(f"{m} {x['max']:.2g}" for m, x in per.items()
                                                                         if m != "EDM2"),
-                      f"EDM2 {FIG1_READING['edm2_statistic']} (printed 5%)":
+                      f"EDM2 {FIG1_READING['edm2_statistic']} (stated {at:.2g})":
                           f"{per['EDM2'][FIG1_READING['edm2_statistic']]:.2g} (max {per['EDM2']['max']:.2g})",
                       "sensitivity": "; ".join(f"{v} grids: {c['both hold']} of {c['readings']} readings reproduce both"
                                                for v, c in counts.items())}
@@ -759,11 +759,11 @@ def _fig1_check(forms) -> Outcome:
                f"M of (29) = {edm2['M (29), continuous']:.3g}")
     parts = (f"below 1% {'holds' if basis['below 1% holds'] else 'fails'}; EDM2's "
              f"{FIG1_READING['edm2_statistic']} {per['EDM2'][FIG1_READING['edm2_statistic']]:.2g} "
-             f"{'is' if basis['5% holds'] else 'is not'} in [4%, 6%]")
+             f"{'is' if basis['5% holds'] else 'is not'} in [{band[0]:.2g}, {band[1]:.2g}] (the stated {at:.2g} +- 20%)")
     real = _fig1_basis(readings, grids="code")
     ev["the declared reading on the models' real grids"] = real
     sens = (f"On the models' real grids the same reading {'holds' if real['holds'] else 'fails'} (below 1% "
-            f"{'holds' if real['below 1% holds'] else 'fails'}, EDM2's 5% {'holds' if real['5% holds'] else 'fails'}). "
+            f"{'holds' if real['below 1% holds'] else 'fails'}, EDM2 at {at:.2g} {'holds' if real['5% holds'] else 'fails'}). "
             f"Sensitivity (not used for the verdict): {len(both)} of the {sum(c['readings'] for c in counts.values())} "
             f"readings evaluated reproduce both parts" + (f", all with method {', '.join(sorted({b['method'] for b in both}))}"
                                                       if both else "") + f"; {_edm2_contrast(ev)}. {finding}.")
