@@ -164,30 +164,6 @@ def test_a_write_failure_at_the_end_keeps_the_summary(tmp_path, monkeypatch, cap
     assert err.strip() == "fbd-verify: error: could not write the report: No space left on device"
 
 
-def test_an_undecided_empirical_check_is_inconclusive_not_an_exit_status(capsys):
-    """An empirical reproduction whose check completes but cannot decide is inconclusive (exit 0); one whose check
-    raises is failed (exit 1).  (A contradicted statement is failed too: tests/test_verdict_table.py.)"""
-    from verify.cli import run
-    from verify.ledger import CLAIMS, Claim, Outcome, Verdict
-
-    def measured(forms):
-        return Outcome(Verdict.INCONCLUSIVE, "torch", forms, None, None, {"measured": 1}, "unresolved")
-
-    def broken(forms):
-        raise RuntimeError("sampler crashed")
-
-    for cid, fn in (("zz-analog", measured), ("zz-analog-broken", broken)):
-        CLAIMS[cid] = Claim(cid, "6", "t", (), "torch", lambda: {}, custom=fn, empirical=True)
-    try:
-        assert run(["--only", "zz-analog", "--jobs", "1"]) == 0
-        out = capsys.readouterr().out
-        assert "inconclusive 1" in out and "failed 0" in out and "inconclusive (exit status unaffected): zz-analog" in out
-        assert run(["--only", "zz-analog-broken", "--jobs", "1"]) == 1
-    finally:
-        CLAIMS.pop("zz-analog")
-        CLAIMS.pop("zz-analog-broken")
-
-
 # ------------------------------------------------------------------------------------------------
 # No run is lost (issue 16): the baseline is checked first, the reports are written before the comparison,
 # an interruption writes the finished claims as a partial report, two reports never share a file

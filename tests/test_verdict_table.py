@@ -54,7 +54,10 @@ def test_an_inconclusive_claim_is_not_failed_and_leaves_the_exit_status_at_0(cap
     def contradicted(forms):
         return Outcome(Verdict.FAILED, "torch", forms, None, None, {"measured": 1}, "opposite sign")
 
-    for cid, fn in (("zz-undecided", undecided), ("zz-contradicted", contradicted)):
+    def broken(forms):
+        raise RuntimeError("sampler crashed")
+
+    for cid, fn in (("zz-undecided", undecided), ("zz-contradicted", contradicted), ("zz-broken", broken)):
         CLAIMS[cid] = Claim(cid, "6", "t", (), "torch", lambda: {}, custom=fn, empirical=True)
     try:
         assert run(["--only", "zz-undecided", "--jobs", "1"]) == 0
@@ -62,9 +65,10 @@ def test_an_inconclusive_claim_is_not_failed_and_leaves_the_exit_status_at_0(cap
         assert "inconclusive 1" in out and "failed 0" in out and "inconclusive (exit status unaffected): zz-undecided" in out
         # a contradicted empirical statement is a real failure: exit status 1
         assert run(["--only", "zz-contradicted", "--jobs", "1"]) == 1
+        assert run(["--only", "zz-broken", "--jobs", "1"]) == 1   # a check that raises is failed, not inconclusive
     finally:
-        CLAIMS.pop("zz-undecided")
-        CLAIMS.pop("zz-contradicted")
+        for cid in ("zz-undecided", "zz-contradicted", "zz-broken"):
+            CLAIMS.pop(cid)
 
 
 # ------------------------------------------------------------------------------------------------

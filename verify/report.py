@@ -166,7 +166,7 @@ def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *
     and, when this run selected every claim (``ran_all``), a baseline claim this run lacks."""
     diff = ReportDiff()
     now = {r.id: r for r in records}
-    for cid in _ledger_order(now.keys() | baseline.keys()):
+    for cid in _ledger_order(list(baseline) + [cid for cid in now if cid not in baseline]):  # stable, not a set
         old, new = baseline.get(cid), now.get(cid)
         if new is None:
             diff.not_run.append(cid)
