@@ -281,7 +281,7 @@ def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
                 refs.append((x, ref))
 
     def worst(form, on_u):
-        f = sp.lambdify(t, _numpy_safe(form.subs(_U, t) if on_u else form), modules=_numpy_modules())
+        f = _numpy_plain(form.subs(_U, t) if on_u else form)
         out = 0.0
         with np.errstate(all="ignore"), mp.workdps(30):
             for x, ref in refs:
@@ -298,14 +298,21 @@ def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
     return best
 
 
+@lru_cache(maxsize=4096)
+def _numpy_plain(expr: sp.Expr):
+    """The float64 function of t for expr as it stands (expm1/log1p rewrites, no u = 1 - t branch); shared by the
+    numeric versions, the branch measurement and the validation scan, so each expression is printed once."""
+    return sp.lambdify(t, _numpy_safe(expr), modules=_numpy_modules())
+
+
 def _np_lambdify(expr):
     import numpy as np
 
-    lower = sp.lambdify(t, _numpy_safe(expr), modules=_numpy_modules())
+    lower = _numpy_plain(expr)
     upper = upper_branch(expr)
     if upper is None:
         return lower
-    f_hi = sp.lambdify(t, _numpy_safe(upper.subs(_U, t)), modules=_numpy_modules())
+    f_hi = _numpy_plain(upper.subs(_U, t))
 
     def f(x):
         x = np.asarray(x, dtype=float)
@@ -448,12 +455,9 @@ def scan_grid(lo: float = 0.0, hi: float = 1.0):
     return pts[keep]
 
 
-@lru_cache(maxsize=1024)
 def _scan_function(expr: sp.Expr):
     """The plain float64 version of expr for the validation scan (no upper branch: mpmath confirms anyway)."""
-    if t not in expr.free_symbols:
-        return numeric(expr, "numpy")
-    return sp.lambdify(t, _numpy_safe(expr), modules=_numpy_modules())
+    return numeric(expr, "numpy") if t not in expr.free_symbols else _numpy_plain(expr)
 
 
 def _float_values(expr: sp.Expr, points):
@@ -512,8 +516,8 @@ def _locate_drop(lam: sp.Expr, a: float, b: float) -> tuple[float, bool]:
             b, vb = m, vm
         else:
             a, va = m, vm
-    big = [abs(v) > 1e6 for v in (va, vb) if v is not None]
-    return (a + b) / 2, (not big) or any(big)
+    known = [v for v in (va, vb) if v is not None]
+    return (a + b) / 2, not known or any(abs(v) > 1e6 for v in known)   # blows up (or is not finite): a pole
 
 
 def _scan_increasing(entry: str, lam: sp.Expr, rate: sp.Expr) -> None:
@@ -598,15 +602,11 @@ def validate_rate(rate: DiffusionRate, schedule: NoiseSchedule, param: Parameter
     _check_expression(entry, "lambda'_t", expr)
     grid = [interval.t0 + (interval.t_max - interval.t0) * k / 32 for k in range(33)]
     if strict:
-        _require(entry, "lambda'_t", expr, lambda v: v > 0, f"positive on [{interval.t0}, {interval.t_max}]",
-                 points=grid)
+        predicate, what = (lambda v: v > 0), f"positive on [{interval.t0}, {interval.t_max}]"
     else:
-        _require(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", points=grid)
-    if strict:
-        _scan(entry, "lambda'_t", expr, lambda v: v > 0, f"positive on [{interval.t0}, {interval.t_max}]",
-              interval.t0, interval.t_max)
-    else:
-        _scan(entry, "lambda'_t", expr, lambda v: v >= 0, "non-negative", interval.t0, interval.t_max)
+        predicate, what = (lambda v: v >= 0), "non-negative"
+    _require(entry, "lambda'_t", expr, predicate, what, points=grid)
+    _scan(entry, "lambda'_t", expr, predicate, what, interval.t0, interval.t_max)
 
 
 # ----------------------------------------------------------------------------------------------

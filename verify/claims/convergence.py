@@ -20,7 +20,6 @@ import math
 import time
 
 import mpmath as mp
-import numpy as np
 import sympy as sp
 
 from derivations import REGISTRY, numeric
@@ -651,9 +650,9 @@ def float64_conditioning(f_mp, pts, vals) -> dict:
 
     The conditioning at x is kappa = |f(x') - f(x)|/|f(x)|, x' the point whose distance to the nearer end (t, or
     1 - t, both exact in float64 there) is moved by eps: a well-written float64 form is off by about eps + kappa.
-    An error far above that is lost by the expression as written (a cancellation such as 1 - cos^2 or exp(x) - 1 that the suite's expm1/log1p
-    rewrites and its u = 1 - t form could not remove)."""
-    worst = {"max_rel": 0.0}
+    An error far above that is lost by the expression as written (a cancellation such as 1 - cos^2 or exp(x) - 1
+    that the suite's expm1/log1p rewrites and its u = 1 - t form could not remove)."""
+    worst, kappa = {"max_rel": 0.0}, 0.0
     for x, v in zip(pts, vals):
         ref = mp.re(f_mp(mp.mpf(x)))
         if ref == 0:
@@ -667,7 +666,6 @@ def float64_conditioning(f_mp, pts, vals) -> dict:
             worst = {"max_rel": rel, "at t": repr(x), "kappa (distance to the end moved by eps)": f"{kappa:.3g}"}
     rel = worst["max_rel"]
     if "at t" in worst:
-        kappa = float(worst["kappa (distance to the end moved by eps)"])
         worst["digits lost"] = round(math.log10(rel / _EPS64), 1) if 0 < rel < math.inf else "all (not finite)"
         explained = rel <= 100 * (_EPS64 + kappa)
         worst["cause"] = ("the function itself is this ill-conditioned there (any float64 evaluation loses these "
