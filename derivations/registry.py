@@ -664,9 +664,13 @@ class Registry:
         finally:
             self.schedules, self.parameterizations, self.rates, self.pairs, self.origins = saved
 
+    def is_user(self, kind: str, name: str) -> bool:
+        """Whether the entry ``name`` of ``kind`` ("schedule", "parameterization", "rate") is not built in."""
+        return self.origins.get((kind, name)) != "built-in"
+
     def user(self, kind: str) -> list[str]:
         """Names of the entries of ``kind`` ("schedule", "parameterization", "rate") that are not built in."""
-        return [n for (k, n), origin in self.origins.items() if k == kind and origin != "built-in"]
+        return [n for (k, n) in self.origins if k == kind and self.is_user(k, n)]
 
     def covered_pairs(self) -> list[tuple[str, str]]:
         """The (schedule, parameterization) pairs the per-pair checks cover: the pairs used in practice

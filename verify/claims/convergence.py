@@ -618,7 +618,7 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
         rel = conditioning["max_rel"]
     limit_t0 = low[-1]["L(t0, 0.5)"]
     residual_limit = mp.mpf(10) ** -(dps - 10)
-    user = REGISTRY.origins.get(("schedule", schedule_name)) != "built-in"
+    user = REGISTRY.is_user("schedule", schedule_name)
     study = {"schedule": schedule_name, "t0_to_0": low, "t_max_to_1": high,
              "L_limit_as_t0_to_0": limit_t0, "divergence_exponent_p (L ~ ell^p)": round(float(p), 4),
              "dL/d ell at the last points": round(float(slope), 4),

@@ -407,7 +407,7 @@ def _kg_derive():
         # SymPy's solve and simplify have no bound of their own (a user's SD scaled-linear schedule stalls them
         # for minutes): each gets SYMPY_STEP_BUDGET seconds, and a form not found in time is shown unsimplified.
         # The paper's entries keep their unbounded (known, deterministic) cost.
-        budget = SYMPY_STEP_BUDGET if REGISTRY.origins.get(("schedule", sname)) != "built-in" else None
+        budget = SYMPY_STEP_BUDGET if REGISTRY.is_user("schedule", sname) else None
         inv, solved = bounded(lambda: d2.time_of_log_snr(sch), budget, None)
         if not solved:
             over_budget.append(f"{sname}: t(lambda) by solve")
@@ -415,7 +415,7 @@ def _kg_derive():
             step(f"schedule {sname!r}, parameterization {pname!r}")
             om = d2.omega(sch, par)
             form = om.subs(t, inv) if inv is not None else om
-            user = budget is not None or REGISTRY.origins.get(("parameterization", pname)) != "built-in"
+            user = budget is not None or REGISTRY.is_user("parameterization", pname)
             if user and sp.count_ops(form) > SIMPLIFY_OPS_LIMIT:
                 text, simplified = str(form), False
             else:

@@ -234,14 +234,15 @@ def _orders_check(forms) -> Outcome:
     symbolic = gaussian_flow_map_symbolic()
     ladder = (32, 64, 128, 256) if FULL else (32, 64, 128)
     schedules = _order_schedules()
-    res = flow_orders(forms, schedules=schedules, ladder=ladder, extend_to=ORDER_LADDER_CAP * (2 if FULL else 1))
+    cap = ORDER_LADDER_CAP * (2 if FULL else 1)
+    res = flow_orders(forms, schedules=schedules, ladder=ladder, extend_to=cap)
     ok = symbolic
     undecided = []
     table = {}
     for (name, method), r in res.items():
         expected = ORDER_METHODS[method]
         good = math.isfinite(r["order"]) and abs(r["order"] - expected) <= ORDER_TOL
-        user = REGISTRY.origins.get(("schedule", name)) != "built-in"
+        user = REGISTRY.is_user("schedule", name)
         if not good and user and math.isfinite(r["order"]) and r["stopped_by"] is not None:
             # a user's schedule whose ladder has not reached its asymptotic range within the cap: the measurement
             # cannot decide (the built-in schedules, run by the same methods, still can fail the claim)
@@ -257,7 +258,7 @@ def _orders_check(forms) -> Outcome:
           "exact_flow_map_symbolic": symbolic, "ladder_N": list(ladder), "interval": "(0.1, 0.9)",
           "data": "Gaussian N(m, diag(0.25, 1, 4)), m = (0.5, -1, 2); 16 start points from the exact marginal",
           "criterion": f"|order(last pair) - expected| <= {ORDER_TOL}, the ladder doubled (up to N = "
-                       f"{ORDER_LADDER_CAP * (2 if FULL else 1)}) while it is not", "orders": table}
+                       f"{cap}) while it is not", "orders": table}
     if undecided:
         ev["not converged within the ladder cap (your entries)"] = undecided
 
