@@ -101,3 +101,22 @@ def test_the_claims_of_issue_16_finish_and_do_not_fail_on_the_literature_file(tm
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     verdicts = {c["id"]: c["verdict"] for c in json.loads(out.read_text())["claims"]}
     assert all(v in {x.value for x in ACCEPTING} | {Verdict.ERRATUM.value} for v in verdicts.values()), verdicts
+
+
+def test_a_pre_asymptotic_user_ladder_is_inconclusive_and_a_longer_one_decides(tmp_path, monkeypatch):
+    """SD3's shift is pre-asymptotic for AB3 at N = 32..128: without room to extend the ladder the claim cannot
+    decide (inconclusive, never failed); with the default cap the ladder extends and the order converges."""
+    from verify.claims import uds_torch
+
+    path = tmp_path / "sd3.toml"
+    path.write_text('[[schedule]]\nname = "SD3-shift3"\nring_lambda = "log(t/(1 - t)) - log(3)"\n'
+                    'alpha = "t/(3 - 2*t)"\nsigma = "3*(1 - t)/(3 - 2*t)"\n')
+    forms = uds_torch.printed_uds_forms()
+    with REGISTRY.scoped():
+        load_schedule_file(path)
+        decided = uds_torch._orders_check(forms)
+        assert decided.verdict is Verdict.CONFIRMED, decided.notes
+        assert len(decided.evidence["orders"]["SD3-shift3/ab3"]["ladder_N"]) > 3   # it had to extend
+        monkeypatch.setattr(uds_torch, "ORDER_LADDER_CAP", 128)
+        undecided = uds_torch._orders_check(forms)
+    assert undecided.verdict is Verdict.INCONCLUSIVE and "SD3-shift3/ab3" in undecided.notes
