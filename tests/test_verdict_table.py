@@ -48,17 +48,17 @@ def test_an_inconclusive_claim_is_not_failed_and_leaves_the_exit_status_at_0(cap
     from verify.cli import run
 
     def undecided(forms):
-        return Outcome(Verdict.INCONCLUSIVE, "torch", forms, None, None, {"precision that would decide": "x"},
-                       "unresolved at this precision")
+        return Outcome(Verdict.INCONCLUSIVE, "torch", printed=forms, evidence={"precision that would decide": "x"},
+                       notes="unresolved at this precision")
 
     def contradicted(forms):
-        return Outcome(Verdict.FAILED, "torch", forms, None, None, {"measured": 1}, "opposite sign")
+        return Outcome(Verdict.FAILED, "torch", printed=forms, evidence={"measured": 1}, notes="opposite sign")
 
     def broken(forms):
         raise RuntimeError("sampler crashed")
 
     for cid, fn in (("zz-undecided", undecided), ("zz-contradicted", contradicted), ("zz-broken", broken)):
-        CLAIMS[cid] = Claim(cid, "6", "t", (), "torch", lambda: {}, custom=fn, empirical=True)
+        CLAIMS[cid] = Claim(cid, "6", title="t", equations=(), method="torch", printed=lambda: {}, custom=fn, empirical=True)
     try:
         assert run(["--only", "zz-undecided", "--jobs", "1"]) == 0
         out = capsys.readouterr().out
@@ -83,7 +83,7 @@ def _searching_check(basis_reading, holds=True, sensitivity=True):
         ev = {VERDICT_BASIS: {"reading": basis_reading, "holds": holds}}
         if sensitivity:
             ev[SENSITIVITY] = {"readings": 3, "reproduce": 1}
-        return Outcome(Verdict.CONFIRMED, "torch", forms, None, None, ev, "reproduced")
+        return Outcome(Verdict.CONFIRMED, "torch", printed=forms, evidence=ev, notes="reproduced")
     return check
 
 
@@ -94,7 +94,7 @@ def _searching_check(basis_reading, holds=True, sensitivity=True):
     ({"method": "the one that matched"}, None, True, False),       # nothing declared before the run: rejected
 ])
 def test_a_confirmation_found_by_searching_readings_is_rejected(basis, declared, holds, ok):
-    claim = Claim("zz-search", "6", "t", (), "torch", lambda: {}, custom=_searching_check(basis, holds),
+    claim = Claim("zz-search", "6", title="t", equations=(), method="torch", printed=lambda: {}, custom=_searching_check(basis, holds),
                   declared_reading=declared)
     out = claim.evaluate()
     assert (out.verdict is Verdict.CONFIRMED) is ok, out.notes
@@ -103,8 +103,8 @@ def test_a_confirmation_found_by_searching_readings_is_rejected(basis, declared,
 
 
 def test_a_check_without_readings_is_untouched():
-    claim = Claim("zz-plain", "6", "t", (), "torch", lambda: {},
-                  custom=lambda f: Outcome(Verdict.CONFIRMED, "torch", f, None, None, {"x": 1}, "ok"))
+    claim = Claim("zz-plain", "6", title="t", equations=(), method="torch", printed=lambda: {},
+                  custom=lambda f: Outcome(Verdict.CONFIRMED, "torch", printed=f, evidence={"x": 1}, notes="ok"))
     assert claim.evaluate().verdict is Verdict.CONFIRMED
 
 

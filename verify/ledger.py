@@ -42,7 +42,7 @@ import random
 import re
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import mpmath as mp
@@ -222,8 +222,11 @@ class Derivation:
 
 @dataclass
 class Outcome:
+    """What a check returns: the verdict and the method, then everything else by keyword."""
+
     verdict: Verdict
     method: str
+    _: KW_ONLY
     printed: Forms | None = None
     derived: Forms | None = None
     corrected: Forms | None = None
@@ -371,6 +374,7 @@ class Claim:
 
     id: str
     section: str
+    _: KW_ONLY
     title: str
     equations: tuple[int, ...]
     method: str
@@ -458,18 +462,18 @@ class Claim:
         evidence["comparisons"] = [c.record() for c in comps]
         if ok:
             verdict = Verdict.PROVED if symbolic else Verdict.CONFIRMED
-            return Outcome(verdict, self.method, forms, der.expected, None, evidence, der.notes, implied=implied)
+            return Outcome(verdict, self.method, printed=forms, derived=der.expected, corrected=None, evidence=evidence, notes=der.notes, implied=implied)
         if allow_erratum and self.corrected is not None:
             fixed = self.corrected()
             c_ok, c_sym, c_comps, _ = self.judge(fixed)
             evidence["corrected_comparisons"] = [c.record() for c in c_comps]
             evidence["corrected_proof"] = "symbolic" if c_sym else "numeric (50 digits)"
             if c_ok:
-                return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence,
-                               self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
+                return Outcome(Verdict.ERRATUM, self.method, printed=forms, derived=der.expected, corrected=fixed, evidence=evidence,
+                               notes=self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
         bad = [c for c in comps if not c.match]
-        return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
-                       "printed form disagrees with the derivation at: " + ", ".join(
+        return Outcome(Verdict.FAILED, self.method, printed=forms, derived=der.expected, corrected=None, evidence=evidence,
+                       notes="printed form disagrees with the derivation at: " + ", ".join(
                            f"{c.key} ({c.note or f'relative residual {c.max_residual} at 50 digits'}, limit "
                            f"{float(NUMERIC_TOL):.0e})" for c in bad), implied=implied)
 
@@ -488,10 +492,10 @@ class Claim:
                     "printed_forms_verdict": out.verdict.value, "corrected_forms_verdict": again.verdict.value}
         if again.verdict in ACCEPTING:
             evidence["corrected_proof"] = f"{again.method} ({again.verdict.value})"
-            return Outcome(Verdict.ERRATUM, out.method, forms, again.derived, fixed, evidence,
-                           self._erratum_notes(again.notes), errata=self.corrections)
-        return Outcome(Verdict.FAILED, out.method, forms, None, None, evidence,
-                       f"{out.notes} The corrected forms fail too: {again.notes}")
+            return Outcome(Verdict.ERRATUM, out.method, printed=forms, derived=again.derived, corrected=fixed, evidence=evidence,
+                           notes=self._erratum_notes(again.notes), errata=self.corrections)
+        return Outcome(Verdict.FAILED, out.method, printed=forms, evidence=evidence,
+                       notes=f"{out.notes} The corrected forms fail too: {again.notes}")
 
     def accepted_forms(self) -> Forms:
         """The forms the ledger accepts: the printed ones, or the corrected ones for an erratum."""
@@ -522,9 +526,9 @@ def guard_searched_confirmation(claim: Claim, out: Outcome) -> Outcome:
         why = "the declared reading does not hold"
     else:
         return out
-    return Outcome(Verdict.FAILED, out.method, out.printed, out.derived, out.corrected,
-                   {**ev, "searched confirmation rejected": why},
-                   f"a {out.verdict.value} verdict chosen among readings after the run is rejected: {why}",
+    return Outcome(Verdict.FAILED, out.method, printed=out.printed, derived=out.derived, corrected=out.corrected,
+                   evidence={**ev, "searched confirmation rejected": why},
+                   notes=f"a {out.verdict.value} verdict chosen among readings after the run is rejected: {why}",
                    implied=out.implied)
 
 
@@ -606,9 +610,9 @@ def run_claim(claim: Claim) -> Outcome:
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         where = current_step()
         message = f"{type(exc).__name__}: {exc}".rstrip(": ") if str(exc) else type(exc).__name__
-        out = Outcome(Verdict.FAILED, claim.method, None, None, None,
-                      {"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}",
+        out = Outcome(Verdict.FAILED, claim.method, printed=None,
+                      evidence={"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}",
                        **({"while": where} if where else {})},
-                      f"the check raised {message}" + (f" while on {where}" if where else ""))
+                      notes=f"the check raised {message}" + (f" while on {where}" if where else ""))
     out.seconds = time.perf_counter() - start
     return out
