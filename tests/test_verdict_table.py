@@ -143,7 +143,7 @@ def test_distinct_errors_in_the_summary_and_the_readme():
     assert "distinct errors: 2 (substantive 1, typo 1" in errata_line(recs)
     report = {"summary": {"proved": 0, "confirmed": 0, "erratum": 3, "inconclusive": 1, "failed": 0, "skipped": 0,
                           "errata_by_kind": {"substantive": 2, "typo": 1, "extraction": 0, "convention": 0}},
-              "coverage": {"covered": {}, "not_covered": [1]}, "seconds": 1.0, "environment": {"cpu_count": 2},
+              "coverage": {"covered": {}, "not_covered": [1], "equations": 1}, "seconds": 1.0, "environment": {"cpu_count": 2},
               "claims": [{"id": r.id, "verdict": r.verdict, "seconds": 0.1, "errata": r.errata, "notes": r.notes,
                           "printed": {}} for r in recs] + [{"id": "d", "verdict": "inconclusive", "seconds": 0.1,
                                                             "notes": "unresolved", "errata": []}]}
@@ -151,3 +151,33 @@ def test_distinct_errors_in_the_summary_and_the_readme():
     assert "3 errata, 1 inconclusive, 0 skipped and 0 failed" in text
     assert "distinct errors of the paper, each counted once by the paper line it fixes: 2 (1 substantive, 1 typo" in text
     assert "Inconclusive (exit status 0): `d`: unresolved" in text
+
+
+def test_a_record_refuses_a_verdict_outside_the_table():
+    assert _record(verdict="inconclusive").verdict == "inconclusive"
+    assert _record(verdict=Verdict.ERRATUM).verdict == "erratum"  # the enum member is stored as its value
+    with pytest.raises(ValueError, match="unknown verdict 'provd'; a verdict is one of proved, confirmed"):
+        _record(verdict="provd")
+
+
+def test_the_report_lists_exactly_the_verdicts_the_table_lists_with_a_heading():
+    from verify.ledger import LISTED
+
+    recs = [_record(str(i.verdict.value), i.verdict.value) for i in VERDICT_TABLE]
+    md = markdown(recs, 1.0)
+    for i in VERDICT_TABLE:
+        assert (f"## {i.listed_as}" in md) == bool(i.listed_as), i.verdict
+    assert {i.verdict for i in LISTED} == {Verdict.INCONCLUSIVE, Verdict.FAILED}
+
+
+def test_equations_come_from_one_place():
+    from verify.ledger import LedgerError
+    from verify.paper_text import NUMBERED_EQUATIONS
+    from verify.report import EQUATIONS, coverage
+
+    assert EQUATIONS is NUMBERED_EQUATIONS and coverage([])["equations"] == len(NUMBERED_EQUATIONS)
+    assert all(set(c.equations) <= set(NUMBERED_EQUATIONS) for c in CLAIMS.values())
+    with pytest.raises(LedgerError, match=r"equations \[44\] are not among the paper's numbered equations"):
+        from verify.ledger import Claim
+
+        Claim("x", "2", title="t", equations=(1, 44), method="symbolic", printed=lambda: {})

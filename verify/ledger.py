@@ -69,6 +69,7 @@ class VerdictInfo:
     accepting set, ``--compare``'s strength order, the exit status and the terminal style all read this table."""
 
     verdict: Verdict
+    _: KW_ONLY
     meaning: str
     #: The printed (or corrected) form is established: the verdict can stand as a check's acceptance.
     accepting: bool
@@ -78,30 +79,55 @@ class VerdictInfo:
     fails_run: bool
     #: Terminal style (rich markup).
     style: str
+    #: The word for a count of claims with this verdict ("3 errata").
+    plural: str
+    #: A form was established (printed or corrected): the claim's equations count as covered.
+    established: bool
+    #: The reports list these claims under this heading, each with its reason (None: not listed).
+    listed_as: str | None = None
 
 
 #: The verdict vocabulary, strongest first.
 VERDICT_TABLE: tuple[VerdictInfo, ...] = (
-    VerdictInfo(Verdict.PROVED, "the literal printed form equals the independent derivation as an exact SymPy "
-                "identity, and a 50-digit check at random points agrees", True, 5, False, "bold green"),
-    VerdictInfo(Verdict.CONFIRMED, "established numerically within a stated tolerance (50-digit agreement, a fitted "
-                "order and constant, or a comparison with a sampling-noise floor), under the reading fixed before the "
-                "run", True, 4, False, "green"),
-    VerdictInfo(Verdict.ERRATUM, "the literal printed form fails; a declared reading (a correction with its kind) is "
-                "proved or confirmed", False, 4, False, "bold yellow"),
-    VerdictInfo(Verdict.INCONCLUSIVE, "the check ran to completion but its precision cannot decide the statement "
-                "(nothing contradicts it, something is unresolved); the evidence states the precision that would "
-                "decide it", False, 3, False, "magenta"),
-    VerdictInfo(Verdict.SKIPPED, "not established, with the reason (no check could be built)", False, 2, False,
-                "dim"),
-    VerdictInfo(Verdict.FAILED, "contradicted: neither the printed nor a declared corrected form holds, or the check "
-                "could not be run (it raised or timed out)", False, 0, True, "bold red"),
+    VerdictInfo(Verdict.PROVED, meaning="the literal printed form equals the independent derivation as an exact "
+                "SymPy identity, and a 50-digit check at random points agrees",
+                accepting=True, strength=5, fails_run=False, style="bold green", plural="proved", established=True),
+    VerdictInfo(Verdict.CONFIRMED, meaning="established numerically within a stated tolerance (50-digit agreement, a "
+                "fitted order and constant, or a comparison with a sampling-noise floor), under the reading fixed "
+                "before the run",
+                accepting=True, strength=4, fails_run=False, style="green", plural="confirmed", established=True),
+    VerdictInfo(Verdict.ERRATUM, meaning="the literal printed form fails; a declared reading (a correction with its "
+                "kind) is proved or confirmed",
+                accepting=False, strength=4, fails_run=False, style="bold yellow", plural="errata", established=True),
+    VerdictInfo(Verdict.INCONCLUSIVE, meaning="the check ran to completion but its precision cannot decide the "
+                "statement (nothing contradicts it, something is unresolved); the evidence states the precision that "
+                "would decide it",
+                accepting=False, strength=3, fails_run=False, style="magenta", plural="inconclusive",
+                established=False, listed_as="Inconclusive (the check's precision cannot decide)"),
+    VerdictInfo(Verdict.SKIPPED, meaning="not established, with the reason (no check could be built)",
+                accepting=False, strength=2, fails_run=False, style="dim", plural="skipped", established=False),
+    VerdictInfo(Verdict.FAILED, meaning="contradicted: neither the printed nor a declared corrected form holds, or "
+                "the check could not be run (it raised or timed out)",
+                accepting=False, strength=0, fails_run=True, style="bold red", plural="failed", established=False,
+                listed_as="Failed"),
 )
 VERDICT_INFO: dict[str, VerdictInfo] = {i.verdict.value: i for i in VERDICT_TABLE}
 if set(VERDICT_INFO) != {v.value for v in Verdict}:  # pragma: no cover - a verdict added without its record
     raise RuntimeError("VERDICT_TABLE must have one record per Verdict")
 
 ACCEPTING = tuple(i.verdict for i in VERDICT_TABLE if i.accepting)
+#: Verdicts that establish a form (their claims cover their equations).
+ESTABLISHED = tuple(i.verdict for i in VERDICT_TABLE if i.established)
+#: Verdicts the reports list with each claim's reason, with their headings.
+LISTED = tuple(i for i in VERDICT_TABLE if i.listed_as)
+
+
+def check_verdict(verdict: str) -> str:
+    """``verdict`` if it is one of :data:`VERDICT_TABLE`'s, else a one-line ValueError naming the valid ones."""
+    if verdict not in VERDICT_INFO:
+        raise ValueError(f"unknown verdict {verdict!r}; a verdict is one of {', '.join(VERDICT_INFO)}")
+    return verdict
+
 
 METHODS = ("symbolic", "mpmath", "torch", "monte-carlo")
 
@@ -168,6 +194,17 @@ def distinct_errors(corrections) -> dict[str, str]:
         kind, err = (c["kind"], c["error"]) if isinstance(c, dict) else (c.kind, c.error)
         if err not in out or ERRATUM_KINDS.index(kind) < ERRATUM_KINDS.index(out[err]):
             out[err] = kind
+    return out
+
+
+def erratum_corrections(claims) -> list:
+    """Every correction of the erratum claims among ``claims`` (records or their JSON dicts): the one rule by which
+    the reports, the README and the command line find the paper's errors."""
+    out = []
+    for c in claims:
+        verdict, errata = (c["verdict"], c.get("errata", ())) if isinstance(c, dict) else (c.verdict, c.errata)
+        if verdict == Verdict.ERRATUM:
+            out += list(errata)
     return out
 
 
@@ -404,6 +441,11 @@ class Claim:
     declared_reading: Mapping[str, Any] | None = None
 
     def __post_init__(self):
+        from .paper_text import NUMBERED_EQUATIONS
+
+        if not set(self.equations) <= set(NUMBERED_EQUATIONS):
+            raise LedgerError(f"claim {self.id}: equations {sorted(set(self.equations) - set(NUMBERED_EQUATIONS))} "
+                              f"are not among the paper's numbered equations (1)-({NUMBERED_EQUATIONS[-1]})")
         if self.method not in METHODS:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
         if (self.corrected is None) != (not self.corrections):
