@@ -46,7 +46,7 @@ def printed_uds_forms():
     r_t = rho_t ring-rho_t of line 163), in the solvers' variables: kappa = rho_s/rho_t, ring-rho_s, ring-rho_t."""
     ns = step_ns()
     forms = {}
-    for key, pid in ((Q_KEY, "uds.q"), (BETA_KEY, "uds.beta")):
+    for key, pid in ((Q_KEY, "s3.uds.q"), (BETA_KEY, "s3.uds.beta")):
         expr = sp.simplify(printed(pid, ns).subs(rho_s, kappa * rho_t))
         if expr.has(rho_t):
             raise ValueError(f"printed {pid} depends on rho_t itself, not only on rho_s/rho_t: {expr}")
@@ -54,7 +54,7 @@ def printed_uds_forms():
     return forms
 
 
-UDS_SOURCES = {Q_KEY: ("uds.q", "s3.r"), BETA_KEY: "uds.beta"}
+UDS_SOURCES = {Q_KEY: ("s3.uds.q", "s3.r"), BETA_KEY: "s3.uds.beta"}
 
 
 class single_thread:
