@@ -342,7 +342,8 @@ def weight_arity(name: str) -> tuple[int, int]:
     """(gaps, moments) the lambdified weights of ``name`` take: at least (a, b) and (m1, m2, m3), more for a layout
     with more nodes (a method of order >= 4)."""
     n = len(layout_nodes(name))
-    return max(2, n - 2), max(MAX_MOMENT - 1, n - 1)
+    n_past = n if name.startswith("AB") else n - 1
+    return max(2, n_past - 1), max(MAX_MOMENT - 1, n - 1)
 
 
 def lambdified_weights(name: str):
