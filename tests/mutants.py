@@ -205,9 +205,12 @@ CATALOGUE: tuple[Mutant, ...] = (
            "return max(1, nfe - self.startup_evals)",
            ("tests/test_uds_methods.py::test_steps_for_matches_the_nfe_a_run_uses",)),
     # --- the schedule-file expression parser (safety: CI runs contributors' files) -------------------------
-    Mutant("expression-whitelist-skipped", "derivations.safe_expression",
-           "        if not isinstance(node, _ALLOWED_NODES):", "        if False:",
-           ("tests/test_safe_expression.py::test_escape_payloads_are_rejected_and_run_nothing",)),
+    # (skipping the whitelist walk alone is an equivalent mutant by design: the builder refuses every node the walk
+    # refuses, a second line of defence; the mutants below break the one line that stands alone)
+    Mutant("expression-unknown-name-becomes-symbol", "derivations.safe_expression",
+           "        raise ExpressionError(f\"unknown name {name!r}; allowed:",
+           "        return sp.Symbol(name)\n        raise ExpressionError(f\"unknown name {name!r}; allowed:",
+           ("tests/test_safe_expression.py::test_errors_name_the_problem",)),
     Mutant("expression-numeric-exponent-unbounded", "derivations.safe_expression",
            "if q.is_real and q > MAX_NUMERIC_EXPONENT:", "if False:",
            ("tests/test_safe_expression.py::test_escape_payloads_are_rejected_and_run_nothing",)),
