@@ -81,19 +81,28 @@ TABLEAUS = {"euler": EULER, "heun": HEUN, "midpoint": MIDPOINT, "rk3": RK3, "kut
 #: Exponential multistep UDS in x = log r (see :func:`multistep_weights`): name -> (order k of the predictor,
 #: corrector after each step).  "ms<k>": Adams-Bashforth type; "pc<k>": plus one corrector with the fresh
 #: denoiser value at t (no extra evaluation: that value is the next step's history), in the spirit of UniPC.
-MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True), "unipc": (2, True)}
+MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True), "unipc": (2, True),
+             "pc2-ls": (2, True), "ms3-ls": (3, False), "pc3-ls": (3, True)}
 #: Multistep methods that use UniPC's (bh2) weights instead of the exact ones (flow only).
 BH2_METHODS = ("unipc",)
+#: Multistep methods with the order-preserving large-step weights (derivations.uds_large_step), every rate: name ->
+#: whether the corrector keeps the predictor's order (AM<k> after AB<k>; otherwise one more, as pc2/pc3).
+LARGE_STEP_METHODS = {"pc2-ls": True, "ms3-ls": False, "pc3-ls": False}
+#: The default method of ``sample(..., method="auto")`` and its final step (chosen once by measurement, issue 21;
+#: see README "Default method").
+AUTO_METHOD = "pc2-ls"
 
 METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim", *MULTISTEP)
 
 #: Denoiser evaluations per step of each method (the multistep methods: one per step).
 STAGES = {"euler": 1, "heun": 2, "rk4": 4, "rk3": 3, "midpoint": 2, "ab2": 1, "ab3": 1, "dpm++2m": 1,
-          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1, "unipc": 1}
+          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1, "unipc": 1, "pc2-ls": 1, "ms3-ls": 1,
+          "pc3-ls": 1}
 
 #: Declared global order for the flow (the multistep methods with the start-up of :func:`sample`).
 ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 3, "rk4": 4, "ab2": 2, "ab3": 3, "dpm++2m": 2,
-          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3, "unipc": 2}
+          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3, "unipc": 2, "pc2-ls": 2, "ms3-ls": 3,
+          "pc3-ls": 3}
 
 #: Default order of the final step, chosen by measurement (FD at NFE 10/20/63/255 on two mixtures, uniform-t and
 #: uniform-log-SNR grids; see README "Final step"): the order-2 methods take a first-order final step always (it
@@ -101,13 +110,16 @@ ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 3, "rk4": 4, "ab2": 2, "a
 #: the last log r step exceeds FINAL_STEP_RATIO times the one before ("auto": on a uniform-t Logis grid at 10 and 20
 #: steps, where it cut FD up to 17x; on a uniform log-SNR grid their full-order final step was better).
 DEFAULT_FINAL_ORDER: dict[str, int | str | None] = {"dpm++2m": 1, "ms2": 1, "ms3": "auto", "pc2": "auto", "pc3": "auto",
-                                                    "unipc": 1}  # unipc: diffusers' lower_order_final (order 2)
+                                                    "unipc": 1,  # unipc: diffusers' lower_order_final (order 2)
+                                                    "pc2-ls": 1, "ms3-ls": "auto", "pc3-ls": "auto"}
 FINAL_STEP_RATIO = 2.0
 
 
 def check_method(method: str) -> str:
     """The canonical (lower-case) method name, or a one-line ValueError listing the valid names."""
     name = method.lower() if isinstance(method, str) else method
+    if name == "auto":
+        return AUTO_METHOD
     if name not in METHODS and name not in TABLEAUS and name != "rk":
         valid = ", ".join(sorted(set(METHODS) | set(TABLEAUS) | {"rk"}))
         raise ValueError(f"unknown UDS method {method!r}; valid names: {valid}")
@@ -324,6 +336,14 @@ def _ms_functions():
     return closed, series, weights, ums.SERIES_BELOW, ums.lambdified_bh2_weights()
 
 
+@lru_cache(maxsize=None)
+def _large_step_functions():
+    from derivations import uds_large_step as uls
+    from derivations import uds_multistep as ums
+
+    return {name: uls.lambdified_large_step_weights(name) for name in ums.LAYOUTS}
+
+
 def kernel_moments(H: float) -> tuple[float, float, float]:
     """m_1, m_2, m_3 of the kernel of (13) in v = (log r - log r_s)/H (series below H = 1, where the closed
     form cancels digits; the closed form with D = 1 - e^{-H} = -expm1(-H) above)."""
@@ -335,7 +355,8 @@ def kernel_moments(H: float) -> tuple[float, float, float]:
     return tuple(float(v) for v in vals)
 
 
-def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False) -> np.ndarray:
+def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False,
+                      large_step: bool = False) -> np.ndarray:
     """Weights w_j with mean over r in [r_s, r_t] of P = sum_j w_j P(x_j) for the interpolant P in x = log r.
 
     ``layout``: "AB1".."AB3" (nodes x_s and the past, newest first) or "AM2".."AM4" (x_t first, then x_s and the
@@ -349,14 +370,16 @@ def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: fl
     if bh2 and layout in bh2_weights:
         return np.asarray(bh2_weights[layout](a, H), dtype=float)
     m = kernel_moments(H)
+    if large_step:
+        return np.asarray(_large_step_functions()[layout](a, b, *m), dtype=float)
     return np.asarray(weights[layout](a, b, *m), dtype=float)
 
 
-def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
+def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False, large_step: bool = False):
     """sum_j w_j X_hat_j for the layout, ``hist`` = [(log r, X_hat), ...] newest first; ``fresh`` = X_hat at t."""
     n_past = int(layout[2:]) - (1 if layout.startswith("AM") else 0)
     past = hist[:n_past]
-    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2)
+    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2, large_step=large_step)
     vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
     out = float(w[0]) * vals[0]  # the one new buffer; each further term is added in chunks
     for wj, xj in zip(w[1:], vals[1:]):
@@ -365,7 +388,7 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
 
 
 def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
-                      traj, startup: str, bh2: bool = False):
+                      traj, startup: str, bh2: bool = False, large_step: bool = False, same_order_corrector: bool = False):
     """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
@@ -389,7 +412,8 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
         if final and final_order is not None:
             k = max(1, min(k, final_order))
         correct = not final and (corrector or (i == 0 and startup == "corrector"))
-        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2), xi)
+        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2, large_step=large_step),
+                                  xi)
         if final:
             y = y_pred
         else:
@@ -402,7 +426,10 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
             if correct:
                 del y_pred
                 kc = min(k + 1, len(hist) + 1, 4)
-                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
+                if same_order_corrector:
+                    kc = max(2, min(kc, order))
+                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2,
+                                                          large_step=large_step), xi)
             else:
                 y = y_pred
                 del y_pred
@@ -467,7 +494,8 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
     if method in MULTISTEP:
         order, corr = MULTISTEP[method]
         y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup,
-                                   bh2=method in BH2_METHODS)
+                                   bh2=method in BH2_METHODS, large_step=method in LARGE_STEP_METHODS,
+                                   same_order_corrector=LARGE_STEP_METHODS.get(method, False))
         return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps

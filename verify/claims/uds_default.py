@@ -1,0 +1,170 @@
+"""The fixed UDS default (``uds.sample(..., method="auto")``) against DPM-Solver++(2M) and UniPC on every grid family
+and a held-out mixture family (issue 21): the sweep behind ``uds-vs-peers``' default-method goals.
+
+For each mixture (the two of ``uds-vs-peers`` and :func:`numerics.mixture_family.held_out_mixtures`), each grid
+family (:data:`numerics.schedule_grid.GRID_FAMILIES`: uniform t, uniform log-SNR, Karras rho = 7 on the interval,
+EDM2's sigma grid) and each NFE, with the interval scaled to the data by EDM's sigma_data convention
+(:func:`numerics.schedule_grid.interval_for_sigma_data`; EDM2's range times sigma_data/0.5), it runs the default,
+the project's DPM-Solver++(2M) (first-order final step always, and diffusers' rule: below 15 steps) and UniPC (bh2),
+and diffusers' two samplers when installed, from the same exact starts, and measures
+
+* the pathwise error: rms distance to the flow map of the same starts (RK4, :data:`REF_STEPS` steps, uniform
+  log-SNR grid on the same interval), relative to the rms size of the flow map's values (no sampling noise: it
+  ranks deterministic solvers where FD cannot);
+* FD (squared Frechet distance) of the samples to the exact moments at t_max, with the FD of an exact sample set
+  of the same size (the floor): a comparison is resolved by FD only when not both are at or below the floor.
+
+The goals are judged for the fixed default (no per-cell choice): default <= DPM-Solver++(2M) (the better of its two
+final-step rules) and default <= 1.2 x UniPC, at NFE 10 and 20, by the pathwise error and, where resolved, by FD.
+NFE 5-8 are measured and reported, not judged.
+
+Size: :data:`SWEEP_SIZE` (module level) picks one of :data:`SIZES`; "default" keeps the ledger's default tier short
+(sample counts small: FD resolves few cells there, the pathwise error is the ranking metric), "full" uses more
+samples.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from derivations import REGISTRY
+from derivations.registry import Interval
+from numerics import uds
+from numerics.gaussian_mixture import GaussianMixture
+from numerics.mixture_family import held_out_mixtures, sigma_data
+from numerics.schedule_grid import GRID_FAMILIES, grid_family, interval_for_sigma_data, uniform_log_snr_grid
+
+from .uds_torch import frechet_distance, moments
+
+SCHEDULE, PARAM = "Logis", "Vel"
+#: NFE budgets measured; the goals are judged at GOAL_NFES.
+NFES = (5, 6, 7, 8, 10, 20)
+GOAL_NFES = (10, 20)
+UNIPC_FACTOR = 1.2
+#: The pathwise reference: RK4 with REF_STEPS steps on a uniform log-SNR grid of the same interval.
+REF_STEPS = 512
+#: Sample counts: n (FD and pathwise share the starts; the pathwise error uses the first n_path of them).
+SIZES = {"quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
+         "default": {"n": 1000, "n_path": 256, "nfes": NFES},
+         "full": {"n": 20000, "n_path": 1000, "nfes": NFES}}
+#: The size the claim runs (the ledger's tiers may set it).
+SWEEP_SIZE = "default"
+#: The solvers: label -> (method, keyword arguments of uds.sample).
+SOLVERS = {"default": ("auto", {}),
+           "dpm++2m": ("dpm++2m", {}),
+           "dpm++2m/below15": ("dpm++2m", {"final_order": "below15"}),
+           "unipc": ("unipc", {})}
+
+
+def sweep_mixtures() -> dict[str, GaussianMixture]:
+    """The claim's two mixtures and the held-out family."""
+    return {"d2-K8": GaussianMixture.random(8, 2, seed=11),
+            "d8-K4": GaussianMixture.random(4, 8, seed=5, spread=1.0, scale=(0.6, 1.2)),
+            **held_out_mixtures()}
+
+
+def _rms(y: torch.Tensor, ref: torch.Tensor) -> float:
+    return float(((y.double() - ref.double()) ** 2).sum(dim=1).mean().sqrt())
+
+
+def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=GRID_FAMILIES, sampler=None,
+                  with_diffusers: bool = False, diffusers_sample=None, seed: int = 0) -> dict:
+    """The table: pathwise[(mixture, grid)][label][nfe] (relative rms), fd[...] likewise, floor[(mixture, grid)]."""
+    cfg = SIZES[size or SWEEP_SIZE]
+    sampler = sampler or uds.sample
+    mixes = sweep_mixtures() if mixtures is None else mixtures
+    sch, par, flow = REGISTRY.schedule(SCHEDULE), REGISTRY.parameterization(PARAM), REGISTRY.rate("flow")
+    kw = {} if forms is None else {"forms": forms}
+    path: dict = {}
+    fd: dict = {}
+    floor: dict = {}
+    setup: dict = {}
+    refs: dict = {}
+    t0 = time.perf_counter()
+    for dname, mix in mixes.items():
+        sd = sigma_data(mix)
+        base = interval_for_sigma_data(sch, sd)
+        for kind in grids:
+            g1 = grid_family(kind, sch, flow, par, base, 1, sigma_data=sd if kind == "edm2" else None, **kw)
+            iv = g1.interval
+            key = (dname, iv.t0, iv.t_max)
+            if key not in refs:  # one start set and one flow-map reference per (mixture, interval)
+                g = torch.Generator().manual_seed(seed)
+                y0 = mix.sample_noisy(cfg["n"], g1.ring_lam[0], g)
+                ref_grid = uniform_log_snr_grid(sch, flow, par, iv, REF_STEPS, **kw)
+                exact = sampler(mix.denoise, ref_grid, y0[:cfg["n_path"]], "rk4").y
+                lam_T = g1.ring_lam[-1]
+                mu_T, C_T = mix.marginal_moments(lam_T)
+                m1, c1 = moments(mix.sample_noisy(cfg["n"], lam_T, g))
+                refs[key] = (y0, exact, _rms(exact, torch.zeros_like(exact)), mu_T, C_T,
+                             frechet_distance(m1, c1, mu_T, C_T))
+            y0, exact, size_T, mu_T, C_T, fd_floor = refs[key]
+            cell = f"{dname}/{kind}"
+            floor[cell] = fd_floor
+            setup[cell] = {"sigma_data": sd, "interval": [iv.t0, iv.t_max]}
+            labels = dict(SOLVERS)
+            if with_diffusers and diffusers_sample is not None:
+                labels.update({"diffusers/dpm++2m": ("diffusers", "dpm++2m"), "diffusers/unipc": ("diffusers", "unipc")})
+            for nfe in cfg["nfes"]:
+                grid = grid_family(kind, sch, flow, par, iv, nfe, sigma_data=sd if kind == "edm2" else None, **kw)
+                for lab, (method, opts) in labels.items():
+                    if method == "diffusers":
+                        y = diffusers_sample(mix.denoise, grid, y0, opts)
+                    else:
+                        y = sampler(mix.denoise, grid, y0, method, **opts).y
+                    ok = bool(torch.isfinite(y).all())
+                    path.setdefault(cell, {}).setdefault(lab, {})[nfe] = (
+                        _rms(y[:cfg["n_path"]], exact) / size_T if ok else float("nan"))
+                    if ok:
+                        mu, C = moments(y)
+                        fd.setdefault(cell, {}).setdefault(lab, {})[nfe] = frechet_distance(mu, C, mu_T, C_T)
+                    else:
+                        fd.setdefault(cell, {}).setdefault(lab, {})[nfe] = float("nan")
+    return {"pathwise": path, "fd": fd, "floor": floor, "setup": setup, "size": size or SWEEP_SIZE, "config": cfg,
+            "seconds": time.perf_counter() - t0}
+
+
+def default_goals(table: dict, nfes=GOAL_NFES) -> dict:
+    """The goals for the fixed default, cell by cell (cell = mixture/grid/NFE): by the pathwise error and by FD
+    (with ``fd_resolved``)."""
+    out = {"pathwise": {}, "fd": {}}
+    for metric in ("pathwise", "fd"):
+        for cell, rows in table[metric].items():
+            for nfe in nfes:
+                if nfe not in rows.get("default", {}):
+                    continue
+                d = rows["default"][nfe]
+                dpm = min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe])
+                uni = rows["unipc"][nfe]
+                rec = {"default": d, "dpm++2m": dpm, "unipc": uni, "ratio_dpm": d / dpm, "ratio_unipc": d / uni,
+                       "le_dpm": d <= dpm, "le_1.2_unipc": d <= UNIPC_FACTOR * uni}
+                rec["met"] = rec["le_dpm"] and rec["le_1.2_unipc"]
+                if metric == "fd":
+                    fl = table["floor"][cell]
+                    rec["resolved_dpm"] = not (d <= fl and dpm <= fl)
+                    rec["resolved_unipc"] = not (d <= fl and uni <= fl)
+                out[metric][f"{cell}/{nfe}"] = rec
+    return out
+
+
+def goal_summary(goals: dict) -> dict:
+    """Counts of cells met, the misses with their ratios, and (FD) the resolved cells."""
+    out = {}
+    for metric, cells in goals.items():
+        n = len(cells)
+        s = {"cells": n, "le_dpm++2m": sum(c["le_dpm"] for c in cells.values()),
+             "le_1.2x_unipc": sum(c["le_1.2_unipc"] for c in cells.values()),
+             "both": sum(c["met"] for c in cells.values()),
+             "missed": {k: f"{c['ratio_dpm']:.2f}x DPM++(2M), {c['ratio_unipc']:.2f}x UniPC"
+                        for k, c in cells.items() if not c["met"]}}
+        if metric == "fd":
+            res = {k: c for k, c in cells.items() if c["resolved_dpm"] or c["resolved_unipc"]}
+            s["resolved_cells"] = len(res)
+            s["missed_resolved"] = sorted(k for k, c in res.items()
+                                          if (c["resolved_dpm"] and not c["le_dpm"])
+                                          or (c["resolved_unipc"] and not c["le_1.2_unipc"]))
+        out[metric] = s
+    return out
