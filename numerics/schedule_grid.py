@@ -463,24 +463,62 @@ def edm2_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterizat
     return schedule_grid(schedule, rate, param, iv, times=times, ring_lam=ring, **kw)
 
 
-#: The grid families, by name: (schedule, rate, param, interval, n_steps, **kw) -> ScheduleGrid.  "edm2" ignores the
-#: interval (its own sigma range) unless sigma_data= is passed.
+#: The grid families: uniform in t, uniform in log-SNR, Karras rho = 7 in sigma on the interval, EDM2's sigma grid.
 GRID_FAMILIES = ("uniform-t", "uniform-logsnr", "karras", "edm2")
 
 
-def grid_family(kind: str, schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
-                n_steps: int, *, sigma_data: float | None = None, **kw) -> ScheduleGrid:
-    """One grid of a family (:data:`GRID_FAMILIES`).  ``sigma_data`` (data standard deviation): the interval of
-    uniform-t, uniform-logsnr and karras is ``interval`` scaled by :func:`interval_for_sigma_data` when given, and
-    EDM2's range is scaled by sigma_data/0.5."""
-    if kind == "edm2":
-        return edm2_grid(schedule, rate, param, n_steps, sigma_data=sigma_data, **kw)
-    if sigma_data is not None:
-        interval = interval_for_sigma_data(schedule, sigma_data, interval)
+def family_log_snr(kind: str, schedule: NoiseSchedule, interval: Interval, n_steps: int) -> np.ndarray:
+    """ring-lambda at the n_steps + 1 nodes of a grid family on ``interval`` (EDM2: its own sigma range 80 -> 0.002,
+    the interval unused), increasing."""
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    f = numeric(schedule.ring_lam, "numpy")
+    lo, hi = _ring_at(schedule, interval.t0), _ring_at(schedule, interval.t_max)
     if kind == "uniform-t":
-        return schedule_grid(schedule, rate, param, interval, n_steps, **kw)
-    if kind == "uniform-logsnr":
-        return uniform_log_snr_grid(schedule, rate, param, interval, n_steps, **kw)
-    if kind == "karras":
-        return karras_grid(schedule, rate, param, interval, n_steps, **kw)
-    raise ValueError(f"unknown grid family {kind!r}; choose one of {', '.join(GRID_FAMILIES)}")
+        ring = np.asarray(f(np.linspace(interval.t0, interval.t_max, n_steps + 1)), dtype=float)
+    elif kind == "uniform-logsnr":
+        ring = np.linspace(lo, hi, n_steps + 1)
+    elif kind == "karras":
+        ring = karras_log_snr(math.exp(-hi), math.exp(-lo), n_steps)
+    elif kind == "edm2":
+        v = _edm2_values()
+        ring = karras_log_snr(v["sigma_min"], v["sigma_max"], n_steps, v["rho"])
+    else:
+        raise ValueError(f"unknown grid family {kind!r}; choose one of {', '.join(GRID_FAMILIES)}")
+    if kind != "edm2":
+        ring[0], ring[-1] = lo, hi
+    return ring
+
+
+def grid_family(kind: str, schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
+                n_steps: int, *, sigma_data: float | None = None, base_sigma_data: float | None = None,
+                **kw) -> ScheduleGrid:
+    """One grid of a family (:data:`GRID_FAMILIES`) on ``interval`` (EDM2: its own sigma range).
+
+    ``sigma_data`` (the data's standard deviation, EDM's convention): the family's grid for data of scale
+    ``base_sigma_data`` (default :data:`DEFAULT_SIGMA_DATA` = 1 for the interval's families, 0.5 for EDM2's) with every
+    node's sigma multiplied by sigma_data/base_sigma_data, then mapped to the paper's t through the schedule.  The
+    flow is equivariant under X -> c X, sigma -> c sigma, so a data set scaled by c then has exactly the relative
+    errors of the unscaled one on every family (uniform t included: its nodes are uniform in the t of the normalised
+    data, not in the paper's t)."""
+    ring = family_log_snr(kind, schedule, interval, n_steps)
+    if sigma_data is None:
+        if kind == "edm2":
+            times = times_for_ring_lam(schedule, ring)
+            return schedule_grid(schedule, rate, param, Interval(float(times[0]), float(times[-1])), times=times,
+                                 ring_lam=ring, **kw)
+        if kind == "uniform-t":
+            return schedule_grid(schedule, rate, param, interval, n_steps, **kw)
+        times = times_for_ring_lam(schedule, ring)
+        times[0], times[-1] = interval.t0, interval.t_max
+        return schedule_grid(schedule, rate, param, interval, times=times, ring_lam=ring, **kw)
+    if not (sigma_data > 0 and math.isfinite(sigma_data)):
+        raise ValueError(f"sigma_data must be positive and finite, got {sigma_data!r}")
+    base = base_sigma_data or (_edm2_values()["sigma_data"] if kind == "edm2" else DEFAULT_SIGMA_DATA)
+    ring = ring - math.log(sigma_data / base)
+    times = times_for_ring_lam(schedule, ring)
+    if not (0.0 < times[0] and times[-1] < 1.0) or np.any(np.diff(times) <= 0):
+        raise ValueError(f"sigma_data={sigma_data!r}: the scaled grid's sigma range [{math.exp(-ring[-1]):g}, "
+                         f"{math.exp(-ring[0]):g}] is not inside the schedule's (0, 1) in t")
+    iv = Interval(float(times[0]), float(times[-1]))
+    return schedule_grid(schedule, rate, param, iv, times=times, ring_lam=ring, **kw)

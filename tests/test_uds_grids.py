@@ -47,22 +47,26 @@ def test_edm2_grid_sigma_range_and_spacing():
     assert iv.t0 == pytest.approx(1 / 81, rel=1e-12) and iv.t_max == pytest.approx(1 / 1.002, rel=1e-12)
     s2 = _sigma(edm2_grid(SCH, FLOW, PAR, 12, sigma_data=1.0))  # EDM's convention: sigma range proportional
     assert np.allclose(s2, 2 * s, rtol=1e-9)
+    s3 = _sigma(grid_family("edm2", SCH, FLOW, PAR, Interval(), 12, sigma_data=1.0))
+    assert np.allclose(s3, 2 * s, rtol=1e-9)
+    assert np.allclose(_sigma(grid_family("edm2", SCH, FLOW, PAR, Interval(), 12)), s, rtol=1e-12)
 
 
-def test_sigma_data_interval_makes_the_flow_equivariant():
-    """X -> c X with the interval scaled by c: the flow's samples are exactly c times the unscaled ones on a grid
-    defined in sigma (Karras), and not with the unscaled interval."""
+@pytest.mark.parametrize("kind", GRID_FAMILIES)
+def test_sigma_data_scaling_makes_the_flow_equivariant(kind):
+    """X -> c X with sigma_data = c: the flow's samples are exactly c times the unscaled ones on every family, and
+    not on the unscaled grid."""
     mix = GaussianMixture.random(3, 4, seed=3, spread=1.0, scale=(0.2, 0.8))
     c = 30.0
     big = scaled(mix, c)
-    g1 = grid_family("karras", SCH, FLOW, PAR, Interval(), 10, sigma_data=1.0)
-    gc = grid_family("karras", SCH, FLOW, PAR, Interval(), 10, sigma_data=c)
+    g1 = grid_family(kind, SCH, FLOW, PAR, Interval(), 10, sigma_data=1.0, base_sigma_data=1.0)
+    gc = grid_family(kind, SCH, FLOW, PAR, Interval(), 10, sigma_data=c, base_sigma_data=1.0)
     assert np.allclose(_sigma(gc), c * _sigma(g1), rtol=1e-9)
     y0 = mix.sample_noisy(64, g1.ring_lam[0], torch.Generator().manual_seed(0))
     a = uds.sample(mix.denoise, g1, y0, "pc2").y
     b = uds.sample(big.denoise, gc, c * y0, "pc2").y
     assert torch.allclose(b, c * a, rtol=1e-9, atol=1e-9 * c)
-    g_plain = grid_family("karras", SCH, FLOW, PAR, Interval(), 10)  # not scaled: not equivariant
+    g_plain = grid_family(kind, SCH, FLOW, PAR, Interval(), 10)  # not scaled: not equivariant
     y0p = mix.sample_noisy(64, g_plain.ring_lam[0], torch.Generator().manual_seed(0))
     bp = uds.sample(big.denoise, g_plain, c * y0p, "pc2").y
     assert not torch.allclose(bp, c * uds.sample(mix.denoise, g_plain, y0p, "pc2").y, rtol=1e-3)
@@ -72,6 +76,8 @@ def test_sigma_data_interval_makes_the_flow_equivariant():
 def test_every_family_runs_on_every_held_out_mixture(kind):
     for name, mix in held_out_mixtures().items():
         g = grid_family(kind, SCH, FLOW, PAR, Interval(), 6, sigma_data=sigma_data(mix))
+        assert math.isclose(float(torch.exp(-g.ring_lam[0])) / sigma_data(mix), 99 if kind != "edm2" else 160,
+                            rel_tol=1e-9)
         y0 = mix.sample_noisy(8, g.ring_lam[0], torch.Generator().manual_seed(1))
         assert torch.isfinite(uds.sample(mix.denoise, g, y0, "pc2").y).all(), (kind, name)
 
@@ -91,6 +97,8 @@ def test_held_out_family_shapes():
     (lambda: karras_log_snr(0.1, 1.0, 4, rho=-1.0), "rho must be positive"),
     (lambda: grid_family("cosine", SCH, FLOW, PAR, Interval(), 4), "unknown grid family"),
     (lambda: interval_for_sigma_data(SCH, 1e300), "not inside the schedule"),
+    (lambda: grid_family("karras", SCH, FLOW, PAR, Interval(), 4, sigma_data=-2.0), "sigma_data must be positive"),
+    (lambda: grid_family("uniform-t", SCH, FLOW, PAR, Interval(), 4, sigma_data=1e300), "not inside the schedule"),
 ])
 def test_bad_grid_inputs_are_one_line_errors(call, match):
     with pytest.raises(ValueError, match=match) as exc:

@@ -3,8 +3,9 @@ and a held-out mixture family (issue 21): the sweep behind ``uds-vs-peers``' def
 
 For each mixture (the two of ``uds-vs-peers`` and :func:`numerics.mixture_family.held_out_mixtures`), each grid
 family (:data:`numerics.schedule_grid.GRID_FAMILIES`: uniform t, uniform log-SNR, Karras rho = 7 on the interval,
-EDM2's sigma grid) and each NFE, with the interval scaled to the data by EDM's sigma_data convention
-(:func:`numerics.schedule_grid.interval_for_sigma_data`; EDM2's range times sigma_data/0.5), it runs the default,
+EDM2's sigma grid) and each NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every
+node's sigma times sigma_data: :func:`numerics.schedule_grid.grid_family`; EDM2's range times sigma_data/0.5, the
+interval's families for sigma_data = 1 on (0.01, 0.99)), it runs the default,
 the project's DPM-Solver++(2M) (first-order final step always, and diffusers' rule: below 15 steps) and UniPC (bh2),
 and diffusers' two samplers when installed, from the same exact starts, and measures
 
@@ -35,7 +36,7 @@ from derivations.registry import Interval
 from numerics import uds
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.mixture_family import held_out_mixtures, sigma_data
-from numerics.schedule_grid import GRID_FAMILIES, grid_family, interval_for_sigma_data, uniform_log_snr_grid
+from numerics.schedule_grid import GRID_FAMILIES, grid_family, uniform_log_snr_grid
 
 from .uds_torch import frechet_distance, moments
 
@@ -86,9 +87,8 @@ def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=G
     t0 = time.perf_counter()
     for dname, mix in mixes.items():
         sd = sigma_data(mix)
-        base = interval_for_sigma_data(sch, sd)
         for kind in grids:
-            g1 = grid_family(kind, sch, flow, par, base, 1, sigma_data=sd if kind == "edm2" else None, **kw)
+            g1 = grid_family(kind, sch, flow, par, Interval(), 1, sigma_data=sd, **kw)
             iv = g1.interval
             key = (dname, iv.t0, iv.t_max)
             if key not in refs:  # one start set and one flow-map reference per (mixture, interval)
@@ -109,7 +109,7 @@ def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=G
             if with_diffusers and diffusers_sample is not None:
                 labels.update({"diffusers/dpm++2m": ("diffusers", "dpm++2m"), "diffusers/unipc": ("diffusers", "unipc")})
             for nfe in cfg["nfes"]:
-                grid = grid_family(kind, sch, flow, par, iv, nfe, sigma_data=sd if kind == "edm2" else None, **kw)
+                grid = grid_family(kind, sch, flow, par, Interval(), nfe, sigma_data=sd, **kw)
                 for lab, (method, opts) in labels.items():
                     if method == "diffusers":
                         y = diffusers_sample(mix.denoise, grid, y0, opts)
