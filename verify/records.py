@@ -10,7 +10,7 @@ from typing import Any
 import mpmath as mp
 import sympy as sp
 
-from .ledger import Claim, Forms, Outcome
+from .ledger import Claim, Forms, Outcome, Verdict, check_verdict
 from .paper_text import sources_record
 
 SCHEMA_VERSION = "1.2"
@@ -47,6 +47,9 @@ class ClaimRecord:
     #: An empirical reproduction (see Claim.empirical).
     empirical: bool = False
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.verdict = check_verdict(str(getattr(self.verdict, "value", self.verdict)))
 
     @property
     def fails_run(self) -> bool:
@@ -270,7 +273,7 @@ def failure_reason(notes: str, evidence: Any, covered: dict, user: list[str], li
 def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
     covered, user = covered_entries(claim)
     notes, failed_entries = outcome.notes, []
-    if outcome.verdict.value == "failed" and user:
+    if outcome.verdict is Verdict.FAILED and user:
         try:
             notes, failed_entries = failure_reason(outcome.notes, jsonable(outcome.evidence), covered, user)
         except Exception:  # pragma: no cover - the reason is a courtesy; never lose the record over it

@@ -11,8 +11,6 @@ increasing), so that 0 < rho_s < rho_t and 0 < ring-rho_s < ring-rho_t as the pa
 from __future__ import annotations
 
 import os
-import random
-import re
 from functools import lru_cache
 
 import mpmath as mp
@@ -26,57 +24,9 @@ from derivations.symbols import alpha_s, alpha_t, ring_rho_s, ring_rho_t, rho_s,
 from ..ledger import Claim, Correction, Derivation, register
 from ..paper_text import printed
 from .namespace import step_ns
+from .sampling import ordered_sampler
 
 SEC = "3"
-
-
-# ------------------------------------------------------------------------------------------------
-# Sampler: ordered schedules
-# ------------------------------------------------------------------------------------------------
-
-_INDEXED = re.compile(r"^(rho|ringrho)_(\d+)$")
-
-
-def _rand(rng: random.Random, lo: float, hi: float) -> sp.Rational:
-    lo, hi = sp.Rational(str(lo)), sp.Rational(str(hi))
-    return lo + (hi - lo) * sp.Rational(rng.randint(1, 999), 1000)
-
-
-def ordered_sampler(*forms_dicts, extra=()):
-    """A sampler for the symbols of the given forms: 0 < rho_s < rho_t, 0 < ring-rho_s < ring-rho_t,
-    increasing rho_0 < rho_1 < ... and ring-rho_0 < ring-rho_1 < ... (grid values), kappa in (0, 1);
-    other positive symbols in (0.2, 2), real ones in (-2, 2)."""
-    syms = set(extra) | {rho_s, rho_t, ring_rho_s, ring_rho_t}
-    for forms in forms_dicts:
-        for v in forms.values():
-            syms |= sp.sympify(v).free_symbols
-    syms = sorted(syms, key=str)
-
-    def sample(rng: random.Random) -> dict:
-        out = {}
-        out[rho_t] = _rand(rng, 0.3, 2)
-        out[rho_s] = out[rho_t] * _rand(rng, 0.05, 0.95)
-        out[ring_rho_t] = _rand(rng, 0.3, 3)
-        out[ring_rho_s] = out[ring_rho_t] * _rand(rng, 0.05, 0.95)
-        running = {"rho": _rand(rng, 0.2, 1), "ringrho": _rand(rng, 0.2, 1)}
-        indexed = sorted((s for s in syms if _INDEXED.match(s.name)),
-                         key=lambda s: (_INDEXED.match(s.name).group(1), int(_INDEXED.match(s.name).group(2))))
-        for sym in indexed:
-            base = _INDEXED.match(sym.name).group(1)
-            out[sym] = running[base]
-            running[base] = running[base] + _rand(rng, 0.05, 0.8)
-        for sym in syms:
-            if sym in out:
-                continue
-            if sym == kappa:
-                out[sym] = _rand(rng, 0.05, 0.95)
-            elif sym.is_positive:
-                out[sym] = _rand(rng, 0.2, 2)
-            else:
-                out[sym] = _rand(rng, -2, 2)
-        return out
-
-    return sample
 
 
 def _sqrt(x):
@@ -124,8 +74,8 @@ def _eq56_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("eq5-eq6", SEC, "(5) from (4); stationarity; correlation and conditional variance (6)",
-               (4, 5, 6), "symbolic", _eq56_printed, _eq56_derive,
+register(Claim("eq5-eq6", SEC, title="(5) from (4); stationarity; correlation and conditional variance (6)",
+               equations=(4, 5, 6), method="symbolic", printed=_eq56_printed, derive=_eq56_derive,
                sources={"(4) eps_t (the definition the derivation starts from)": "eq4", "(5) rho_t eps_t": "eq5",
                         "Var(eps_t)": "eq5.stationary", "(6) cor(eps_t,j, eps_s,k), j = k": "eq6.cor",
                         "(6) cor(eps_t,j, eps_s,k), j != k": "eq6.cor", "(6) V(eps_t,j | eps_s,k), j = k": "eq6.var",
@@ -177,8 +127,8 @@ def _eq89_derive():
         sampler=ordered_sampler(expected, extra=(alpha_s, alpha_t, sigma_s, sigma_t)), simplify=kappa_simplify)
 
 
-register(Claim("eq8-eq9", SEC, "Oracle recursions (8)-(9) from (5) and (7)", (7, 8, 9), "symbolic",
-               _eq89_printed, _eq89_derive, implied=_eq89_implied,
+register(Claim("eq8-eq9", SEC, title="Oracle recursions (8)-(9) from (5) and (7)", equations=(7, 8, 9), method="symbolic",
+               printed=_eq89_printed, derive=_eq89_derive, implied=_eq89_implied,
                sources={"(7) Z_t": "eq7.Z", "(8) r_t Y_t": ("eq8", "s3.r"), "(9) (rho_t/sigma_t) Z_t": ("eq9", "s3.r")}))
 
 
@@ -259,8 +209,8 @@ def _eq11_derive():
         sampler=ordered_sampler(expected))
 
 
-register(Claim("eq11", SEC, "(11): the unrolled generator; xi* ~ N(0, I) independent of Y_hat_{t_i}",
-               (10, 11), "symbolic", _eq11_printed, _eq11_derive, implied=_eq11_implied,
+register(Claim("eq11", SEC, title="(11): the unrolled generator; xi* ~ N(0, I) independent of Y_hat_{t_i}",
+               equations=(10, 11), method="symbolic", printed=_eq11_printed, derive=_eq11_derive, implied=_eq11_implied,
                sources={**{f"(11) r_j Y_j, j-i={m}": ("eq11", "eq10") for m in EQ11_STEPS},
                         **{f"xi* (printed), j-i={m}": "eq11.xi_star" for m in EQ11_STEPS}}))
 
@@ -272,8 +222,8 @@ register(Claim("eq11", SEC, "(11): the unrolled generator; xi* ~ N(0, I) indepen
 
 def _eq13_printed():
     ns = step_ns()
-    q = printed("uds.q", ns)          # q_st := r_s/r_t, with r_t = rho_t ring-rho_t (line 163)
-    beta = printed("uds.beta", ns)    # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
+    q = printed("s3.uds.q", ns)          # q_st := r_s/r_t, with r_t = rho_t ring-rho_t (line 163)
+    beta = printed("s3.uds.beta", ns)    # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
     # (13): "q_st Y_s + (1 - q_st) APPROX[E_{q ~ U(q_st, 1)} X_q(Y_q)] + beta_st xi*" (hand: the expectation)
     mean = d3.mean_over_uniform(d3.generic_integrand, q, rho_t * ring_rho_t)
     return {"q_st": q, "beta_st": beta, "(13) Y_t": q * Y_s + (1 - q) * mean + beta * xi_s}
@@ -304,9 +254,9 @@ def _eq13_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("eq13-uds", SEC, "(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
-               (12, 13), "symbolic", _eq13_printed, _eq13_derive,
-               sources={"q_st": ("uds.q", "s3.r"), "beta_st": "uds.beta", "(13) Y_t": ("eq13", "uds.q", "uds.beta")}))
+register(Claim("eq13-uds", SEC, title="(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
+               equations=(12, 13), method="symbolic", printed=_eq13_printed, derive=_eq13_derive,
+               sources={"q_st": ("s3.uds.q", "s3.r"), "beta_st": "s3.uds.beta", "(13) Y_t": ("eq13", "s3.uds.q", "s3.uds.beta")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -435,10 +385,10 @@ def _eh_derive():
         sampler=ordered_sampler(expected, extra=(q_sym, beta_sym)))
 
 
-register(Claim("uds-euler-heun", SEC, "(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13) (their orders 1 and 2: "
+register(Claim("uds-euler-heun", SEC, title="(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13) (their orders 1 and 2: "
                                       "the ledger's own result, not printed)",
-               (14, 15), "symbolic", _eh_printed, _eh_derive, timeout=120,
-               sources={"(14) Euler": ("eq14", "uds.schemes"), "(15) Heun": ("eq15", "uds.schemes")}))
+               equations=(14, 15), method="symbolic", printed=_eh_printed, derive=_eh_derive, timeout=120,
+               sources={"(14) Euler": ("eq14", "s3.uds.schemes"), "(15) Heun": ("eq15", "s3.uds.schemes")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,7 +399,7 @@ register(Claim("uds-euler-heun", SEC, "(14)-(15): Euler/Heun = rectangle/trapezo
 def _uds_euler_printed() -> sp.Expr:
     """(14) with (13)'s q_st and beta_st, all as printed."""
     ns = step_ns()
-    return printed("eq14", _eh_namespace(**{"q_st": printed("uds.q", ns), "beta_st": printed("uds.beta", ns),
+    return printed("eq14", _eh_namespace(**{"q_st": printed("s3.uds.q", ns), "beta_st": printed("s3.uds.beta", ns),
                                             "hat:X_s": X_hat}))
 
 
@@ -457,7 +407,7 @@ def _ddpm_printed():
     # Remark 2: "EulerUDS is identical to the DDPM solver for reversible diffusions,
     # beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2 / ring-rho_t^2)" (as extracted: ring on rho_t only)
     return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
-            "beta_st (remark 2)": printed("remark2.ddpm", step_ns())}
+            "beta_st (remark 2)": printed("s3.remark2.ddpm", step_ns())}
 
 
 def _ddpm_corrected():
@@ -501,8 +451,8 @@ def _ddpm_derive():
         sampler=ordered_sampler(expected, extra=(C_ml,)), simplify=kappa_simplify)
 
 
-register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
-               (14,), "symbolic", _ddpm_printed, _ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
+register(Claim("uds-ddpm", SEC, title="Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
+               equations=(14,), method="symbolic", printed=_ddpm_printed, derive=_ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
                corrections=(Correction(
                    "typo", ("beta_st (remark 2)",),
                    "ring-rho_t^-1 sqrt(1 - ring-rho_s^2/ring-rho_t^2): the ring accent over rho_s",
@@ -514,8 +464,8 @@ register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible d
                    "(lines 328-330), so rho_s/rho_t = ring-rho_s/ring-rho_t; the mixed ratio rho_s/ring-rho_t as "
                    "extracted changes with the arbitrary scale of rho, of which only ratios matter (line 242).",
                    error="line 229"),),
-               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
-                        "beta_st (remark 2)": "remark2.ddpm"}))
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "s3.uds.q", "s3.uds.beta"),
+                        "beta_st (remark 2)": "s3.remark2.ddpm"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -526,7 +476,7 @@ register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible d
 def _ddim_printed():
     # Remark 2: "... and to the DDIM solver for deterministic flows, beta_st = 0"
     return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
-            "beta_st (remark 2, flows)": printed("remark2.ddim", {})}
+            "beta_st (remark 2, flows)": printed("s3.remark2.ddim", {})}
 
 
 def _flow_limit(expr):
@@ -555,7 +505,7 @@ def _ddim_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("uds-ddim", SEC, "Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
-               (14,), "symbolic", _ddim_printed, _ddim_derive, implied=_ddim_implied,
-               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
-                        "beta_st (remark 2, flows)": "remark2.ddim"}))
+register(Claim("uds-ddim", SEC, title="Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
+               equations=(14,), method="symbolic", printed=_ddim_printed, derive=_ddim_derive, implied=_ddim_implied,
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "s3.uds.q", "s3.uds.beta"),
+                        "beta_st (remark 2, flows)": "s3.remark2.ddim"}))

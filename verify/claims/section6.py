@@ -98,7 +98,7 @@ def _edm_S2_of_ring_rho(sigma_data) -> sp.Expr:
 
 
 def _printed_fpred_S2() -> sp.Expr:
-    return sp.simplify(printed("param.fpred", {"ring:rho_t": ring_rho_t}) ** 2)
+    return sp.simplify(printed("s2.param.fpred", {"ring:rho_t": ring_rho_t}) ** 2)
 
 
 class ModelCheck:
@@ -153,7 +153,7 @@ class ModelCheck:
         if self.numbers is not None:
             ev["numbers at grid points"] = self.numbers()
         if self.skip:
-            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev, self.skip)
+            return Outcome(Verdict.SKIPPED, "symbolic", printed=dict(forms), evidence=ev, notes=self.skip)
         rows, all_ok, all_sym, weak, circular = {}, True, True, set(), []
         for key in self.keys:
             facts = {f: self.config.fact(f) for f in key.facts}
@@ -185,12 +185,12 @@ class ModelCheck:
         open_note = (f" Not established: {'; '.join(circular)} (the only source is the reviewed paper itself, which "
                      "cannot confirm the paper)." if circular else "")
         if len(circular) == len(rows):
-            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev,
-                           f"{self.model}: nothing established.{open_note}")
+            return Outcome(Verdict.SKIPPED, "symbolic", printed=dict(forms), evidence=ev,
+                           notes=f"{self.model}: nothing established.{open_note}")
         if not all_ok:
             bad = [k for k, r in rows.items() if r["match"] is False]
-            return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
-                           f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
+            return Outcome(Verdict.FAILED, "symbolic", printed=dict(forms), evidence=ev,
+                           notes=f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
         if all_sym and not weak:
             verdict, how = Verdict.PROVED, ("every key" + (" with a configuration" if circular else "") + " equals its "
                                             "derivation exactly; every fact it rests on is [code]/[derived]/[recomputed]")
@@ -199,12 +199,12 @@ class ModelCheck:
             how = ("agrees, but rests on facts the facts sheet tags " + ", ".join(sorted(weak))
                    if weak else "agrees numerically at 50 digits (SymPy did not close every identity)")
         derived = {k.name: sp.sympify(k.derived()) for k in self.keys if k.name not in circular}
-        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev,
-                       f"{self.model}: {how}.{open_note} {self.notes}".strip())
+        return Outcome(verdict, "symbolic", printed=dict(forms), derived=derived, corrected=None, evidence=ev,
+                       notes=f"{self.model}: {how}.{open_note} {self.notes}".strip())
 
     def claim(self) -> Claim:
         corr = self.corrections
-        return Claim(f"sota-rates-{self.model}", SEC, self.title, (), "symbolic", self.printed,
+        return Claim(f"sota-rates-{self.model}", SEC, title=self.title, equations=(), method="symbolic", printed=self.printed,
                      custom=self.check, corrected=self.corrected if corr else None, corrections=corr,
                      sources=self.sources, timeout=180.0)
 
@@ -285,11 +285,11 @@ def _add(check: ModelCheck) -> None:
 
 
 _add(ModelCheck("EDM2", (
-    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("normal.lambda"), lambda: s6.edm2_schedule().ring_lam,
-        ("P_mean", "P_std"), ("s6.edm.normal", "normal.lambda"),
+    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("s2.normal.lambda"), lambda: s6.edm2_schedule().ring_lam,
+        ("P_mean", "P_std"), ("s6.edm.normal", "s2.normal.lambda"),
         how="ln sigma ~ N(P_mean, P_std^2), t uniform: ring-lambda = -ln sigma = P_std Phi^-1(t) - P_mean"),
     Key("S_t^2 (F-pred)", _printed_fpred_S2, lambda: _edm_S2_of_ring_rho(s6.EDM2.value("sigma_data")),
-        ("loss_weight", "sigma_data"), ("s6.edm.fpred_flows", "param.fpred"),
+        ("loss_weight", "sigma_data"), ("s6.edm.fpred_flows", "s2.param.fpred"),
         how="loss weight (sigma^2 + sigma_data^2)/(sigma sigma_data)^2 on ||D - y||^2 = sigma^2 ||eps_hat - eps||^2 "
             "(by (3)), so S^2 = 1 + sigma^2/sigma_data^2, sigma = 1/ring-rho; the learned log-variance normaliser "
             "exp(u(sigma)) is ignored, as the paper does"),
@@ -330,12 +330,12 @@ _EDM_CHURN = Correction(
     "for EDM's ImageNet-64 model, which diffuses faster than the reversible (ML) diffusion; the evidence gives the "
     "per-step Delta lambda against Delta ring-lambda", error="line 427")
 _add(ModelCheck("EDM", (
-    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("normal.lambda"), lambda: s6.edm_in64_schedule().ring_lam,
-        ("P_mean", "P_std"), ("s6.edm.normal", "normal.lambda"), correction=_EDM_TYPO,
+    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("s2.normal.lambda"), lambda: s6.edm_in64_schedule().ring_lam,
+        ("P_mean", "P_std"), ("s6.edm.normal", "s2.normal.lambda"), correction=_EDM_TYPO,
         how="ln sigma ~ N(-1.2, 1.2^2): ring-lambda = 1.2 Phi^-1(t) + 1.2"),
     Key("S_t^2 as a function of ring-rho (F-pred)", _printed_fpred_S2,
         lambda: _edm_S2_of_ring_rho(s6.EDM.value("sigma_data")), ("loss_weight", "sigma_data"),
-        ("s6.edm.fpred_flows", "param.fpred")),
+        ("s6.edm.fpred_flows", "s2.param.fpred")),
     Key("Delta lambda per churned step (ImageNet-64 recipe)", lambda: sp.Integer(0),
         lambda: _flow_rate_of_churn(sp.Min(s6.EDM.value("S_churn") / s6.EDM.value("in64_num_steps"), sp.sqrt(2) - 1)),
         ("S_churn", "in64_num_steps", "churn_gamma"), "s6.edm.fpred_flows", correction=_EDM_CHURN,
@@ -369,12 +369,12 @@ _DIT_TYPO = Correction(
     "as ML(Logis), its curve would change (the evidence gives beta_ML on both schedules at DiT's nodes)",
     error="line 412")
 _add(ModelCheck("DiT", (
-    Key("ring-lambda_t (ML(Logis))", lambda: _paper_lam("logis.lambda"), lambda: s6.dit_schedule().ring_lam,
-        ("beta_start", "beta_end", "T"), ("s6.dit.ml_logis", "logis.lambda"), correction=_DIT_TYPO,
+    Key("ring-lambda_t (ML(Logis))", lambda: _paper_lam("s2.logis.lambda"), lambda: s6.dit_schedule().ring_lam,
+        ("beta_start", "beta_end", "T"), ("s6.dit.ml_logis", "s2.logis.lambda"), correction=_DIT_TYPO,
         how="alpha_bar_k = prod_{j<=k}(1 - beta_j), t = 1 - (k + 1)/1000, ring-lambda = (1/2) log(alpha_bar/(1 - alpha_bar))"),
-    Key("S_t (Noise, from DDPM)", lambda: printed("param.noise", {}),
+    Key("S_t (Noise, from DDPM)", lambda: printed("s2.param.noise", {}),
         lambda: s6.target_S(s6.dit_schedule(), Target(sp.Integer(0), sp.Integer(1))), ("parameterization",),
-        ("s6.dit.ddpm", "param.noise"), how="eps-prediction: u = eps, S = b - a/ring-rho = 1"),
+        ("s6.dit.ddpm", "s2.param.noise"), how="eps-prediction: u = eps, S = b - a/ring-rho = 1"),
     Key("eta^2 of a DDPM step with the learned f = 0 (posterior variance) = ML", lambda: _ml_eta2_vp(),
         lambda: s6.ancestral_rule()["posterior_eta2"].subs(_VP),
         ("step_variance", "sampler"), "s6.dit.ml_logis", ranges=_STEP_RANGE,
@@ -396,10 +396,10 @@ def _sit_like(name: str, facts_rate: tuple, facts_path: tuple, facts_pred: tuple
         "at t = 0.9 and 0.96 the code's rate is 18 and 48 times the printed one and its beta 4-7 times larger (the "
         "evidence gives both at the grid points)", error="line 413")
     _add(ModelCheck(name, (
-        Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-            facts_path, ("s6.later.logis_vel", "logis.lambda"), how="path alpha = t, sigma = 1 - t (paper time)"),
-        Key("S_t^2 (Vel)", lambda: _paper_S2("param.vel", LOGIS), lambda: _target_S2(LOGIS, _velocity_target(LOGIS)),
-            facts_pred, ("s6.later.logis_vel", "param.vel"),
+        Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+            facts_path, ("s6.later.logis_vel", "s2.logis.lambda"), how="path alpha = t, sigma = 1 - t (paper time)"),
+        Key("S_t^2 (Vel)", lambda: _paper_S2("s2.param.vel", LOGIS), lambda: _target_S2(LOGIS, _velocity_target(LOGIS)),
+            facts_pred, ("s6.later.logis_vel", "s2.param.vel"),
             how="unweighted velocity MSE, v = alpha' X + sigma' eps = X - eps, t ~ U(0, 1): S = b - a/ring-rho"),
         Key("lambda'_t (REPA(Logis))", lambda: printed("s6.repa.rate", {"t": t}),
             lambda: s6.code_generator(name).rate, facts_rate, "s6.repa.rate", correction=corr,
@@ -435,11 +435,11 @@ _RAE_GRID = Correction(
 _add(ModelCheck("RAE", (
     Key("lambda'_t (a deterministic flow, beta = 0)", lambda: printed("s6.rae.flow", {}),
         lambda: s6.code_generator("RAE").rate, ("sampler",), "s6.rae.flow"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.rae.flow", "logis.lambda")),
-    Key("S_t^2 (MSE(Logis, Vel))", lambda: _paper_S2("param.vel", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.rae.flow", "s2.logis.lambda")),
+    Key("S_t^2 (MSE(Logis, Vel))", lambda: _paper_S2("s2.param.vel", LOGIS),
         lambda: sp.simplify(s6.rae_parameterization().S(LOGIS) ** 2), ("loss", "training_time", "shift_dim_256"),
-        ("s6.rae.flow", "param.vel"), correction=_RAE_PARAM,
+        ("s6.rae.flow", "s2.param.vel"), correction=_RAE_PARAM,
         how="R4 + R5: the density of the shifted logit-normal time multiplies the velocity S_t^2"),
     Key("sampling steps (num_steps setting)", lambda: sp.Integer(250), lambda: sp.Integer(s6.RAE.value("num_steps")),
         ("num_steps",), "s6.fig1.uniform", route="number", correction=_RAE_GRID),
@@ -461,11 +461,11 @@ _LDIT_GRID = Correction(
 _add(ModelCheck("LightningDiT", (
     Key("lambda'_t (generates flows)", lambda: sp.Integer(0), lambda: s6.code_generator("LightningDiT").rate,
         ("sampler",), "s6.dit_models.flows"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.dit_models.flows", "logis.lambda")),
-    Key("S_t^2 (VelLN)", lambda: _paper_S2("param.veln", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.dit_models.flows", "s2.logis.lambda")),
+    Key("S_t^2 (VelLN)", lambda: _paper_S2("s2.param.veln", LOGIS),
         lambda: _target_S2(LOGIS, _velocity_target(LOGIS, logit_normal_density(t))), ("use_lognorm", "loss"),
-        ("s6.sd3_light.veln", "param.veln"),
+        ("s6.sd3_light.veln", "s2.param.veln"),
         how="velocity MSE with logit-normal(0, 1) time sampling (use_lognorm: true); the cosine term is not an MSE"),
     Key("sampling steps (num_sampling_steps setting)", lambda: sp.Integer(250),
         lambda: sp.Integer(s6.LIGHTNINGDIT.value("num_sampling_steps")), ("num_sampling_steps",), "s6.fig1.uniform",
@@ -481,11 +481,11 @@ _add(ModelCheck("LightningDiT", (
 _add(ModelCheck("SD3", (
     Key("lambda'_t (generates flows)", lambda: sp.Integer(0), lambda: s6.code_generator("SD3").rate, ("sampler",),
         "s6.dit_models.flows"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.dit_models.flows", "logis.lambda")),
-    Key("S_t^2 (VelLN)", lambda: _paper_S2("param.veln", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.dit_models.flows", "s2.logis.lambda")),
+    Key("S_t^2 (VelLN)", lambda: _paper_S2("s2.param.veln", LOGIS),
         lambda: _target_S2(LOGIS, _velocity_target(LOGIS, logit_normal_density(t))), ("training_time",),
-        ("s6.sd3_light.veln", "param.veln")),
+        ("s6.sd3_light.veln", "s2.param.veln")),
 ), "SD3: a flow, Logis, VelLN (Section 6)",
     notes="The sampler facts are [notes] (diffusers, sd3.5), the training density is from the SD3 paper ([paper]); "
           "whether a shift is used in high-resolution training is [unverified].", numbers=_numbers("SD3")))
@@ -581,11 +581,11 @@ def _umbrella_check(forms) -> Outcome:
                        f"{len(rows) - len(bad) - len(circular)} of {len(rows) - len(circular)} with a public sampler",
                        "sub-results": ", ".join(f"{m} {v['verdict']}" for m, v in sub.items())}}
     if bad:
-        return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
-                       f"the heading disagrees with the configurations at: {', '.join(bad)}")
+        return Outcome(Verdict.FAILED, "symbolic", printed=dict(forms), evidence=ev,
+                       notes=f"the heading disagrees with the configurations at: {', '.join(bad)}")
     verdict = Verdict.CONFIRMED if weak else Verdict.PROVED
-    return Outcome(verdict, "symbolic", dict(forms), None, None, ev,
-                   "Which models generate deterministic flows, by their public samplers"
+    return Outcome(verdict, "symbolic", printed=dict(forms), evidence=ev,
+                   notes="Which models generate deterministic flows, by their public samplers"
                    + (f"; rests on {', '.join(sorted(weak))}" if weak else "")
                    + (f"; not established (only the reviewed paper says so): {', '.join(circular)}" if circular else "")
                    + ". Sub-results: "
@@ -598,9 +598,9 @@ def _claim_of(model: str) -> Claim:
     return CLAIMS[f"sota-rates-{model}"]
 
 
-register(Claim("sota-rates", SEC, "Section 6: the SOTA generators as the paper describes them vs their public "
-                                  "configurations (summary; one sub-result per model)", (), "symbolic",
-               _umbrella_printed, custom=_umbrella_check, corrected=_umbrella_corrected,
+register(Claim("sota-rates", SEC, title="Section 6: the SOTA generators as the paper describes them vs their public "
+                                  "configurations (summary; one sub-result per model)", equations=(), method="symbolic",
+               printed=_umbrella_printed, custom=_umbrella_check, corrected=_umbrella_corrected,
                corrections=(_UMBRELLA_EDM,),
                sources={k: v for k, (_, v) in ((f"{m} generates a deterministic flow", x)
                                                 for m, x in _FLOW_PRINTED.items())},
@@ -652,8 +652,8 @@ def _fig1_check(forms) -> Outcome:
 
     below, at = float(forms[FIG1_KEYS[0]]), float(forms[FIG1_KEYS[1]])
     if not (below > 0 and at > 0):
-        return Outcome(Verdict.FAILED, "torch", dict(forms), None, None, {"bad_input": True},
-                       "the printed bounds must be positive numbers")
+        return Outcome(Verdict.FAILED, "torch", printed=dict(forms), evidence={"bad_input": True},
+                       notes="the printed bounds must be positive numbers")
     band = (at * 0.8, at * 1.2)   # "5%" to one significant figure: [4%, 6%]
     ev: dict = {"printed": {"below": below, "at": at, "band for 'at'": list(band)}, "variants": {}}
     readings = {}
@@ -768,10 +768,10 @@ def _fig1_check(forms) -> Outcome:
             f"readings evaluated reproduce both parts" + (f", all with method {', '.join(sorted({b['method'] for b in both}))}"
                                                       if both else "") + f"; {_edm2_contrast(ev)}. {finding}.")
     if basis["holds"]:
-        return Outcome(Verdict.CONFIRMED, "torch", dict(forms), None, None, ev,
-                       f"Under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
-    return Outcome(Verdict.FAILED, "torch", dict(forms), None, None, ev,
-                   f"Contradicted under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
+        return Outcome(Verdict.CONFIRMED, "torch", printed=dict(forms), evidence=ev,
+                       notes=f"Under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
+    return Outcome(Verdict.FAILED, "torch", printed=dict(forms), evidence=ev,
+                   notes=f"Contradicted under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
 
 
 #: The reading of "below 1% in all models ... EDM2 ... remains at 5% of the image size" (text line 522) that the
@@ -830,8 +830,8 @@ FIG1_CORRECTION = Correction(
     error="line 522")
 
 
-register(Claim("fig1-sizes", SEC, "Figure 1: MSE-diffusion sizes below 1% late for all models, EDM2 at 5%", (29, 30),
-               "torch", _fig1_printed, custom=_fig1_check, declared_reading=FIG1_READING,
+register(Claim("fig1-sizes", SEC, title="Figure 1: MSE-diffusion sizes below 1% late for all models, EDM2 at 5%", equations=(29, 30),
+               method="torch", printed=_fig1_printed, custom=_fig1_check, declared_reading=FIG1_READING,
                corrected=_fig1_corrected, corrections=(FIG1_CORRECTION,),
                erratum_reason="Figure 1's method puts EDM2's later-stage size below 1%, not at 5%.",
                sources={FIG1_KEYS[0]: "s6.fig1.sizes", FIG1_KEYS[1]: ("s6.fig1.sizes", "s6.fig1.edm2")},
@@ -950,12 +950,12 @@ def _table1_check(forms, *, runner=None) -> Outcome:
             + ". Margin " + f"{judged['margin']:.2e}, floor FD {judged['floor']['mean']:.2e} +- {judged['floor']['sd']:.1e}."
             + (" The evidence's 'precision that would decide' gives, per unresolved cell, the 95% half-width (and seeds) "
                "that would decide it." if needed else ""))
-    return Outcome(verdict, "torch", dict(forms), None, None, ev, note)
+    return Outcome(verdict, "torch", printed=dict(forms), evidence=ev, notes=note)
 
 
-register(Claim("table1-analog", SEC, "Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
-                                     "(Gaussian mixture, EDM2's grid and parameterization)", (14, 15), "torch",
-               _table1_printed, custom=_table1_check, empirical=True,
+register(Claim("table1-analog", SEC, title="Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
+                                     "(Gaussian mixture, EDM2's grid and parameterization)", equations=(14, 15), method="torch",
+               printed=_table1_printed, custom=_table1_check, empirical=True,
                sources={k: ("s6.table1.row63" if k.endswith("@ 63") else "s6.table1.row255", "s6.table1.header",
                             "s6.table1.text") for k in _table1_printed()},
                timeout=3600.0 if FULL else 900.0))
