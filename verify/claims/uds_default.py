@@ -169,3 +169,58 @@ def goal_summary(goals: dict) -> dict:
                                           or (c["resolved_unipc"] and not c["le_1.2_unipc"]))
         out[metric] = s
     return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3e}" if math.isfinite(x) else "nan"
+
+
+def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, diffusers_sample=None,
+                     size: str | None = None) -> dict:
+    """The evidence block of ``uds-vs-peers`` for the fixed default: setup, the goal table by the pathwise error and
+    by FD (cells met and missed, with ratios), and the per-cell numbers (formatted)."""
+    table = default_sweep(forms, size=size, sampler=sampler, with_diffusers=with_diffusers,
+                          diffusers_sample=diffusers_sample)
+    goals = default_goals(table)
+    summary = goal_summary(goals)
+    rec = DEFAULT_RUNS
+    return {
+        "method": {"name": "auto", "runs": str(rec), "description": DEFAULT_DESCRIPTION},
+        "setup": {"size": table["size"], **table["config"], "nfes": list(table["config"]["nfes"]),
+                  "goal_nfes": list(GOAL_NFES), "grids": list(GRID_FAMILIES), "mixtures": list(sweep_mixtures()),
+                  "sigma_data": {c: round(v["sigma_data"], 6) for c, v in table["setup"].items()},
+                  "reference": f"RK4, {REF_STEPS} steps, uniform log-SNR grid on the same interval",
+                  "peers": "dpm++2m (min of final_order=1 and diffusers' below-15 rule), unipc (bh2)",
+                  "diffusers": bool(with_diffusers and diffusers_sample is not None)},
+        "goals_pathwise": summary["pathwise"],
+        "goals_fd": summary["fd"],
+        "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+                     for c, rows in table["pathwise"].items()},
+        "fd": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+               for c, rows in table["fd"].items()},
+        "fd_floor": {c: _fmt(v) for c, v in table["floor"].items()},
+        "seconds": f"{table['seconds']:.1f}",
+    }
+
+
+#: The method "auto" runs (numerics.uds).
+DEFAULT_RUNS = "pc2-ls"
+DEFAULT_DESCRIPTION = ("pc2-ls: order-2 predictor and order-2 corrector in log r with the large-step weights "
+                       "(derivations.uds_large_step; for the flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid "
+                       "corrector at every step), first-order final step; chosen once, no per-cell choice")
+
+
+def render_default(ev: dict) -> list[str]:
+    """Markdown lines for the default's goal table (from the JSON evidence alone)."""
+    if not ev:
+        return []
+    gp, gf = ev["goals_pathwise"], ev["goals_fd"]
+    lines = [f"**Default method** (`method=\"auto\"`): {ev['method']['description']}. Goals at NFE "
+             f"{', '.join(map(str, ev['setup']['goal_nfes']))} over {gp['cells']} cells (mixtures x grid families x NFE):",
+             "", "| metric | <= DPM-Solver++(2M) | <= 1.2x UniPC | both |", "|---|---|---|---|",
+             f"| pathwise error | {gp['le_dpm++2m']} | {gp['le_1.2x_unipc']} | {gp['both']} |",
+             f"| FD | {gf['le_dpm++2m']} | {gf['le_1.2x_unipc']} | {gf['both']} (FD resolves {gf['resolved_cells']}) |",
+             ""]
+    if gp["missed"]:
+        lines += ["Missed by the pathwise error: " + "; ".join(f"{c} ({r})" for c, r in gp["missed"].items()) + ".", ""]
+    return lines
