@@ -49,7 +49,9 @@ UNIPC_FACTOR = 1.2
 #: The pathwise reference: RK4 with REF_STEPS steps on a uniform log-SNR grid of the same interval.
 REF_STEPS = 512
 #: Sample counts: n (FD and pathwise share the starts; the pathwise error uses the first n_path of them).
-SIZES = {"quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
+SIZES = {"tiny": {"n": 100, "n_path": 32, "nfes": (10,), "mixtures": ("d2-K8",), "grids": ("uniform-logsnr",),
+                  "ref_steps": 64},  # tests only
+         "quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
          "default": {"n": 500, "n_path": 200, "nfes": NFES},
          "full": {"n": 20000, "n_path": 1000, "nfes": NFES}}
 #: The size the claim runs (the ledger's tiers may set it).
@@ -78,6 +80,10 @@ def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=G
     cfg = SIZES[size or SWEEP_SIZE]
     sampler = sampler or uds.sample
     mixes = sweep_mixtures() if mixtures is None else mixtures
+    if "mixtures" in cfg and mixtures is None:
+        mixes = {k: v for k, v in mixes.items() if k in cfg["mixtures"]}
+    grids = cfg.get("grids", grids)
+    ref_steps = cfg.get("ref_steps", REF_STEPS)
     sch, par, flow = REGISTRY.schedule(SCHEDULE), REGISTRY.parameterization(PARAM), REGISTRY.rate("flow")
     kw = {} if forms is None else {"forms": forms}
     path: dict = {}
@@ -95,7 +101,7 @@ def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=G
             if key not in refs:  # one start set and one flow-map reference per (mixture, interval)
                 g = torch.Generator().manual_seed(seed)
                 y0 = mix.sample_noisy(cfg["n"], g1.ring_lam[0], g)
-                ref_grid = uniform_log_snr_grid(sch, flow, par, iv, REF_STEPS, **kw)
+                ref_grid = uniform_log_snr_grid(sch, flow, par, iv, ref_steps, **kw)
                 exact = sampler(mix.denoise, ref_grid, y0[:cfg["n_path"]], "rk4").y
                 lam_T = g1.ring_lam[-1]
                 mu_T, C_T = mix.marginal_moments(lam_T)
@@ -186,10 +192,11 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
     rec = DEFAULT_RUNS
     return {
         "method": {"name": "auto", "runs": str(rec), "description": DEFAULT_DESCRIPTION},
-        "setup": {"size": table["size"], **table["config"], "nfes": list(table["config"]["nfes"]),
-                  "goal_nfes": list(GOAL_NFES), "grids": list(GRID_FAMILIES), "mixtures": list(sweep_mixtures()),
+        "setup": {"size": table["size"], **{k: list(v) if isinstance(v, tuple) else v for k, v in table["config"].items()},
+                  "goal_nfes": list(GOAL_NFES), "grids": sorted({c.split("/")[1] for c in table["setup"]}),
+                  "mixtures": sorted({c.split("/")[0] for c in table["setup"]}),
                   "sigma_data": {c: round(v["sigma_data"], 6) for c, v in table["setup"].items()},
-                  "reference": f"RK4, {REF_STEPS} steps, uniform log-SNR grid on the same interval",
+                  "reference": f"RK4, {table['config'].get('ref_steps', REF_STEPS)} steps, uniform log-SNR grid on the same interval",
                   "peers": "dpm++2m (min of final_order=1 and diffusers' below-15 rule), unipc (bh2)",
                   "diffusers": bool(with_diffusers and diffusers_sample is not None)},
         "goals_pathwise": summary["pathwise"],
