@@ -16,6 +16,7 @@ from derivations.registry import Interval
 from numerics import uds
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import schedule_grid
+from verify.claims.uds_torch import exact_gaussian_flow
 
 PAR = REGISTRY.parameterization("Vel")
 
@@ -37,7 +38,7 @@ def _flow_errors(method, ladder=(32, 64, 128)):
     sch, flow, iv = REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), Interval(0.1, 0.9)
     grids = [schedule_grid(sch, flow, PAR, iv, N) for N in ladder]
     y0 = mix.sample_noisy(8, grids[0].ring_lam[0], torch.Generator().manual_seed(1))
-    ref = uds.sample(mix.denoise, schedule_grid(sch, flow, PAR, iv, 1024), y0, "rk4").y
+    ref = exact_gaussian_flow(mix, y0, grids[0].ring_lam[0], grids[0].ring_lam[-1])
     errs = [float((uds.sample(mix.denoise, g, y0, method).y - ref).abs().max()) for g in grids]
     return float(-np.polyfit(np.log(ladder), np.log(errs), 1)[0])
 
