@@ -36,8 +36,8 @@ from . import uds_multistep as ums
 
 
 def layout_size(name: str) -> int:
-    """The number of nodes k of a layout ("AB<k>": k; "AM<k>": k)."""
-    return len(ums.LAYOUTS[name])
+    """The number of nodes k of a layout ("AB<k>": k; "AM<k>": k; :func:`derivations.uds_multistep.layout_nodes`)."""
+    return len(ums.layout_nodes(name))
 
 
 @lru_cache(maxsize=None)
@@ -55,7 +55,7 @@ def large_step_weights(name: str, frozen=None) -> tuple[sp.Expr, ...]:
     w = ums.layout_weights(name)
     if k < 2:
         return tuple(w)
-    top = ums.MOMENT_SYMBOLS[k - 1]
+    top = ums.moment_symbol(k - 1)
     value = frozen_moment(k) if frozen is None else sp.sympify(frozen)
     return tuple(sp.simplify(wj.subs(top, value)) for wj in w)
 
@@ -116,10 +116,13 @@ def large_step_check(frozen: dict | None = None) -> dict[str, bool]:
     return out
 
 
-def lambdified_large_step_weights(name: str):
-    """numpy function (a, b, m1, m2, m3) -> the layout's large-step weights (newest node first)."""
-    args = (ums.a, ums.b, *ums.MOMENT_SYMBOLS[1:4])
-    return sp.lambdify(args, [wj.subs(ums.MOMENT_SYMBOLS[0], 1) for wj in large_step_weights(name)],
+def lambdified_large_step_weights(name: str, frozen=None):
+    """numpy function with the arguments of :func:`derivations.uds_multistep.lambdified_weights` (gaps..., m1, ...,
+    m_M; see :func:`derivations.uds_multistep.weight_arity`) -> the layout's large-step weights (newest node
+    first).  ``frozen`` as in :func:`large_step_weights`."""
+    n_gaps, n_moments = ums.weight_arity(name)
+    args = (*(ums.gap_symbol(j) for j in range(n_gaps)), *(ums.moment_symbol(k) for k in range(1, n_moments + 1)))
+    return sp.lambdify(args, [wj.subs(ums.moment_symbol(0), 1) for wj in large_step_weights(name, frozen)],
                        modules="numpy")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from numerics import uds
+from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from verify.claims import uds_default as ud
 
@@ -40,4 +40,4 @@ def test_a_broken_default_misses_the_goals(tiny):
 
 
 def test_auto_runs_the_documented_method():
-    assert ud.DEFAULT_RUNS == uds.AUTO_METHOD
+    assert ud.DEFAULT_RUNS == uds_methods.DEFAULT_METHOD == uds_methods.get("auto").name

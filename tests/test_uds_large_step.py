@@ -13,7 +13,7 @@ from derivations import REGISTRY
 from derivations import uds_large_step as uls
 from derivations import uds_multistep as ums
 from derivations.registry import Interval
-from numerics import uds
+from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import schedule_grid
 from verify.claims.uds_torch import exact_gaussian_flow
@@ -50,11 +50,10 @@ def test_large_step_methods_keep_their_flow_order(method, order):
 
 def test_a_wrong_frozen_moment_loses_the_order(monkeypatch):
     """The same sampler with the AB2/AM2 top moment frozen at 2/5 instead of 1/2: first order only."""
-    wrong = {name: sp.lambdify((ums.a, ums.b, *ums.MOMENT_SYMBOLS[1:4]),
-                               [w.subs(ums.MOMENT_SYMBOLS[0], 1) for w in uls.large_step_weights(
-                                   name, sp.Rational(2, 5) if len(ums.LAYOUTS[name]) == 2 else None)])
-             for name in ums.LAYOUTS}
-    monkeypatch.setattr(uds, "_large_step_functions", lambda: wrong)
+    def wrong(name):
+        return uls.lambdified_large_step_weights(name, sp.Rational(2, 5) if uls.layout_size(name) == 2 else None)
+
+    monkeypatch.setattr(uds, "_large_step_weights", wrong)
     assert _flow_errors("pc2-ls") < 1.5
 
 
@@ -63,7 +62,7 @@ def test_auto_is_the_documented_default():
     g = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), PAR, Interval(), 10)
     y0 = mix.sample_noisy(16, g.ring_lam[0], torch.Generator().manual_seed(0))
     a = uds.sample(mix.denoise, g, y0, "auto")
-    b = uds.sample(mix.denoise, g, y0, uds.AUTO_METHOD)
+    b = uds.sample(mix.denoise, g, y0, uds_methods.DEFAULT_METHOD)
     assert torch.equal(a.y, b.y) and a.nfe == b.nfe == 10
 
 
@@ -78,4 +77,4 @@ def test_large_step_methods_run_for_the_diffusions(rate):
 
 
 def uls_methods():
-    return tuple(uds.LARGE_STEP_METHODS)
+    return tuple(m.name for m in uds_methods.METHODS if m.large_step_weights)

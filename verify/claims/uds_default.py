@@ -34,7 +34,7 @@ import torch
 
 from derivations import REGISTRY
 from derivations.registry import Interval
-from numerics import uds
+from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.mixture_family import held_out_mixtures, sigma_data
 from numerics.schedule_grid import GRID_FAMILIES, grid_family, uniform_log_snr_grid
@@ -211,7 +211,7 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
 
 
 #: The method "auto" runs (numerics.uds).
-DEFAULT_RUNS = "pc2-ls"
+DEFAULT_RUNS = uds_methods.DEFAULT_METHOD
 DEFAULT_DESCRIPTION = ("pc2-ls: order-2 predictor and order-2 corrector in log r with the large-step weights "
                        "(derivations.uds_large_step; for the flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid "
                        "corrector at every step), first-order final step; chosen once, no per-cell choice")
