@@ -15,7 +15,7 @@ from derivations import uds_multistep as ums
 from derivations.registry import Interval
 from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
-from numerics.schedule_grid import schedule_grid
+from numerics.schedule_grid import schedule_grid, uds_forms
 from verify.claims.uds_torch import exact_gaussian_flow
 
 PAR = REGISTRY.parameterization("Vel")
@@ -78,3 +78,25 @@ def test_large_step_methods_run_for_the_diffusions(rate):
 
 def uls_methods():
     return tuple(m.name for m in uds_methods.METHODS if m.large_step_weights)
+
+
+def _weak_slope(rate, method="pc2-ls", ladder=(128, 512)):
+    from numerics import uds_orders
+
+    r = uds_orders.weak_orders(uds_forms(), methods=(method,), rates=(rate,), ladder=ladder,
+                               interval=Interval(0.05, 0.95), schedule="Logis", param="Vel")
+    return r[(rate, method)]["ls_order"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", ["ML", "MSE"])
+def test_large_step_default_is_weakly_second_order_for_the_diffusions(rate, monkeypatch):
+    """Final-variance error of pc2-ls under (13)'s noise, 128 -> 512 steps: slope near 2 (measured 1.79 ML, 1.77 MSE;
+    pre-asymptotic below 128 steps), and about 1 with a wrong frozen moment (the check can fail)."""
+    assert _weak_slope(rate) >= 1.6
+
+    def wrong(name):
+        return uls.lambdified_large_step_weights(name, sp.Rational(2, 5) if uls.layout_size(name) == 2 else None)
+
+    monkeypatch.setattr(uds, "_large_step_weights", wrong)
+    assert _weak_slope(rate) < 1.4
