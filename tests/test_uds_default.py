@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ import torch
 
 from derivations import REGISTRY
 from derivations import uds_large_step as uls
-from derivations import uds_multistep as ums
 from derivations.registry import Interval
 from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
