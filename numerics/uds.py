@@ -297,6 +297,14 @@ def _ms_weights(layout: str):
 
 
 @lru_cache(maxsize=None)
+def _large_step_weights(layout: str):
+    """The lambdified large-step weights of one layout (derivations.uds_large_step), same arguments as _ms_weights."""
+    from derivations import uds_large_step as uls
+
+    return uls.lambdified_large_step_weights(layout)
+
+
+@lru_cache(maxsize=None)
 def _bh2_weights():
     from derivations import uds_multistep as ums
 
@@ -314,13 +322,15 @@ def kernel_moments(H: float, count: int = 3) -> tuple[float, ...]:
     return tuple(float(v) for v in vals)
 
 
-def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False) -> np.ndarray:
+def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False,
+                      large_step: bool = False) -> np.ndarray:
     """Weights w_j with mean over r in [r_s, r_t] of P = sum_j w_j P(x_j) for the interpolant P in x = log r.
 
     ``layout``: "AB<k>" (nodes x_s and the past, newest first) or "AM<k>" (x_t first, then x_s and the past), any
     order k (:func:`derivations.uds_multistep.layout_nodes`); ``x_nodes`` are the past log r values (newest first,
     x_nodes[0] = x_s).  ``bh2``: UniPC's weights for the layouts where they differ from the exact ones (AB2, AM2;
-    flow only, where the log r step is h)."""
+    flow only, where the log r step is h).  ``large_step``: the order-preserving large-step weights (top kernel
+    moment frozen at its H -> 0 value; :mod:`derivations.uds_large_step`), any rate."""
     H = float(x_t) - float(x_s)
     past = [float(x) for x in x_nodes]
     # gap j: the log r step j + 1 steps back over H (a, b, g2, ...); 1.0 where the layout does not use it
@@ -331,14 +341,16 @@ def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: fl
             return np.asarray(bh2_weights[layout](gaps[0] if gaps else 1.0, H), dtype=float)
     fn, (n_gaps, n_moments) = _ms_weights(layout)
     gaps = (gaps + [1.0] * n_gaps)[:n_gaps]
+    if large_step:
+        fn = _large_step_weights(layout)
     return np.asarray(fn(*gaps, *kernel_moments(H, n_moments)), dtype=float)
 
 
-def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
+def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False, large_step: bool = False):
     """sum_j w_j X_hat_j for the layout, ``hist`` = [(log r, X_hat), ...] newest first; ``fresh`` = X_hat at t."""
     n_past = int(layout[2:]) - (1 if layout.startswith("AM") else 0)
     past = hist[:n_past]
-    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2)
+    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2, large_step=large_step)
     vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
     out = float(w[0]) * vals[0]  # the one new buffer; each further term is added in chunks
     for wj, xj in zip(w[1:], vals[1:]):
@@ -347,12 +359,15 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
 
 
 def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
-                      traj, startup: str, bh2: bool = False):
+                      traj, startup: str, bh2: bool = False, large_step: bool = False,
+                      same_order_corrector: bool = False):
     """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
     value X_hat_t = X_hat(Y_t^pred); that fresh value is kept as the next step's history (no re-evaluation).
     The final step is a predictor only (no evaluation after it), of order min(order, final_order).
+    ``large_step``: the large-step weights in every layout; ``same_order_corrector``: the corrector keeps the
+    predictor's order (AM<k> after AB<k>, at least AM2).
 
     Memory: the history holds denoiser values only (at most ``order``); each mean is one new buffer that becomes
     the next state in place ( :func:`_euler_over_mean`), and a step without a corrector lets go of the old state
@@ -371,7 +386,8 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
         if final and final_order is not None:
             k = max(1, min(k, final_order))
         correct = not final and (corrector or (i == 0 and startup == "corrector"))
-        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2), xi)
+        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2, large_step=large_step),
+                                  xi)
         if final:
             y = y_pred
         else:
@@ -384,7 +400,10 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
             if correct:
                 del y_pred
                 kc = min(k + 1, len(hist) + 1)  # the corrector: one order more, as far as the history reaches
-                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
+                if same_order_corrector:
+                    kc = max(2, min(kc, k))
+                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2,
+                                                          large_step=large_step), xi)
             else:
                 y = y_pred
                 del y_pred
@@ -450,7 +469,8 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
         return SampleResult(y0.clone(), 0, traj)
     if family == "multistep":
         y, nfe = _multistep_sample(den, grid, y, rec.multistep_order, rec.corrector, final_order, noise_at, traj,
-                                   startup, bh2=rec.bh2_weights)
+                                   startup, bh2=rec.bh2_weights, large_step=rec.large_step_weights,
+                                   same_order_corrector=rec.same_order_corrector)
         return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps

