@@ -398,12 +398,28 @@ class Claim:
     #: The reading a numerical check's verdict rests on, fixed before the run (a check that evaluates several readings
     #: of a statement reports the others as a sensitivity table; see :func:`guard_searched_confirmation`).
     declared_reading: Mapping[str, Any] | None = None
+    #: What the run's tier changes in this check: {"quick"|"default"|"full": {setting: value}} (samples, ladder,
+    #: digits); a tier it does not name runs the default tier's settings (see verify.tiers).
+    tiers: Mapping[str, Mapping[str, Any]] | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
         if (self.corrected is None) != (not self.corrections):
             raise LedgerError(f"claim {self.id}: a corrected form needs its declared corrections, and vice versa")
+        if self.tiers is not None:
+            from .tiers import TIERS
+
+            unknown = sorted(set(self.tiers) - set(TIERS))
+            if unknown:
+                raise LedgerError(f"claim {self.id}: its tier table names unknown tiers {unknown}; tiers are "
+                                  f"{', '.join(TIERS)}")
+
+    def setting(self, name: str) -> Any:
+        """What the run's tier gives this claim's setting ``name`` (its ``tiers`` table; see verify.tiers)."""
+        from .tiers import setting
+
+        return setting(self.tiers, name)
 
     @property
     def erratum_kind(self) -> str | None:
