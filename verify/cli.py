@@ -20,6 +20,8 @@ PROG = "fbd-verify"
 EPILOG = """\
 subcommands (instead of the options above):
   python -m verify bench [--quick] [--json PATH]   torch back-end throughput (denoiser evals/s, bound ratio)
+  python -m verify bench --ledger [--tier T] [--only P] [--json PATH]
+                                                   per-claim and total ledger times per tier (no cache)
   python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report
   python -m verify notebooks [--quick] [--html DIR] execute the reviewers' notebooks
   python -m verify gpu-check [--device D]          the GPU back-end in one table (memory, chunks, devices)
@@ -158,6 +160,10 @@ def _entries_of(loaded) -> list[dict]:
 
 def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"] and "--ledger" in argv[1:]:
+        from .bench_ledger import main as bench_ledger_main
+
+        return bench_ledger_main([a for a in argv[1:] if a != "--ledger"])
     if argv[:1] == ["bench"]:
         from numerics.bench import main as bench_main
 
