@@ -93,8 +93,9 @@ def test_the_cache_switches_are_not_part_of_the_key(monkeypatch):
 
 ENV_READ = re.compile(r"os\.environ(?:\.get)?[\[(]\s*[\"']([A-Za-z0-9_]+)[\"']|os\.getenv\(\s*[\"']([A-Za-z0-9_]+)")
 ENV_CONST = re.compile(r"^[A-Z_]+_ENV\s*=\s*[\"']([A-Za-z0-9_]+)[\"']", re.M)
-#: Variables the package reads that change no verdict (the cache's switches, where it lives).
-NOT_VERDICT = {"CI", "XDG_CACHE_HOME", *vc.CACHE_ENV}
+#: Variables the package reads that change no verdict (the cache's switches, where it lives; bench --ledger passes
+#: PYTHONPATH on to the runs it times).
+NOT_VERDICT = {"CI", "XDG_CACHE_HOME", "PYTHONPATH", *vc.CACHE_ENV}
 
 
 def test_every_environment_variable_the_package_reads_is_in_the_key():

@@ -278,7 +278,7 @@ def test_only_matches_an_id_with_glob_characters_exactly():
 
     ids = ("zz-SD[v2]", "zz-SDv", "zz-SD2")
     for cid in ids:
-        CLAIMS[cid] = Claim(cid, "2", "t", (), "mpmath", lambda: {})
+        CLAIMS[cid] = Claim(cid, "2", title="t", equations=(), method="mpmath", printed=lambda: {})
     try:
         assert [c.id for c in select(["zz-SD[v2]"])] == ["zz-SD[v2]"]   # the exact id wins over the glob
         assert [c.id for c in select(["zz-SD[v]"])] == ["zz-SDv"]        # a glob is still a glob
@@ -437,7 +437,7 @@ def test_a_timeout_names_the_entry_it_was_on_and_hints_at_the_option():
         step("schedule 'SD v2'")
         time.sleep(60)
 
-    claim = Claim("zz-slow-entry", "2", "t", (), "mpmath", lambda: {}, custom=slow)
+    claim = Claim("zz-slow-entry", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=slow)
     CLAIMS[claim.id] = claim
     try:
         rec, = run_claims([claim], jobs=1, timeout=3)
@@ -454,5 +454,5 @@ def test_an_exception_names_the_entry_it_was_on():
         step("pair 'SD'/'Noise'")
         return 1 / 0
 
-    out = run_claim(Claim("zz-raise", "2", "t", (), "mpmath", lambda: {}, custom=bad))
+    out = run_claim(Claim("zz-raise", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=bad))
     assert out.notes == "the check raised ZeroDivisionError: division by zero while on pair 'SD'/'Noise'"

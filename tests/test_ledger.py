@@ -38,14 +38,14 @@ SIGN = Correction("convention", ("f",), "f = -(printed)", "a synthetic sign conv
 def _claim(cid, printed, expected, corrected=None, **kw):
     if corrected is not None:
         kw.setdefault("corrections", (SIGN,))
-    return Claim(cid, "2", "synthetic", (1,), "symbolic", lambda: printed,
-                 lambda: Derivation(expected), corrected=(lambda: corrected) if corrected else None, **kw)
+    return Claim(cid, "2", title="synthetic", equations=(1,), method="symbolic", printed=lambda: printed,
+                 derive=lambda: Derivation(expected), corrected=(lambda: corrected) if corrected else None, **kw)
 
 
 def test_verdicts_proved_confirmed_erratum_failed():
     assert _claim("a", {"f": x * (x + 1)}, {"f": x**2 + x}).evaluate().verdict is Verdict.PROVED
-    c = Claim("b", "2", "t", (), "symbolic", lambda: {"f": sp.gamma(x + 1)},
-              lambda: Derivation({"f": x * sp.gamma(x)}, simplify=lambda e: e))
+    c = Claim("b", "2", title="t", equations=(), method="symbolic", printed=lambda: {"f": sp.gamma(x + 1)},
+              derive=lambda: Derivation({"f": x * sp.gamma(x)}, simplify=lambda e: e))
     assert c.evaluate().verdict is Verdict.CONFIRMED
     err = _claim("c", {"f": -x}, {"f": x}, corrected={"f": x}, erratum_reason="sign")
     out = err.evaluate()
@@ -60,7 +60,7 @@ def test_verdicts_proved_confirmed_erratum_failed():
 
 def test_corrections_are_declared_with_a_known_kind():
     with pytest.raises(LedgerError, match="declared corrections"):
-        Claim("z", "2", "t", (), "symbolic", lambda: {"f": x}, lambda: Derivation({"f": x}), corrected=lambda: {})
+        Claim("z", "2", title="t", equations=(), method="symbolic", printed=lambda: {"f": x}, derive=lambda: Derivation({"f": x}), corrected=lambda: {})
     with pytest.raises(LedgerError, match="unknown erratum kind"):
         Correction("cosmetic", ("f",), "r", "e", error="line 100")
     with pytest.raises(LedgerError, match="keys, the reading and the evidence"):
@@ -75,16 +75,16 @@ def test_custom_claim_erratum_runs_the_check_on_the_corrected_forms():
 
     def check(forms):
         ok = forms["f"] == x
-        return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None, {"seen": str(forms["f"])},
-                       "agrees" if ok else "disagrees")
+        return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", printed=forms, evidence={"seen": str(forms["f"])},
+                       notes="agrees" if ok else "disagrees")
 
-    c = Claim("n", "4", "t", (), "mpmath", lambda: {"f": -x}, custom=check, corrected=lambda: {"f": x},
+    c = Claim("n", "4", title="t", equations=(), method="mpmath", printed=lambda: {"f": -x}, custom=check, corrected=lambda: {"f": x},
               corrections=(SIGN,))
     out = c.evaluate()
     assert out.verdict is Verdict.ERRATUM and out.erratum_kind == "convention"
     assert out.evidence["printed_forms_verdict"] == "failed" and out.evidence["corrected_forms_verdict"] == "confirmed"
     assert c.evaluate(allow_erratum=False).verdict is Verdict.FAILED
-    wrong = Claim("n2", "4", "t", (), "mpmath", lambda: {"f": -x}, custom=check, corrected=lambda: {"f": 2 * x},
+    wrong = Claim("n2", "4", title="t", equations=(), method="mpmath", printed=lambda: {"f": -x}, custom=check, corrected=lambda: {"f": 2 * x},
                   corrections=(SIGN,))
     assert wrong.evaluate().verdict is Verdict.FAILED
 
@@ -105,14 +105,14 @@ def test_exception_becomes_failed_with_reason():
     def boom():
         raise ZeroDivisionError("division by zero in the derivation")
 
-    c = Claim("boom", "2", "t", (), "symbolic", lambda: {"f": x}, boom)
+    c = Claim("boom", "2", title="t", equations=(), method="symbolic", printed=lambda: {"f": x}, derive=boom)
     out = run_claim(c)
     assert out.verdict is Verdict.FAILED and "ZeroDivisionError" in out.notes
 
 
 def test_unknown_method_rejected():
     with pytest.raises(LedgerError, match="unknown method"):
-        Claim("m", "2", "t", (), "guesswork", lambda: {}, None)
+        Claim("m", "2", title="t", equations=(), method="guesswork", printed=lambda: {}, derive=None)
 
 
 def test_select_patterns():
@@ -131,8 +131,8 @@ def test_runner_timeout_and_crash_do_not_stop_the_run():
 
         os._exit(3)
 
-    claims = [Claim("zz-slow", "2", "t", (), "mpmath", lambda: {}, custom=slow),
-              Claim("zz-crash", "2", "t", (), "mpmath", lambda: {}, custom=crash),
+    claims = [Claim("zz-slow", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=slow),
+              Claim("zz-crash", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=crash),
               CLAIMS["eq3-estimators"]]
     for c in claims[:2]:
         CLAIMS[c.id] = c

@@ -52,7 +52,7 @@ def test_readme_counts_agree_with_the_expected_ledger():
 def test_render_on_a_synthetic_report():
     report = {"summary": {"proved": 1, "confirmed": 0, "erratum": 1, "inconclusive": 0, "failed": 0, "skipped": 0,
                           "errata_by_kind": {"substantive": 0, "typo": 1, "extraction": 0, "convention": 0}},
-              "coverage": {"covered": {"1": ["a"]}, "not_covered": [2]}, "seconds": 3.0,
+              "coverage": {"covered": {"1": ["a"]}, "not_covered": [2], "equations": 2}, "seconds": 3.0,
               "environment": {"cpu_count": 2},
               "claims": [{"id": "a", "verdict": "proved", "seconds": 0.1},
                          {"id": "b", "verdict": "erratum", "seconds": 0.2, "erratum_kind": "typo",

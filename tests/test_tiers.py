@@ -58,7 +58,7 @@ def test_a_tier_a_table_does_not_name_runs_the_default_settings():
 
 def test_a_claim_names_only_known_tiers():
     with pytest.raises(LedgerError, match="unknown tiers"):
-        Claim("x", "2", "t", (), "symbolic", dict, tiers={"fast": {"n": 1}})
+        Claim("x", "2", title="t", equations=(), method="symbolic", printed=dict, tiers={"fast": {"n": 1}})
     for c in CLAIMS.values():  # every declared table: known tiers, and a lower tier never runs more than a higher
         if not c.tiers:
             continue

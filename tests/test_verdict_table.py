@@ -48,17 +48,17 @@ def test_an_inconclusive_claim_is_not_failed_and_leaves_the_exit_status_at_0(cap
     from verify.cli import run
 
     def undecided(forms):
-        return Outcome(Verdict.INCONCLUSIVE, "torch", forms, None, None, {"precision that would decide": "x"},
-                       "unresolved at this precision")
+        return Outcome(Verdict.INCONCLUSIVE, "torch", printed=forms, evidence={"precision that would decide": "x"},
+                       notes="unresolved at this precision")
 
     def contradicted(forms):
-        return Outcome(Verdict.FAILED, "torch", forms, None, None, {"measured": 1}, "opposite sign")
+        return Outcome(Verdict.FAILED, "torch", printed=forms, evidence={"measured": 1}, notes="opposite sign")
 
     def broken(forms):
         raise RuntimeError("sampler crashed")
 
     for cid, fn in (("zz-undecided", undecided), ("zz-contradicted", contradicted), ("zz-broken", broken)):
-        CLAIMS[cid] = Claim(cid, "6", "t", (), "torch", lambda: {}, custom=fn, empirical=True)
+        CLAIMS[cid] = Claim(cid, "6", title="t", equations=(), method="torch", printed=lambda: {}, custom=fn, empirical=True)
     try:
         assert run(["--only", "zz-undecided", "--jobs", "1"]) == 0
         out = capsys.readouterr().out
@@ -83,7 +83,7 @@ def _searching_check(basis_reading, holds=True, sensitivity=True):
         ev = {VERDICT_BASIS: {"reading": basis_reading, "holds": holds}}
         if sensitivity:
             ev[SENSITIVITY] = {"readings": 3, "reproduce": 1}
-        return Outcome(Verdict.CONFIRMED, "torch", forms, None, None, ev, "reproduced")
+        return Outcome(Verdict.CONFIRMED, "torch", printed=forms, evidence=ev, notes="reproduced")
     return check
 
 
@@ -94,7 +94,7 @@ def _searching_check(basis_reading, holds=True, sensitivity=True):
     ({"method": "the one that matched"}, None, True, False),       # nothing declared before the run: rejected
 ])
 def test_a_confirmation_found_by_searching_readings_is_rejected(basis, declared, holds, ok):
-    claim = Claim("zz-search", "6", "t", (), "torch", lambda: {}, custom=_searching_check(basis, holds),
+    claim = Claim("zz-search", "6", title="t", equations=(), method="torch", printed=lambda: {}, custom=_searching_check(basis, holds),
                   declared_reading=declared)
     out = claim.evaluate()
     assert (out.verdict is Verdict.CONFIRMED) is ok, out.notes
@@ -103,8 +103,8 @@ def test_a_confirmation_found_by_searching_readings_is_rejected(basis, declared,
 
 
 def test_a_check_without_readings_is_untouched():
-    claim = Claim("zz-plain", "6", "t", (), "torch", lambda: {},
-                  custom=lambda f: Outcome(Verdict.CONFIRMED, "torch", f, None, None, {"x": 1}, "ok"))
+    claim = Claim("zz-plain", "6", title="t", equations=(), method="torch", printed=lambda: {},
+                  custom=lambda f: Outcome(Verdict.CONFIRMED, "torch", printed=f, evidence={"x": 1}, notes="ok"))
     assert claim.evaluate().verdict is Verdict.CONFIRMED
 
 
@@ -143,7 +143,7 @@ def test_distinct_errors_in_the_summary_and_the_readme():
     assert "distinct errors: 2 (substantive 1, typo 1" in errata_line(recs)
     report = {"summary": {"proved": 0, "confirmed": 0, "erratum": 3, "inconclusive": 1, "failed": 0, "skipped": 0,
                           "errata_by_kind": {"substantive": 2, "typo": 1, "extraction": 0, "convention": 0}},
-              "coverage": {"covered": {}, "not_covered": [1]}, "seconds": 1.0, "environment": {"cpu_count": 2},
+              "coverage": {"covered": {}, "not_covered": [1], "equations": 1}, "seconds": 1.0, "environment": {"cpu_count": 2},
               "claims": [{"id": r.id, "verdict": r.verdict, "seconds": 0.1, "errata": r.errata, "notes": r.notes,
                           "printed": {}} for r in recs] + [{"id": "d", "verdict": "inconclusive", "seconds": 0.1,
                                                             "notes": "unresolved", "errata": []}]}
@@ -151,3 +151,33 @@ def test_distinct_errors_in_the_summary_and_the_readme():
     assert "3 errata, 1 inconclusive, 0 skipped and 0 failed" in text
     assert "distinct errors of the paper, each counted once by the paper line it fixes: 2 (1 substantive, 1 typo" in text
     assert "Inconclusive (exit status 0): `d`: unresolved" in text
+
+
+def test_a_record_refuses_a_verdict_outside_the_table():
+    assert _record(verdict="inconclusive").verdict == "inconclusive"
+    assert _record(verdict=Verdict.ERRATUM).verdict == "erratum"  # the enum member is stored as its value
+    with pytest.raises(ValueError, match="unknown verdict 'provd'; a verdict is one of proved, confirmed"):
+        _record(verdict="provd")
+
+
+def test_the_report_lists_exactly_the_verdicts_the_table_lists_with_a_heading():
+    from verify.ledger import LISTED
+
+    recs = [_record(str(i.verdict.value), i.verdict.value) for i in VERDICT_TABLE]
+    md = markdown(recs, 1.0)
+    for i in VERDICT_TABLE:
+        assert (f"## {i.listed_as}" in md) == bool(i.listed_as), i.verdict
+    assert {i.verdict for i in LISTED} == {Verdict.INCONCLUSIVE, Verdict.FAILED}
+
+
+def test_equations_come_from_one_place():
+    from verify.ledger import LedgerError
+    from verify.paper_text import NUMBERED_EQUATIONS
+    from verify.report import EQUATIONS, coverage
+
+    assert EQUATIONS is NUMBERED_EQUATIONS and coverage([])["equations"] == len(NUMBERED_EQUATIONS)
+    assert all(set(c.equations) <= set(NUMBERED_EQUATIONS) for c in CLAIMS.values())
+    with pytest.raises(LedgerError, match=r"equations \[44\] are not among the paper's numbered equations"):
+        from verify.ledger import Claim
+
+        Claim("x", "2", title="t", equations=(1, 44), method="symbolic", printed=lambda: {})

@@ -330,12 +330,15 @@ def _run(args, argv) -> int:
                "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout, "device": device}
     if not args.quiet and records:
         print_table(records, console, seconds)
+    from .ledger import Verdict
+
     code = 1 if any(r.fails_run for r in records) else 0
     s = summary(records)
-    undecided = [r.id for r in records if r.verdict == "inconclusive"]
+    undecided = [r.id for r in records if r.verdict == Verdict.INCONCLUSIVE]
     n_errors = sum(distinct_errors_by_kind(records).values())
     print("Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items())
-          + (f" | {n_errors} distinct errors of the paper in {s['erratum']} erratum claims" if s["erratum"] else "")
+          + (f" | {n_errors} distinct errors of the paper in {s[Verdict.ERRATUM.value]} erratum claims"
+             if s[Verdict.ERRATUM.value] else "")
           + f" | {seconds:.1f} s"
           + (f" | inconclusive (exit status unaffected): {', '.join(undecided)}" if undecided else "")
           + (f" | PARTIAL: interrupted by {interrupted['signal']}, {len(interrupted['not_run'])} claim(s) not run"

@@ -42,7 +42,7 @@ import random
 import re
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import mpmath as mp
@@ -69,6 +69,7 @@ class VerdictInfo:
     accepting set, ``--compare``'s strength order, the exit status and the terminal style all read this table."""
 
     verdict: Verdict
+    _: KW_ONLY
     meaning: str
     #: The printed (or corrected) form is established: the verdict can stand as a check's acceptance.
     accepting: bool
@@ -78,30 +79,55 @@ class VerdictInfo:
     fails_run: bool
     #: Terminal style (rich markup).
     style: str
+    #: The word for a count of claims with this verdict ("3 errata").
+    plural: str
+    #: A form was established (printed or corrected): the claim's equations count as covered.
+    established: bool
+    #: The reports list these claims under this heading, each with its reason (None: not listed).
+    listed_as: str | None = None
 
 
 #: The verdict vocabulary, strongest first.
 VERDICT_TABLE: tuple[VerdictInfo, ...] = (
-    VerdictInfo(Verdict.PROVED, "the literal printed form equals the independent derivation as an exact SymPy "
-                "identity, and a 50-digit check at random points agrees", True, 5, False, "bold green"),
-    VerdictInfo(Verdict.CONFIRMED, "established numerically within a stated tolerance (50-digit agreement, a fitted "
-                "order and constant, or a comparison with a sampling-noise floor), under the reading fixed before the "
-                "run", True, 4, False, "green"),
-    VerdictInfo(Verdict.ERRATUM, "the literal printed form fails; a declared reading (a correction with its kind) is "
-                "proved or confirmed", False, 4, False, "bold yellow"),
-    VerdictInfo(Verdict.INCONCLUSIVE, "the check ran to completion but its precision cannot decide the statement "
-                "(nothing contradicts it, something is unresolved); the evidence states the precision that would "
-                "decide it", False, 3, False, "magenta"),
-    VerdictInfo(Verdict.SKIPPED, "not established, with the reason (no check could be built)", False, 2, False,
-                "dim"),
-    VerdictInfo(Verdict.FAILED, "contradicted: neither the printed nor a declared corrected form holds, or the check "
-                "could not be run (it raised or timed out)", False, 0, True, "bold red"),
+    VerdictInfo(Verdict.PROVED, meaning="the literal printed form equals the independent derivation as an exact "
+                "SymPy identity, and a 50-digit check at random points agrees",
+                accepting=True, strength=5, fails_run=False, style="bold green", plural="proved", established=True),
+    VerdictInfo(Verdict.CONFIRMED, meaning="established numerically within a stated tolerance (50-digit agreement, a "
+                "fitted order and constant, or a comparison with a sampling-noise floor), under the reading fixed "
+                "before the run",
+                accepting=True, strength=4, fails_run=False, style="green", plural="confirmed", established=True),
+    VerdictInfo(Verdict.ERRATUM, meaning="the literal printed form fails; a declared reading (a correction with its "
+                "kind) is proved or confirmed",
+                accepting=False, strength=4, fails_run=False, style="bold yellow", plural="errata", established=True),
+    VerdictInfo(Verdict.INCONCLUSIVE, meaning="the check ran to completion but its precision cannot decide the "
+                "statement (nothing contradicts it, something is unresolved); the evidence states the precision that "
+                "would decide it",
+                accepting=False, strength=3, fails_run=False, style="magenta", plural="inconclusive",
+                established=False, listed_as="Inconclusive (the check's precision cannot decide)"),
+    VerdictInfo(Verdict.SKIPPED, meaning="not established, with the reason (no check could be built)",
+                accepting=False, strength=2, fails_run=False, style="dim", plural="skipped", established=False),
+    VerdictInfo(Verdict.FAILED, meaning="contradicted: neither the printed nor a declared corrected form holds, or "
+                "the check could not be run (it raised or timed out)",
+                accepting=False, strength=0, fails_run=True, style="bold red", plural="failed", established=False,
+                listed_as="Failed"),
 )
 VERDICT_INFO: dict[str, VerdictInfo] = {i.verdict.value: i for i in VERDICT_TABLE}
 if set(VERDICT_INFO) != {v.value for v in Verdict}:  # pragma: no cover - a verdict added without its record
     raise RuntimeError("VERDICT_TABLE must have one record per Verdict")
 
 ACCEPTING = tuple(i.verdict for i in VERDICT_TABLE if i.accepting)
+#: Verdicts that establish a form (their claims cover their equations).
+ESTABLISHED = tuple(i.verdict for i in VERDICT_TABLE if i.established)
+#: Verdicts the reports list with each claim's reason, with their headings.
+LISTED = tuple(i for i in VERDICT_TABLE if i.listed_as)
+
+
+def check_verdict(verdict: str) -> str:
+    """``verdict`` if it is one of :data:`VERDICT_TABLE`'s, else a one-line ValueError naming the valid ones."""
+    if verdict not in VERDICT_INFO:
+        raise ValueError(f"unknown verdict {verdict!r}; a verdict is one of {', '.join(VERDICT_INFO)}")
+    return verdict
+
 
 METHODS = ("symbolic", "mpmath", "torch", "monte-carlo")
 
@@ -171,6 +197,17 @@ def distinct_errors(corrections) -> dict[str, str]:
     return out
 
 
+def erratum_corrections(claims) -> list:
+    """Every correction of the erratum claims among ``claims`` (records or their JSON dicts): the one rule by which
+    the reports, the README and the command line find the paper's errors."""
+    out = []
+    for c in claims:
+        verdict, errata = (c["verdict"], c.get("errata", ())) if isinstance(c, dict) else (c.verdict, c.errata)
+        if verdict == Verdict.ERRATUM:
+            out += list(errata)
+    return out
+
+
 def principal_kind(corrections) -> str | None:
     """The most severe kind among ``corrections`` (None when there are none)."""
     kinds = [c.kind for c in corrections]
@@ -222,8 +259,11 @@ class Derivation:
 
 @dataclass
 class Outcome:
+    """What a check returns: the verdict and the method, then everything else by keyword."""
+
     verdict: Verdict
     method: str
+    _: KW_ONLY
     printed: Forms | None = None
     derived: Forms | None = None
     corrected: Forms | None = None
@@ -371,6 +411,7 @@ class Claim:
 
     id: str
     section: str
+    _: KW_ONLY
     title: str
     equations: tuple[int, ...]
     method: str
@@ -403,6 +444,11 @@ class Claim:
     tiers: Mapping[str, Mapping[str, Any]] | None = None
 
     def __post_init__(self):
+        from .paper_text import NUMBERED_EQUATIONS
+
+        if not set(self.equations) <= set(NUMBERED_EQUATIONS):
+            raise LedgerError(f"claim {self.id}: equations {sorted(set(self.equations) - set(NUMBERED_EQUATIONS))} "
+                              f"are not among the paper's numbered equations (1)-({NUMBERED_EQUATIONS[-1]})")
         if self.method not in METHODS:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
         if (self.corrected is None) != (not self.corrections):
@@ -474,18 +520,18 @@ class Claim:
         evidence["comparisons"] = [c.record() for c in comps]
         if ok:
             verdict = Verdict.PROVED if symbolic else Verdict.CONFIRMED
-            return Outcome(verdict, self.method, forms, der.expected, None, evidence, der.notes, implied=implied)
+            return Outcome(verdict, self.method, printed=forms, derived=der.expected, corrected=None, evidence=evidence, notes=der.notes, implied=implied)
         if allow_erratum and self.corrected is not None:
             fixed = self.corrected()
             c_ok, c_sym, c_comps, _ = self.judge(fixed)
             evidence["corrected_comparisons"] = [c.record() for c in c_comps]
             evidence["corrected_proof"] = "symbolic" if c_sym else "numeric (50 digits)"
             if c_ok:
-                return Outcome(Verdict.ERRATUM, self.method, forms, der.expected, fixed, evidence,
-                               self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
+                return Outcome(Verdict.ERRATUM, self.method, printed=forms, derived=der.expected, corrected=fixed, evidence=evidence,
+                               notes=self._erratum_notes(der.notes), errata=self.corrections, implied=implied)
         bad = [c for c in comps if not c.match]
-        return Outcome(Verdict.FAILED, self.method, forms, der.expected, None, evidence,
-                       "printed form disagrees with the derivation at: " + ", ".join(
+        return Outcome(Verdict.FAILED, self.method, printed=forms, derived=der.expected, corrected=None, evidence=evidence,
+                       notes="printed form disagrees with the derivation at: " + ", ".join(
                            f"{c.key} ({c.note or f'relative residual {c.max_residual} at 50 digits'}, limit "
                            f"{float(NUMERIC_TOL):.0e})" for c in bad), implied=implied)
 
@@ -504,10 +550,10 @@ class Claim:
                     "printed_forms_verdict": out.verdict.value, "corrected_forms_verdict": again.verdict.value}
         if again.verdict in ACCEPTING:
             evidence["corrected_proof"] = f"{again.method} ({again.verdict.value})"
-            return Outcome(Verdict.ERRATUM, out.method, forms, again.derived, fixed, evidence,
-                           self._erratum_notes(again.notes), errata=self.corrections)
-        return Outcome(Verdict.FAILED, out.method, forms, None, None, evidence,
-                       f"{out.notes} The corrected forms fail too: {again.notes}")
+            return Outcome(Verdict.ERRATUM, out.method, printed=forms, derived=again.derived, corrected=fixed, evidence=evidence,
+                           notes=self._erratum_notes(again.notes), errata=self.corrections)
+        return Outcome(Verdict.FAILED, out.method, printed=forms, evidence=evidence,
+                       notes=f"{out.notes} The corrected forms fail too: {again.notes}")
 
     def accepted_forms(self) -> Forms:
         """The forms the ledger accepts: the printed ones, or the corrected ones for an erratum."""
@@ -538,9 +584,9 @@ def guard_searched_confirmation(claim: Claim, out: Outcome) -> Outcome:
         why = "the declared reading does not hold"
     else:
         return out
-    return Outcome(Verdict.FAILED, out.method, out.printed, out.derived, out.corrected,
-                   {**ev, "searched confirmation rejected": why},
-                   f"a {out.verdict.value} verdict chosen among readings after the run is rejected: {why}",
+    return Outcome(Verdict.FAILED, out.method, printed=out.printed, derived=out.derived, corrected=out.corrected,
+                   evidence={**ev, "searched confirmation rejected": why},
+                   notes=f"a {out.verdict.value} verdict chosen among readings after the run is rejected: {why}",
                    implied=out.implied)
 
 
@@ -622,9 +668,9 @@ def run_claim(claim: Claim) -> Outcome:
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         where = current_step()
         message = f"{type(exc).__name__}: {exc}".rstrip(": ") if str(exc) else type(exc).__name__
-        out = Outcome(Verdict.FAILED, claim.method, None, None, None,
-                      {"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}",
+        out = Outcome(Verdict.FAILED, claim.method, printed=None,
+                      evidence={"exception": f"{type(exc).__name__}: {exc}", "where": f"{tb.filename}:{tb.lineno}",
                        **({"while": where} if where else {})},
-                      f"the check raised {message}" + (f" while on {where}" if where else ""))
+                      notes=f"the check raised {message}" + (f" while on {where}" if where else ""))
     out.seconds = time.perf_counter() - start
     return out

@@ -187,9 +187,11 @@ def record(cid: str):
 
 
 def _verdict_text(r) -> str:
+    from .ledger import Verdict
+
     if r.id in STOPPED:
         return "not finished (quick-mode limit)"
-    return r.verdict + (f" ({r.erratum_kind})" if r.verdict == "erratum" else "")
+    return r.verdict + (f" ({r.erratum_kind})" if r.verdict == Verdict.ERRATUM else "")
 
 
 def mode_line() -> Markdown:
@@ -249,10 +251,10 @@ def _cell(text: str) -> str:
 
 def errata_table(records) -> Markdown:
     """Every correction of the erratum claims: kind, keys, reading, the argument for the kind, consequence."""
-    from .ledger import ERRATUM_KINDS
+    from .ledger import ERRATUM_KINDS, erratum_corrections
 
     recs = list(records.values()) if isinstance(records, dict) else list(records)
-    entries = [(r, e) for r in recs if r.verdict == "erratum" for e in r.errata]
+    entries = [(r, e) for r in recs for e in erratum_corrections([r])]
     entries.sort(key=lambda re_: (ERRATUM_KINDS.index(re_[1]["kind"]), re_[0].id))
     if not entries:
         return Markdown("No erratum among these claims.")

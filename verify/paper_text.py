@@ -18,6 +18,10 @@ import sympy as sp
 
 from .reading import ReadingError, parse_printed, read
 
+#: The paper's numbered equations, (1)-(43) (Sections 2-5 and Appendix A): the one place their count is kept (the
+#: reports' coverage, the README and the claims' ``equations`` read it).
+NUMBERED_EQUATIONS = tuple(range(1, 44))
+
 
 @dataclass(frozen=True)
 class Printed:

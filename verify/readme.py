@@ -24,17 +24,15 @@ def _short(text: str, limit: int = 110) -> str:
 
 def render(report: dict) -> dict[str, str]:
     """The README blocks for a JSON report (a dict, as ``verify.report.to_json`` writes it)."""
-    from .ledger import VERDICT_TABLE, distinct_errors
+    from .ledger import LISTED, VERDICT_TABLE, distinct_errors, erratum_corrections
 
     s = report["summary"]
     kinds = s.get("errata_by_kind", {})
-    errors = distinct_errors([e for c in report["claims"] if c["verdict"] == "erratum" for e in c["errata"]
-                              if e.get("error")])
+    errors = distinct_errors(erratum_corrections(report["claims"]))
     distinct = {k: sum(1 for v in errors.values() if v == k) for k in kinds}
     cov = report["coverage"]
-    n_eq = len(cov["covered"]) + len(cov["not_covered"])
-    names = {"erratum": "errata"}
-    counts = [f"{s.get(i.verdict.value, 0)} {names.get(i.verdict.value, i.verdict.value)}" for i in VERDICT_TABLE]
+    n_eq = cov["equations"]
+    counts = [f"{s.get(i.verdict.value, 0)} {i.plural}" for i in VERDICT_TABLE]
     verdicts = (f"On the current text a full run gives **{', '.join(counts[:-1])} and {counts[-1]}** "
                 f"({len(report['claims'])} claims; errata by kind, one per claim: "
                 + ", ".join(f"{v} {k}" for k, v in kinds.items()) + f"; distinct errors of the paper, each "
@@ -42,17 +40,16 @@ def render(report: dict) -> dict[str, str]:
                 + ", ".join(f"{v} {k}" for k, v in distinct.items()) + f")); the claims with a verdict cover "
                 f"{len(cov['covered'])} of {n_eq} numbered equations. Run time {report['seconds']:.0f} s on "
                 f"{report['environment'].get('cpu_count', '?')} cores.")
-    for i in VERDICT_TABLE:
-        if i.verdict.value in ("inconclusive", "failed"):
-            these = [c for c in report["claims"] if c["verdict"] == i.verdict.value]
-            if these:
-                verdicts += (f" {i.verdict.value.capitalize()} (exit status {1 if i.fails_run else 0}): "
-                             + "; ".join(f"`{c['id']}`: {_short(c['notes'], 400)}" for c in these))
+    for i in LISTED:
+        these = [c for c in report["claims"] if c["verdict"] == i.verdict.value]
+        if these:
+            verdicts += (f" {i.verdict.value.capitalize()} (exit status {1 if i.fails_run else 0}): "
+                         + "; ".join(f"`{c['id']}`: {_short(c['notes'], 400)}" for c in these))
     rows = ["| claim | kind | error | printed (literal) | declared reading | consequence |",
             "|---|---|---|---|---|---|"]
     from .ledger import ERRATUM_KINDS
 
-    entries = [(c, e) for c in report["claims"] if c["verdict"] == "erratum" for e in c["errata"]]
+    entries = [(c, e) for c in report["claims"] for e in erratum_corrections([c])]
     entries.sort(key=lambda ce: (ERRATUM_KINDS.index(ce[1]["kind"]), ce[0]["id"]))
     for c, e in entries:
         key = e["keys"][0]

@@ -10,7 +10,7 @@ from typing import Any
 import mpmath as mp
 import sympy as sp
 
-from .ledger import Claim, Forms, Outcome
+from .ledger import Claim, Forms, Outcome, Verdict, check_verdict
 from .paper_text import sources_record
 from .tiers import current as current_tier
 from .tiers import settings as tier_settings
@@ -55,6 +55,9 @@ class ClaimRecord:
     #: Set when the record was not computed by this run: {"source": "cache", "ran_at": ..., "seconds": ...} (the
     #: verdict cache, verify.cache) or {"source": "baseline", "baseline": path} (--affected --compare).
     reused: dict | None = None
+
+    def __post_init__(self):
+        self.verdict = check_verdict(str(getattr(self.verdict, "value", self.verdict)))
 
     @property
     def fails_run(self) -> bool:
@@ -278,7 +281,7 @@ def failure_reason(notes: str, evidence: Any, covered: dict, user: list[str], li
 def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
     covered, user = covered_entries(claim)
     notes, failed_entries = outcome.notes, []
-    if outcome.verdict.value == "failed" and user:
+    if outcome.verdict is Verdict.FAILED and user:
         try:
             notes, failed_entries = failure_reason(outcome.notes, jsonable(outcome.evidence), covered, user)
         except Exception:  # pragma: no cover - the reason is a courtesy; never lose the record over it

@@ -13,11 +13,10 @@ from typing import Callable, Sequence
 from urllib.parse import quote
 
 from . import __version__
-from .ledger import VERDICT_INFO, VERDICT_TABLE
+from .ledger import ESTABLISHED, LISTED, VERDICT_INFO, VERDICT_TABLE, Verdict, erratum_corrections
+from .paper_text import NUMBERED_EQUATIONS as EQUATIONS
 from .records import SCHEMA_VERSION, ClaimRecord
 
-#: The paper's numbered equations.
-EQUATIONS = tuple(range(1, 44))
 #: The verdicts, strongest first (from the one vocabulary table, verify.ledger.VERDICT_TABLE).
 VERDICTS = tuple(i.verdict.value for i in VERDICT_TABLE)
 SECTION_TITLES = {
@@ -40,7 +39,7 @@ def errata_by_kind(records: Sequence[ClaimRecord]) -> dict[str, int]:
     """Erratum claims per kind (a claim counts once, under its most severe correction)."""
     from .ledger import ERRATUM_KINDS
 
-    counts = Counter(r.erratum_kind for r in records if r.verdict == "erratum")
+    counts = Counter(r.erratum_kind for r in records if r.verdict == Verdict.ERRATUM)
     return {k: counts.get(k, 0) for k in ERRATUM_KINDS}
 
 
@@ -49,8 +48,7 @@ def distinct_errors_by_kind(records: Sequence[ClaimRecord]) -> dict[str, int]:
     they fix), so one error corrected in several claims (line 413's rate for SiT, REPA and REPA-E) counts once."""
     from .ledger import ERRATUM_KINDS, distinct_errors
 
-    errors = distinct_errors([e for r in records if r.verdict == "erratum" for e in r.errata])
-    counts = Counter(errors.values())
+    counts = Counter(distinct_errors(erratum_corrections(records)).values())
     return {k: counts.get(k, 0) for k in ERRATUM_KINDS}
 
 
@@ -66,13 +64,14 @@ def coverage(records: Sequence[ClaimRecord]) -> dict:
     """Which numbered equations are covered by a claim with a verdict (not skipped, not failed)."""
     covered: dict[int, list[str]] = {}
     for r in records:
-        if r.verdict in ("proved", "confirmed", "erratum"):
+        if r.verdict in ESTABLISHED:
             for eq in r.equations:
                 covered.setdefault(eq, []).append(r.id)
     return {
         "covered": {str(eq): sorted(ids) for eq, ids in sorted(covered.items())},
         "not_covered": [eq for eq in EQUATIONS if eq not in covered],
         "fraction": round(len([e for e in EQUATIONS if e in covered]) / len(EQUATIONS), 3),
+        "equations": len(EQUATIONS),
     }
 
 
@@ -176,10 +175,10 @@ def compare_reports(baseline: dict[str, dict], records: Sequence[ClaimRecord], *
         after = new.verdict + (f" ({new.erratum_kind})" if new.erratum_kind else "")
         if old is None:
             diff.not_in_baseline.append(f"{cid} ({after})")
-            if new.verdict == "failed":
+            if new.verdict == Verdict.FAILED:
                 diff.regressions.append(f"{cid}: not in the baseline, failed")
             continue
-        before = old["verdict"] + (f" ({old['erratum_kind']})" if old["verdict"] == "erratum"
+        before = old["verdict"] + (f" ({old['erratum_kind']})" if old["verdict"] == Verdict.ERRATUM
                                    and old.get("erratum_kind") else "")
         if before != after:
             text = f"{cid}: {before} -> {after}"
@@ -223,7 +222,7 @@ def _errata_section(records: Sequence[ClaimRecord]) -> list[str]:
     """Errata, substantive first, each with its kind, the declared reading, the evidence and the consequence."""
     from .ledger import ERRATUM_KINDS, KIND_MEANINGS
 
-    errata = sorted((r for r in records if r.verdict == "erratum"),
+    errata = sorted((r for r in records if r.verdict == Verdict.ERRATUM),
                     key=lambda r: (ERRATUM_KINDS.index(r.erratum_kind) if r.erratum_kind in ERRATUM_KINDS else 99))
     lines = ["## Errata", ""]
     if not errata:
@@ -340,17 +339,17 @@ def entries_section(records: Sequence[ClaimRecord], entries: Sequence[dict]) -> 
     lines = ["## Your entries", "",
              "Loaded with `--schedules`: " + ", ".join(f"`{f}`" for f in files) + ".", "",
              "| file | kind | name | expression | claims that covered it |", "|---|---|---|---|---|"]
-    order = ("failed", "skipped", "erratum", "confirmed", "proved")
+    order = [i.verdict.value for i in sorted(VERDICT_TABLE, key=lambda i: i.strength)]  # weakest first
     for e in entries:
         by_verdict: dict[str, list[str]] = {}
         names = e["name"].split("/", 1) if e["kind"] == "pair" else [e["name"]]
         for r in covering_claims(records, e):
-            other = (r.verdict == "failed" and r.failed_entries and not set(names) & set(r.failed_entries))
+            other = (r.verdict == Verdict.FAILED and r.failed_entries and not set(names) & set(r.failed_entries))
             by_verdict.setdefault(r.verdict, []).append(f"`{r.id}`" + (" (on another entry)" if other else ""))
         cover = "; ".join(f"**{v}** {', '.join(by_verdict[v])}" for v in order if v in by_verdict)
         lines.append(f"| `{_cell(e['file'])}` | {e['kind']} | `{_cell(e['name'])}` | `{_cell(e['expression'])}` | "
                      f"{cover or 'no claim in this run covered it'} |")
-    failed = [r for r in records if r.verdict == "failed" and r.user_entries]
+    failed = [r for r in records if r.verdict == Verdict.FAILED and r.user_entries]
     if failed:
         lines += ["", "Failed claims that covered your entries (the reason names the entry where the check does):",
                   ""] + [f"- `{r.id}`: {r.notes}" for r in failed]
@@ -422,11 +421,10 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
             lines.append(f"| `{r.id}` | **{verdict}** | {known} | {eqs} | {r.seconds:.1f}{_reused_mark(r)} |")
         lines.append("")
     lines += _errata_section(records)
-    for verdict, title in (("inconclusive", "Inconclusive (the check's precision cannot decide)"),
-                           ("failed", "Failed")):
-        these = [r for r in records if r.verdict == verdict]
+    for info in LISTED:
+        these = [r for r in records if r.verdict == info.verdict]
         if these:
-            lines += [f"## {title}", ""] + [f"- `{r.id}`: {r.notes}" for r in these] + [""]
+            lines += [f"## {info.listed_as}", ""] + [f"- `{r.id}`: {r.notes}" for r in these] + [""]
     if extra:
         lines += ["## Figures and tables", ""] + list(extra)
     lines += ["## Claims in detail", ""]
@@ -443,7 +441,7 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
               "Not yet covered: " + (", ".join(f"({e})" for e in cov["not_covered"]) or "none"), ""]
     notes: dict[str, list[str]] = {}
     for r in records:
-        if r.notes and r.verdict != "erratum":
+        if r.notes and r.verdict != Verdict.ERRATUM:
             notes.setdefault(r.notes, []).append(r.id)
     lines += ["## Notes", ""] + [f"- {', '.join(f'`{i}`' for i in ids)}: {text}" for text, ids in notes.items()]
     return "\n".join(lines) + "\n"
@@ -474,7 +472,7 @@ def _convergence_renderer(record: ClaimRecord, folder: Path):
     """One log-log PNG of |L^N - L| against N per Proposition 2 ladder claim (one per schedule)."""
     from numerics.plots import convergence_plot
 
-    if record.verdict not in ("confirmed", "inconclusive", "failed") or not isinstance(record.evidence, dict):
+    if record.verdict not in (Verdict.CONFIRMED, Verdict.INCONCLUSIVE, Verdict.FAILED) or not isinstance(record.evidence, dict):
         return [], {}
     folder.mkdir(parents=True, exist_ok=True)
     # None: no ladder (timed out, raised)
@@ -514,9 +512,9 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
     that are never wrapped, so no identifier is split."""
     if not console.is_terminal:
         for r in records:
-            if r.verdict in ("erratum", "inconclusive", "failed"):
+            if r.verdict == Verdict.ERRATUM or VERDICT_INFO[r.verdict].listed_as:
                 print(f"{r.id}: {r.verdict}" + (f" ({r.erratum_kind})" if r.erratum_kind else "") + f" - {r.title}")
-                if r.verdict == "erratum":
+                if r.verdict == Verdict.ERRATUM:
                     for e in r.errata:
                         print(f"    {e['kind']}: {e['reading']}")
                 else:
@@ -537,12 +535,12 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
         table.add_column("detail", overflow="fold", max_width=90)
         for r in (r for r in records if r.section == sec):
             detail = r.title
-            if r.verdict == "erratum":
+            if r.verdict == Verdict.ERRATUM:
                 keys = _differing(r)[:1]
                 pr = {k: (r.printed or {}).get(k) for k in keys}
                 co = {k: (r.corrected or {}).get(k) for k in keys}
                 detail = f"{r.title}\n  printed:   {_form_text(pr, 90)}\n  corrected: {_form_text(co, 90)}"
-            elif r.verdict in ("failed", "inconclusive"):
+            elif VERDICT_INFO[r.verdict].listed_as:
                 detail = f"{r.title}\n  {r.notes}"
             if r.user_entries:
                 detail += f"\n  covers {', '.join(r.user_entries)}"

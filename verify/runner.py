@@ -172,5 +172,5 @@ def timeout_reason(limit: float, where: str = "") -> str:
 
 
 def _failure(claim: Claim, seconds: float, reason: str) -> ClaimRecord:
-    out = Outcome(Verdict.FAILED, claim.method, None, None, None, {"error": reason}, reason, seconds)
+    out = Outcome(Verdict.FAILED, claim.method, evidence={"error": reason}, notes=reason, seconds=seconds)
     return make_record(claim, out)

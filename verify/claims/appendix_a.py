@@ -141,8 +141,8 @@ def _eq31_derive():
                       sampler=_sampler)
 
 
-register(Claim("eq31-eq33", SEC, "(31)-(33): the difference form of (10), its Taylor expansion and O(1/N) terms",
-               (10, 31, 32, 33), "symbolic", _eq31_printed, _eq31_derive, implied=_eq31_implied,
+register(Claim("eq31-eq33", SEC, title="(31)-(33): the difference form of (10), its Taylor expansion and O(1/N) terms",
+               equations=(10, 31, 32, 33), method="symbolic", printed=_eq31_printed, derive=_eq31_derive, implied=_eq31_implied,
                corrected=lambda: _eq31_printed(corrected=True),
                corrections=(Correction(
                    "typo", ("(31) coefficient of Y_s", "(31) coefficient of X_s"),
@@ -183,8 +183,8 @@ def _eq34_derive():
         sampler=_sampler)
 
 
-register(Claim("eq34-eq36", SEC, "(34)-(36): the three SDE forms agree", (3, 34, 35, 36), "symbolic",
-               _eq34_printed, _eq34_derive, corrected=lambda: _eq34_printed(corrected=True),
+register(Claim("eq34-eq36", SEC, title="(34)-(36): the three SDE forms agree", equations=(3, 34, 35, 36), method="symbolic",
+               printed=_eq34_printed, derive=_eq34_derive, corrected=lambda: _eq34_printed(corrected=True),
                corrections=(Correction(
                    "typo", ("(36) drift",), "-ring-rho_t^-1 (lambda'_t + ring-lambda'_t) eps_hat_t dt: a minus sign",
                    "(3) gives X_hat - Y_hat = -ring-rho^-1 eps_hat (line 100), so the drift of (35) (line 618) is "
@@ -228,6 +228,6 @@ def _eq37_derive():
         sampler=_sampler)
 
 
-register(Claim("eq37", SEC, "(37): variation of constants, and its noise variance rho_t^2 - rho_s^2 (12)",
-               (12, 34, 37), "symbolic", _eq37_printed, _eq37_derive, implied=_eq37_implied,
+register(Claim("eq37", SEC, title="(37): variation of constants, and its noise variance rho_t^2 - rho_s^2 (12)",
+               equations=(12, 34, 37), method="symbolic", printed=_eq37_printed, derive=_eq37_derive, implied=_eq37_implied,
                sources={"(37) r_s dY~: dt coefficient": "eq37.drift", "(37) r_s dY~: dW coefficient": "eq37.noise"}))

@@ -116,8 +116,8 @@ def _eq40_derive():
     )
 
 
-register(Claim("eq40", "A", "(40): w^N/dtau -> (lambda'+ring-lambda')^2/(4 lambda'), with its O(dtau) term",
-               (40,), "symbolic", printed_40, _eq40_derive, implied=_eq40_implied, timeout=120, sources=SOURCES_40))
+register(Claim("eq40", "A", title="(40): w^N/dtau -> (lambda'+ring-lambda')^2/(4 lambda'), with its O(dtau) term",
+               equations=(40,), method="symbolic", printed=printed_40, derive=_eq40_derive, implied=_eq40_implied, timeout=120, sources=SOURCES_40))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -177,8 +177,8 @@ def _ladder_outcome(forms: dict, cases: list[tuple[str, str, str]], claim_notes:
         symbolic_ok, comps = _symbolic_precheck(forms, series)
         evidence["symbolic"] = [c.record() for c in comps]
         if not symbolic_ok:
-            return Outcome(Verdict.FAILED, "mpmath", forms, None, None, evidence,
-                           "the printed weight disagrees with the derived (17)/(40) weight")
+            return Outcome(Verdict.FAILED, "mpmath", printed=forms, evidence=evidence,
+                           notes="the printed weight disagrees with the derived (17)/(40) weight")
     if series:  # the O(dtau) term of the weight that fixes C (also proved in eq40), with its 50-digit check
         w0, w1 = p2.weight_expansion()
         evidence["w_bar (series of (17))"] = str(w0)
@@ -199,7 +199,7 @@ def _ladder_outcome(forms: dict, cases: list[tuple[str, str, str]], claim_notes:
     bad = [ev["case"] for ev in ladders if not ev["ok"]]
     verdict = Verdict.CONFIRMED if ok and symbolic_ok else Verdict.FAILED
     notes = claim_notes if ok else f"{claim_notes} Ladders outside tolerance: {', '.join(bad)}."
-    return Outcome(verdict, "mpmath", forms, None, None, evidence, notes)
+    return Outcome(verdict, "mpmath", printed=forms, evidence=evidence, notes=notes)
 
 
 PROP2_NOTES = ("L^N of (21) from the printed (40) weight (times dtau) and L of (23) from the printed w_bar; "
@@ -210,8 +210,8 @@ PROP2_NOTES = ("L^N of (21) from the printed (40) weight (times dtau) and L of (
 
 
 register(Claim(
-    "prop2", "4", "Proposition 2: w^N/dt -> (lambda'+ring-lambda')^2/(4 lambda'), L^N - L = O(1/N) with predicted C",
-    (22, 23, 40, 41), "mpmath", printed_40,
+    "prop2", "4", title="Proposition 2: w^N/dt -> (lambda'+ring-lambda')^2/(4 lambda'), L^N - L = O(1/N) with predicted C",
+    equations=(22, 23, 40, 41), method="mpmath", printed=printed_40,
     custom=lambda forms: _ladder_outcome(forms, [("Logis", "penalized(c=1)", "exact")], PROP2_NOTES, series=True),
     timeout=90, sources=SOURCES_40))
 
@@ -240,8 +240,8 @@ def _prop2_covers(name):
 # one claim per registered schedule (built in, or from a schedule file loaded before the claims are imported)
 for _name in list(REGISTRY.schedules):
     register(Claim(
-        f"prop2-{_name}", "4", f"Proposition 2 ladders for {_name}: {', '.join(prop2_rates())}; exact and "
-        "mis-specified denoiser", (22, 23), "mpmath", printed_40,
+        f"prop2-{_name}", "4", title=f"Proposition 2 ladders for {_name}: {', '.join(prop2_rates())}; exact and "
+        "mis-specified denoiser", equations=(22, 23), method="mpmath", printed=printed_40,
         custom=lambda forms, _n=_name: _ladder_outcome(forms, _schedule_cases(_n), PROP2_NOTES),
         timeout=170, sources=SOURCES_40, covers=_prop2_covers(_name)))
 
@@ -361,14 +361,14 @@ def _prop1_check(forms):
           "direct_route": "joint Gaussians of (Y_t0..Y_tN, X) under the oracle (8) and of (Y_t0..Y_tN) under the "
                           "generator (10); p(y_{1:N}|y_0, x) and p_hat(y_{1:N}|y_0) by Gaussian conditioning; "
                           "E_{Y_0,X} KL in closed form (mp.cholesky / mp.inverse), no use of (17) or (21)"}
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None, ev,
-                   "L^N of (20) computed as the expected KL of the two path distributions (Y = Z/alpha: the "
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", printed=forms, evidence=ev,
+                   notes="L^N of (20) computed as the expected KL of the two path distributions (Y = Z/alpha: the "
                    "same scaling of both paths leaves the KL unchanged) agrees with (21)."
                    if ok else f"(21) disagrees with the direct path KL (only {worst:.1f} digits)")
 
 
-register(Claim("prop1", "4", "Proposition 1: the path KL (20) equals the weighted error sum (21) (exact Gaussian paths)",
-               (20, 21, 38, 39), "mpmath", _prop1_printed, custom=_prop1_check, timeout=90,
+register(Claim("prop1", "4", title="Proposition 1: the path KL (20) equals the weighted error sum (21) (exact Gaussian paths)",
+               equations=(20, 21, 38, 39), method="mpmath", printed=_prop1_printed, custom=_prop1_check, timeout=90,
                corrected=lambda: _prop1_printed(corrected=True), corrections=(w17_correction(KEY_W17),),
                sources={KEY_W17: ("eq21", "eq17.w")}))
 
@@ -428,14 +428,14 @@ def _eq18_check(forms):
           "rows": rows, "min_digits": {k: round(min(v, PROP1_DPS), 1) for k, v in worst.items()}, "dps": PROP1_DPS,
           "p_bar": "p_bar_t(x | z_t) = N(x | z_t/alpha_t, ring-rho_t^-2), i.e. X = Y_t - eps_t/ring-rho_t as in (7)",
           "generator start": "p_hat^N_{t0:t,x} uses p_{t0}(z_t0), the true marginal at t0 (the paper's definition)"}
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None, ev,
-                   "Every term is a closed-form Gaussian KL or expected log-density at 40 digits.  B_bar is printed "
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", printed=forms, evidence=ev,
+                   notes="Every term is a closed-form Gaussian KL or expected log-density at 40 digits.  B_bar is printed "
                    "as D[p_{t0,x} || p_bar_{t0,t}], but p_bar_{t0,t} depends on z_t: it is the expectation under the "
                    "oracle joint of log p_{t0,x}(Z0, X)/(p_{t0}(Z0) p_bar_t(X|Z_t)) (the chain rule's last term).")
 
 
-register(Claim("eq18-eq19", "4", "(18)-(19): both decompositions of the joint path KL (exact Gaussian densities)",
-               (18, 19, 20), "mpmath", _eq18_printed, custom=_eq18_check, timeout=60,
+register(Claim("eq18-eq19", "4", title="(18)-(19): both decompositions of the joint path KL (exact Gaussian densities)",
+               equations=(18, 19, 20), method="mpmath", printed=_eq18_printed, custom=_eq18_check, timeout=60,
                sources={"(18) right side": "eq18", "(19) right side": "eq19"}))
 
 
@@ -525,19 +525,19 @@ def _eq12_check(forms):
     ladders = [eq12_ladder(forms, s, r) for s, r in EQ12_CASES]
     ok = all(x["ok"] for x in ladders)
     orders = [x[k] for x in ladders for k in ("order_mean", "order_variance")]
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None,
-                   {"headline": {"ladders": len(ladders), "fitted orders (min, max)": [min(orders), max(orders)],
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", printed=forms,
+                   evidence={"headline": {"ladders": len(ladders), "fitted orders (min, max)": [min(orders), max(orders)],
                                  "order band": list(cv.ORDER_BAND)},
                     "ladders": ladders, "order_band": list(cv.ORDER_BAND), "y_s": str(EQ12_Y0),
                     "denoiser": "linear, X_hat(y) = a y + b, a = 0.9 rr^2 1.2/(1 + 1.2 rr^2), b = 0.3/(1 + rr^2)"},
-                   "For a linear denoiser the N-step generator (10) has exact mean/variance recursions for "
+                   notes="For a linear denoiser the N-step generator (10) has exact mean/variance recursions for "
                    "u = r Y_hat; the continuous limit d u = X_hat d r + noise with d Var = d(rho^2) is built from "
                    "the forms of (12) and solved exactly (integrating factor); both moments converge at first order, and the noise variances of (11) "
                    "telescope to rho_t^2 - rho_s^2 (relative residual reported).")
 
 
-register(Claim("eq12", "3", "(12): the sums (11) converge at first order to the pathwise integral, noise var rho_t^2 - rho_s^2",
-               (11, 12), "mpmath", _eq12_printed, custom=_eq12_check, timeout=90,
+register(Claim("eq12", "3", title="(12): the sums (11) converge at first order to the pathwise integral, noise var rho_t^2 - rho_s^2",
+               equations=(11, 12), method="mpmath", printed=_eq12_printed, custom=_eq12_check, timeout=90,
                sources={KEY_NOISE: "eq12.noise", KEY_INTEGRATOR: ("eq12.integral", "s3.r")}))
 
 
@@ -688,20 +688,20 @@ def _endpoints_check(forms):
             study = higher
         studies.append(study)
     ok = all(s["ok"] for s in studies)
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", forms, None, None,
-                   {"headline": {"schedules": len(studies),
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "mpmath", printed=forms,
+                   evidence={"headline": {"schedules": len(studies),
                                  "closed-form residual (max)": max((x["closed_form_rel_residual"] for x in studies),
                                                                    key=float),
                                  "float64 vs mpmath (max rel)": max((x["float64_vs_mpmath_max_rel"] for x in studies),
                                                                     key=float)},
                     "studies": studies, "data": "X ~ N(0, 1), exact denoiser, ML rate (w_bar = ring-lambda')",
                     "closed form": "L(t0, t1) = (1/2) log(1 + ring-rho^2)|_{t0}^{t1}"},
-                   "With the ML rate and Gaussian data L is finite as t0 -> 0 (the error vanishes like ring-rho^2) and "
+                   notes="With the ML rate and Gaussian data L is finite as t0 -> 0 (the error vanishes like ring-rho^2) and "
                    "diverges as t_max -> 1 like ring-lambda(t_max) ~ ell^p, ell = log(1/(1 - t_max)): p = 1 for "
                    "Logis, Sech, SechInter and DDPM-linear (slope 1/2 for DDPM-linear), p ~ 1/2 for Normal "
                    "(Phi^-1).  No NaN/overflow in float64 or mpmath.")
 
 
-register(Claim("endpoints", "4", "Endpoints: L as t0 -> 0 and t_max -> 1 per schedule; float64 vs mpmath",
-               (), "mpmath", _endpoint_printed, custom=_endpoints_check, timeout=90, sources={KEY_WBAR: "eq23"},
+register(Claim("endpoints", "4", title="Endpoints: L as t0 -> 0 and t_max -> 1 per schedule; float64 vs mpmath",
+               equations=(), method="mpmath", printed=_endpoint_printed, custom=_endpoints_check, timeout=90, sources={KEY_WBAR: "eq23"},
                covers=lambda: {"schedules": list(REGISTRY.schedules)}))

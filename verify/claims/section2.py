@@ -56,8 +56,8 @@ def _eq3_derive():
 
 
 _EQ3_DEFS = ("eq1.Y", "eq3.eps_hat", "eq3.X_hat")
-register(Claim("eq3-estimators", SEC, "Estimators (3): u_hat - u = S(eps_hat - eps) = -ring-rho S (X_hat - X)",
-               (1, 3), "symbolic", _eq3_printed, _eq3_derive,
+register(Claim("eq3-estimators", SEC, title="Estimators (3): u_hat - u = S(eps_hat - eps) = -ring-rho S (X_hat - X)",
+               equations=(1, 3), method="symbolic", printed=_eq3_printed, derive=_eq3_derive,
                sources={"u_hat - u = S (eps_hat - eps)": ("eq3.diff_eps",) + _EQ3_DEFS,
                         "u_hat - u = -ring-rho S (X_hat - X)": ("eq3.diff_X",) + _EQ3_DEFS,
                         "data target: S": "eq3.data_S"}))
@@ -121,8 +121,8 @@ def _erfinv_odd_simplify(expr):
     return sp.expand(e.subs(sp.erfinv(-v), -sp.erfinv(v)))
 
 
-register(Claim("schedule-normal", SEC, "Normal: ring-lambda = Phi^-1(t) + 0.4 is EDM2's log-sigma distribution",
-               (), "symbolic", lambda: _schedule_forms("Normal"), _normal_derive, implied=_normal_implied,
+register(Claim("schedule-normal", SEC, title="Normal: ring-lambda = Phi^-1(t) + 0.4 is EDM2's log-sigma distribution",
+               equations=(), method="symbolic", printed=lambda: _schedule_forms("Normal"), derive=_normal_derive, implied=_normal_implied,
                sources=_schedule_sources("Normal", "normal.edm2")))
 
 
@@ -151,7 +151,7 @@ def _quantile_claim(cid, name, title, quantile_fn, scale_source, extra):
 
     quantile_text = scale_source or f"{name.lower()}.quantile"
     sources = {**_schedule_sources(name, quantile_text), "quantile (printed multiple of ring-lambda)": quantile_text}
-    register(Claim(cid, SEC, title, (), "symbolic", printed_forms, derive, implied=implied, sources=sources))
+    register(Claim(cid, SEC, title=title, equations=(), method="symbolic", printed=printed_forms, derive=derive, implied=implied, sources=sources))
 
 
 _quantile_claim("schedule-logis", "Logis", "Logis: ring-lambda = log(t/(1-t)) is the logistic quantile",
@@ -186,8 +186,8 @@ def _sechinter_derive():
                       sampler=UNIT)
 
 
-register(Claim("schedule-sechinter", SEC, "SechInter: alpha, sigma consistent with ring-lambda, alpha^2+sigma^2=1",
-               (), "symbolic", _sechinter_printed, _sechinter_derive, implied=_sechinter_implied,
+register(Claim("schedule-sechinter", SEC, title="SechInter: alpha, sigma consistent with ring-lambda, alpha^2+sigma^2=1",
+               equations=(), method="symbolic", printed=_sechinter_printed, derive=_sechinter_derive, implied=_sechinter_implied,
                sources={"ring-lambda": "sechinter.lambda", "alpha": "sechinter.alpha", "sigma^2": "sechinter.sigma2"}))
 
 
@@ -281,7 +281,7 @@ def _param_claim(cid: str, pname: str, negative: bool, extra_printed=None, extra
             return forms
 
     sources = {**{k: PARAM_TEXT[pname] for k in scale_keys}, **(extra_sources or {})}
-    register(Claim(cid, SEC, f"{pname}: S_t follows from its target", (2, 3), "symbolic", printed_forms, derive,
+    register(Claim(cid, SEC, title=f"{pname}: S_t follows from its target", equations=(2, 3), method="symbolic", printed=printed_forms, derive=derive,
                    corrected=corrected, corrections=corrections, sources=sources,
                    covers=lambda: {"schedules": list(REGISTRY.schedules), "parameterizations": [pname]}))
 
@@ -449,7 +449,7 @@ def _kg_derive():
               "pi e^(-lambda/2) for (56), which equals e^(-lambda/2)/pi (a slip in the cited paper, not in this one).")
 
 
-register(Claim("kg-weights", SEC, "omega_t = S_t^2/ring-lambda'_t is Kingma & Gao's weighting w(lambda)",
-               (2,), "symbolic", _kg_printed, _kg_derive, timeout=120, sources={"omega": "kg.omega"},
+register(Claim("kg-weights", SEC, title="omega_t = S_t^2/ring-lambda'_t is Kingma & Gao's weighting w(lambda)",
+               equations=(2,), method="symbolic", printed=_kg_printed, derive=_kg_derive, timeout=120, sources={"omega": "kg.omega"},
                covers=lambda: {"schedules": list(REGISTRY.schedules),
                                "parameterizations": list(REGISTRY.parameterizations)}))

@@ -124,8 +124,8 @@ def _eq56_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("eq5-eq6", SEC, "(5) from (4); stationarity; correlation and conditional variance (6)",
-               (4, 5, 6), "symbolic", _eq56_printed, _eq56_derive,
+register(Claim("eq5-eq6", SEC, title="(5) from (4); stationarity; correlation and conditional variance (6)",
+               equations=(4, 5, 6), method="symbolic", printed=_eq56_printed, derive=_eq56_derive,
                sources={"(4) eps_t (the definition the derivation starts from)": "eq4", "(5) rho_t eps_t": "eq5",
                         "Var(eps_t)": "eq5.stationary", "(6) cor(eps_t,j, eps_s,k), j = k": "eq6.cor",
                         "(6) cor(eps_t,j, eps_s,k), j != k": "eq6.cor", "(6) V(eps_t,j | eps_s,k), j = k": "eq6.var",
@@ -177,8 +177,8 @@ def _eq89_derive():
         sampler=ordered_sampler(expected, extra=(alpha_s, alpha_t, sigma_s, sigma_t)), simplify=kappa_simplify)
 
 
-register(Claim("eq8-eq9", SEC, "Oracle recursions (8)-(9) from (5) and (7)", (7, 8, 9), "symbolic",
-               _eq89_printed, _eq89_derive, implied=_eq89_implied,
+register(Claim("eq8-eq9", SEC, title="Oracle recursions (8)-(9) from (5) and (7)", equations=(7, 8, 9), method="symbolic",
+               printed=_eq89_printed, derive=_eq89_derive, implied=_eq89_implied,
                sources={"(7) Z_t": "eq7.Z", "(8) r_t Y_t": ("eq8", "s3.r"), "(9) (rho_t/sigma_t) Z_t": ("eq9", "s3.r")}))
 
 
@@ -259,8 +259,8 @@ def _eq11_derive():
         sampler=ordered_sampler(expected))
 
 
-register(Claim("eq11", SEC, "(11): the unrolled generator; xi* ~ N(0, I) independent of Y_hat_{t_i}",
-               (10, 11), "symbolic", _eq11_printed, _eq11_derive, implied=_eq11_implied,
+register(Claim("eq11", SEC, title="(11): the unrolled generator; xi* ~ N(0, I) independent of Y_hat_{t_i}",
+               equations=(10, 11), method="symbolic", printed=_eq11_printed, derive=_eq11_derive, implied=_eq11_implied,
                sources={**{f"(11) r_j Y_j, j-i={m}": ("eq11", "eq10") for m in EQ11_STEPS},
                         **{f"xi* (printed), j-i={m}": "eq11.xi_star" for m in EQ11_STEPS}}))
 
@@ -304,8 +304,8 @@ def _eq13_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("eq13-uds", SEC, "(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
-               (12, 13), "symbolic", _eq13_printed, _eq13_derive,
+register(Claim("eq13-uds", SEC, title="(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
+               equations=(12, 13), method="symbolic", printed=_eq13_printed, derive=_eq13_derive,
                sources={"q_st": ("uds.q", "s3.r"), "beta_st": "uds.beta", "(13) Y_t": ("eq13", "uds.q", "uds.beta")}))
 
 
@@ -435,9 +435,9 @@ def _eh_derive():
         sampler=ordered_sampler(expected, extra=(q_sym, beta_sym)))
 
 
-register(Claim("uds-euler-heun", SEC, "(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13) (their orders 1 and 2: "
+register(Claim("uds-euler-heun", SEC, title="(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13) (their orders 1 and 2: "
                                       "the ledger's own result, not printed)",
-               (14, 15), "symbolic", _eh_printed, _eh_derive, timeout=120,
+               equations=(14, 15), method="symbolic", printed=_eh_printed, derive=_eh_derive, timeout=120,
                sources={"(14) Euler": ("eq14", "uds.schemes"), "(15) Heun": ("eq15", "uds.schemes")}))
 
 
@@ -501,8 +501,8 @@ def _ddpm_derive():
         sampler=ordered_sampler(expected, extra=(C_ml,)), simplify=kappa_simplify)
 
 
-register(Claim("uds-ddpm", SEC, "Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
-               (14,), "symbolic", _ddpm_printed, _ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
+register(Claim("uds-ddpm", SEC, title="Remark 2: EulerUDS = DDPM step for reversible diffusions (rho ~ ring-rho)",
+               equations=(14,), method="symbolic", printed=_ddpm_printed, derive=_ddpm_derive, implied=_ddpm_implied, corrected=_ddpm_corrected,
                corrections=(Correction(
                    "typo", ("beta_st (remark 2)",),
                    "ring-rho_t^-1 sqrt(1 - ring-rho_s^2/ring-rho_t^2): the ring accent over rho_s",
@@ -555,7 +555,7 @@ def _ddim_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("uds-ddim", SEC, "Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
-               (14,), "symbolic", _ddim_printed, _ddim_derive, implied=_ddim_implied,
+register(Claim("uds-ddim", SEC, title="Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
+               equations=(14,), method="symbolic", printed=_ddim_printed, derive=_ddim_derive, implied=_ddim_implied,
                sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
                         "beta_st (remark 2, flows)": "remark2.ddim"}))

@@ -72,8 +72,8 @@ def _eq16_derive():
         sampler=ordered_sampler(expected, extra=(alpha_s, alpha_t, sigma_s, sigma_t)), simplify=kappa_simplify)
 
 
-register(Claim("eq16-mu", SEC, "Above (16): both forms of mu_s and mu_hat_s agree; the common std",
-               (9, 16), "symbolic", _eq16_printed, _eq16_derive, implied=_eq16_implied,
+register(Claim("eq16-mu", SEC, title="Above (16): both forms of mu_s and mu_hat_s agree; the common std",
+               equations=(9, 16), method="symbolic", printed=_eq16_printed, derive=_eq16_derive, implied=_eq16_implied,
                sources={"mu_s (first form)": "s4.mu1", "mu_s (second form)": "s4.mu2",
                         "mu_hat_s (first form)": "s4.mu_hat1", "mu_hat_s (second form)": "s4.mu_hat2",
                         "std of p_t and p_hat_t": "s4.p_std"}))
@@ -156,8 +156,8 @@ def _eq17_derive():
         sampler=ordered_sampler(expected), simplify=kappa_simplify)
 
 
-register(Claim("eq17", SEC, "(16)-(17): Gaussian KL = w^N ||eps_hat - eps||^2", (16, 17), "symbolic",
-               _eq17_printed, _eq17_derive, corrected=_eq17_corrected, corrections=(w17_correction("w^N_s (17)"),),
+register(Claim("eq17", SEC, title="(16)-(17): Gaussian KL = w^N ||eps_hat - eps||^2", equations=(16, 17), method="symbolic",
+               printed=_eq17_printed, derive=_eq17_derive, corrected=_eq17_corrected, corrections=(w17_correction("w^N_s (17)"),),
                sources={"KL per coordinate": "eq17.kl", "w^N_s (17)": "eq17.w"}))
 
 
@@ -212,8 +212,8 @@ def _eq24_derive():
                   "identity": "(a + b)^2 - (a - b)^2 = 4ab"})
 
 
-register(Claim("eq24", SEC, "(24): (l'+ring-l')^2/(4 l') = ring-l' + chi^2/4", (24,), "symbolic",
-               _eq24_printed, _eq24_derive,
+register(Claim("eq24", SEC, title="(24): (l'+ring-l')^2/(4 l') = ring-l' + chi^2/4", equations=(24,), method="symbolic",
+               printed=_eq24_printed, derive=_eq24_derive,
                sources={"(24) left side": "eq24.lhs", "(24) right side": ("eq24.rhs", "eq24.chi2")}))
 
 
@@ -261,7 +261,7 @@ def _eq26_derive():
                   "c -> oo": f"lambda'_c -> {lim}: the flow (beta = 0, DDIM)"})
 
 
-register(Claim("eq26", SEC, "(25)-(26): optimal rate ring-lambda'/sqrt(1+c); c = 0 is ML (reversible)",
-               (25, 26), "symbolic", _eq26_printed, _eq26_derive,
+register(Claim("eq26", SEC, title="(25)-(26): optimal rate ring-lambda'/sqrt(1+c); c = 0 is ML (reversible)",
+               equations=(25, 26), method="symbolic", printed=_eq26_printed, derive=_eq26_derive,
                sources={"(25) bracket (the weight the derivation optimises)": ("eq25", "eq24.chi2"),
                         "(26) lambda'_c": "eq26", "c = 0 (ML, reversible)": "eq26.ml", "c -> oo": "eq26.flow"}))

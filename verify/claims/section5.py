@@ -185,8 +185,8 @@ _PROP3_SOURCES = {"(42) left side": "eq42", "(42) right side M S_t^2": "eq42.s2"
                   "c_- = (ring-beta/beta_-)^2 - 1": ("prop3.c_minus", "eq43.minus"),
                   "c_+ = (ring-beta/beta_+)^2 - 1": ("prop3.c_plus", "eq43.plus"),
                   ADMISSIBLE_KEY: "prop3.admissible", "lambda'_c (30)": "eq30"}
-register(Claim("prop3", SEC, "Proposition 3: the MSE-diffusion rate (30) is the admissible root of (42)",
-               (28, 29, 30, 42, 43), "symbolic", _prop3_printed, _prop3_derive,
+register(Claim("prop3", SEC, title="Proposition 3: the MSE-diffusion rate (30) is the admissible root of (42)",
+               equations=(28, 29, 30, 42, 43), method="symbolic", printed=_prop3_printed, derive=_prop3_derive,
                corrected=lambda: _prop3_printed(literal=False),
                corrections=(radical_correction((S_KEY, "lambda'_c (30)")),), sources=_PROP3_SOURCES,
                covers=lambda: {"pairs": REGISTRY.covered_pairs()}))
@@ -255,8 +255,8 @@ def _eq29_derive():
                       symbolic_keys=frozenset(k for k in expected if not k.startswith("M (29)")))
 
 
-register(Claim("eq29-m", SEC, "(29): M is the smallest constant making (30) real; M -> oo gives the flow",
-               (29, 30), "symbolic", _eq29_printed, _eq29_derive, implied=_eq29_implied,
+register(Claim("eq29-m", SEC, title="(29): M is the smallest constant making (30) real; M -> oo gives the flow",
+               equations=(29, 30), method="symbolic", printed=_eq29_printed, derive=_eq29_derive, implied=_eq29_implied,
                corrected=lambda: _eq29_printed(literal=False), corrections=(radical_correction(("(30)",)),),
                sources={"(30)": "eq30", "realness: s^2 - ring-beta >= 0 (proof of Prop. 3)": "eq30.radicand",
                         **{f"M (29) {_pair_key(a, b)}": "eq29" for a, b in REGISTRY.covered_pairs()}},
@@ -345,8 +345,8 @@ def _example_derive():
 
 
 register(Claim("example-logis-vel", SEC,
-               "Example: Logis + Vel, M = t_max/(1-t_max), check-lambda' and the compact form",
-               (29, 30), "symbolic", _example_printed, _example_derive, implied=_example_implied,
+               title="Example: Logis + Vel, M = t_max/(1-t_max), check-lambda' and the compact form",
+               equations=(29, 30), method="symbolic", printed=_example_printed, derive=_example_derive, implied=_example_implied,
                corrected=lambda: _example_printed(lhs_derivative_order=0),
                corrections=(Correction(
                    "typo", (ORDER_KEY,), "the compact form is check-lambda_t (no prime), an antiderivative of "
@@ -394,8 +394,8 @@ def _w_eta_derive():
         sampler=_disc_sampler)
 
 
-register(Claim("discrete-w-eta", SEC, "Discrete time: w_t^N(eta) from (17)", (17,), "symbolic",
-               _w_eta_printed, _w_eta_derive, corrected=lambda: _w_eta_printed(half=True),
+register(Claim("discrete-w-eta", SEC, title="Discrete time: w_t^N(eta) from (17)", equations=(17,), method="symbolic",
+               printed=_w_eta_printed, derive=_w_eta_derive, corrected=lambda: _w_eta_printed(half=True),
                corrections=(Correction(
                    "typo", ("w_t^N(eta)",), "w_t^N(eta) = (sqrt(gamma) - sqrt(1 - eta^2))^2/(2 eta^2): the factor 1/2",
                    "(17) has 2(1 - rho_s^2/rho_t^2) = 2 eta^2 in its denominator (line 271); the paper's own discrete "
@@ -445,8 +445,8 @@ def _argmin_derive():
 
 # mutable_keys: a positive multiple of the objective has the same argmin (scaling it is no error);
 # tests/test_section5.py shows a negated objective (a maximum) is rejected.
-register(Claim("discrete-argmin", SEC, "Discrete time: ring-eta = argmin w(eta) = sqrt(1 - 1/gamma)", (17,),
-               "symbolic", _argmin_printed, _argmin_derive, implied=_argmin_implied, mutable_keys=("ring-eta",),
+register(Claim("discrete-argmin", SEC, title="Discrete time: ring-eta = argmin w(eta) = sqrt(1 - 1/gamma)", equations=(17,),
+               method="symbolic", printed=_argmin_printed, derive=_argmin_derive, implied=_argmin_implied, mutable_keys=("ring-eta",),
                sources={"ring-eta": "discrete.argmin", _OBJECTIVE: ("discrete.argmin_objective", "discrete.w")}))
 
 
@@ -515,8 +515,8 @@ def _check_eta_derive():
                                  "lim dt->0 of M summand / dt [Logis + Vel]"}))
 
 
-register(Claim("discrete-check-eta", SEC, "Discrete time: check-eta and the discrete M", (17, 29, 30), "symbolic",
-               _check_eta_printed, _check_eta_derive, implied=_check_eta_implied,
+register(Claim("discrete-check-eta", SEC, title="Discrete time: check-eta and the discrete M", equations=(17, 29, 30), method="symbolic",
+               printed=_check_eta_printed, derive=_check_eta_derive, implied=_check_eta_implied,
                sources={"check-eta": "discrete.check_eta", "radicand of check-eta (realness)": "discrete.check_eta.radicand",
                         "M summand (gamma_st - 1)/(2 S_t^2) [Logis + Vel]": ("discrete.M", "discrete.gamma")}))
 
@@ -609,8 +609,8 @@ def _eta_rate_derive():
         symbolic_keys=frozenset({"relative error, dt^0 coefficient", "relative error, dt^1 coefficient"}))
 
 
-register(Claim("eta-rate-approx", SEC, "2 dt lambda'_t ~ eta^2_{t-dt,t}: first-order accurate", (4,),
-               "symbolic", _eta_rate_printed, _eta_rate_derive, implied=_eta_rate_implied,
+register(Claim("eta-rate-approx", SEC, title="2 dt lambda'_t ~ eta^2_{t-dt,t}: first-order accurate", equations=(4,),
+               method="symbolic", printed=_eta_rate_printed, derive=_eta_rate_derive, implied=_eta_rate_implied,
                sources={"eta^2 approximant": ("discrete.approx", "discrete.eta")}))
 
 
@@ -640,7 +640,7 @@ def _eq27_derive():
                                          "integrals of (27) agree because their integrands do, for every t"})
 
 
-register(Claim("eq27-mse", "5", "(27): the MSE of (2) in the eps-form, on each initial interval", (2, 27),
-               "symbolic", _eq27_printed, _eq27_derive,
+register(Claim("eq27-mse", "5", title="(27): the MSE of (2) in the eps-form, on each initial interval", equations=(2, 27),
+               method="symbolic", printed=_eq27_printed, derive=_eq27_derive,
                sources={"(27) integrand S^2 (eps_hat - eps)^2": ("eq27.lhs", "eq3.eps_hat", "eq1.Y"),
                         "(27) integrand (u_hat - u)^2": ("eq27.rhs", "s2.target")}))

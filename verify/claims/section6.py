@@ -155,7 +155,7 @@ class ModelCheck:
         if self.numbers is not None:
             ev["numbers at grid points"] = self.numbers()
         if self.skip:
-            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev, self.skip)
+            return Outcome(Verdict.SKIPPED, "symbolic", printed=dict(forms), evidence=ev, notes=self.skip)
         rows, all_ok, all_sym, weak, circular = {}, True, True, set(), []
         for key in self.keys:
             facts = {f: self.config.fact(f) for f in key.facts}
@@ -187,12 +187,12 @@ class ModelCheck:
         open_note = (f" Not established: {'; '.join(circular)} (the only source is the reviewed paper itself, which "
                      "cannot confirm the paper)." if circular else "")
         if len(circular) == len(rows):
-            return Outcome(Verdict.SKIPPED, "symbolic", dict(forms), None, None, ev,
-                           f"{self.model}: nothing established.{open_note}")
+            return Outcome(Verdict.SKIPPED, "symbolic", printed=dict(forms), evidence=ev,
+                           notes=f"{self.model}: nothing established.{open_note}")
         if not all_ok:
             bad = [k for k, r in rows.items() if r["match"] is False]
-            return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
-                           f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
+            return Outcome(Verdict.FAILED, "symbolic", printed=dict(forms), evidence=ev,
+                           notes=f"{self.model}: the printed statement disagrees with the configuration at: {', '.join(bad)}")
         if all_sym and not weak:
             verdict, how = Verdict.PROVED, ("every key" + (" with a configuration" if circular else "") + " equals its "
                                             "derivation exactly; every fact it rests on is [code]/[derived]/[recomputed]")
@@ -201,12 +201,12 @@ class ModelCheck:
             how = ("agrees, but rests on facts the facts sheet tags " + ", ".join(sorted(weak))
                    if weak else "agrees numerically at 50 digits (SymPy did not close every identity)")
         derived = {k.name: sp.sympify(k.derived()) for k in self.keys if k.name not in circular}
-        return Outcome(verdict, "symbolic", dict(forms), derived, None, ev,
-                       f"{self.model}: {how}.{open_note} {self.notes}".strip())
+        return Outcome(verdict, "symbolic", printed=dict(forms), derived=derived, corrected=None, evidence=ev,
+                       notes=f"{self.model}: {how}.{open_note} {self.notes}".strip())
 
     def claim(self) -> Claim:
         corr = self.corrections
-        return Claim(f"sota-rates-{self.model}", SEC, self.title, (), "symbolic", self.printed,
+        return Claim(f"sota-rates-{self.model}", SEC, title=self.title, equations=(), method="symbolic", printed=self.printed,
                      custom=self.check, corrected=self.corrected if corr else None, corrections=corr,
                      sources=self.sources, timeout=180.0)
 
@@ -583,11 +583,11 @@ def _umbrella_check(forms) -> Outcome:
                        f"{len(rows) - len(bad) - len(circular)} of {len(rows) - len(circular)} with a public sampler",
                        "sub-results": ", ".join(f"{m} {v['verdict']}" for m, v in sub.items())}}
     if bad:
-        return Outcome(Verdict.FAILED, "symbolic", dict(forms), None, None, ev,
-                       f"the heading disagrees with the configurations at: {', '.join(bad)}")
+        return Outcome(Verdict.FAILED, "symbolic", printed=dict(forms), evidence=ev,
+                       notes=f"the heading disagrees with the configurations at: {', '.join(bad)}")
     verdict = Verdict.CONFIRMED if weak else Verdict.PROVED
-    return Outcome(verdict, "symbolic", dict(forms), None, None, ev,
-                   "Which models generate deterministic flows, by their public samplers"
+    return Outcome(verdict, "symbolic", printed=dict(forms), evidence=ev,
+                   notes="Which models generate deterministic flows, by their public samplers"
                    + (f"; rests on {', '.join(sorted(weak))}" if weak else "")
                    + (f"; not established (only the reviewed paper says so): {', '.join(circular)}" if circular else "")
                    + ". Sub-results: "
@@ -600,9 +600,9 @@ def _claim_of(model: str) -> Claim:
     return CLAIMS[f"sota-rates-{model}"]
 
 
-register(Claim("sota-rates", SEC, "Section 6: the SOTA generators as the paper describes them vs their public "
-                                  "configurations (summary; one sub-result per model)", (), "symbolic",
-               _umbrella_printed, custom=_umbrella_check, corrected=_umbrella_corrected,
+register(Claim("sota-rates", SEC, title="Section 6: the SOTA generators as the paper describes them vs their public "
+                                  "configurations (summary; one sub-result per model)", equations=(), method="symbolic",
+               printed=_umbrella_printed, custom=_umbrella_check, corrected=_umbrella_corrected,
                corrections=(_UMBRELLA_EDM,),
                sources={k: v for k, (_, v) in ((f"{m} generates a deterministic flow", x)
                                                 for m, x in _FLOW_PRINTED.items())},
@@ -654,8 +654,8 @@ def _fig1_check(forms) -> Outcome:
 
     below, at = float(forms[FIG1_KEYS[0]]), float(forms[FIG1_KEYS[1]])
     if not (below > 0 and at > 0):
-        return Outcome(Verdict.FAILED, "torch", dict(forms), None, None, {"bad_input": True},
-                       "the printed bounds must be positive numbers")
+        return Outcome(Verdict.FAILED, "torch", printed=dict(forms), evidence={"bad_input": True},
+                       notes="the printed bounds must be positive numbers")
     band = (at * 0.8, at * 1.2)   # "5%" to one significant figure: [4%, 6%]
     ev: dict = {"printed": {"below": below, "at": at, "band for 'at'": list(band)}, "variants": {}}
     readings = {}
@@ -770,10 +770,10 @@ def _fig1_check(forms) -> Outcome:
             f"readings evaluated reproduce both parts" + (f", all with method {', '.join(sorted({b['method'] for b in both}))}"
                                                       if both else "") + f"; {_edm2_contrast(ev)}. {finding}.")
     if basis["holds"]:
-        return Outcome(Verdict.CONFIRMED, "torch", dict(forms), None, None, ev,
-                       f"Under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
-    return Outcome(Verdict.FAILED, "torch", dict(forms), None, None, ev,
-                   f"Contradicted under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
+        return Outcome(Verdict.CONFIRMED, "torch", printed=dict(forms), evidence=ev,
+                       notes=f"Under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
+    return Outcome(Verdict.FAILED, "torch", printed=dict(forms), evidence=ev,
+                   notes=f"Contradicted under the declared reading ({_fig1_reading_text()}): {parts}. {sens}")
 
 
 #: The reading of "below 1% in all models ... EDM2 ... remains at 5% of the image size" (text line 522) that the
@@ -832,8 +832,8 @@ FIG1_CORRECTION = Correction(
     error="line 522")
 
 
-register(Claim("fig1-sizes", SEC, "Figure 1: MSE-diffusion sizes below 1% late for all models, EDM2 at 5%", (29, 30),
-               "torch", _fig1_printed, custom=_fig1_check, declared_reading=FIG1_READING,
+register(Claim("fig1-sizes", SEC, title="Figure 1: MSE-diffusion sizes below 1% late for all models, EDM2 at 5%", equations=(29, 30),
+               method="torch", printed=_fig1_printed, custom=_fig1_check, declared_reading=FIG1_READING,
                corrected=_fig1_corrected, corrections=(FIG1_CORRECTION,),
                erratum_reason="Figure 1's method puts EDM2's later-stage size below 1%, not at 5%.",
                sources={FIG1_KEYS[0]: "s6.fig1.sizes", FIG1_KEYS[1]: ("s6.fig1.sizes", "s6.fig1.edm2")},
@@ -965,12 +965,12 @@ def _table1_check(forms, *, runner=None) -> Outcome:
             + (f" Run in the {current_tier()} tier ({cfg['n_samples']} samples per seed); {deciding_tier()} would "
                "decide more." if groups["unresolved"] else ""))
     ev["tier"] = {"tier": current_tier(), "would decide more": deciding_tier()}
-    return Outcome(verdict, "torch", dict(forms), None, None, ev, note)
+    return Outcome(verdict, "torch", printed=dict(forms), evidence=ev, notes=note)
 
 
-register(Claim("table1-analog", SEC, "Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
-                                     "(Gaussian mixture, EDM2's grid and parameterization)", (14, 15), "torch",
-               _table1_printed, custom=_table1_check, empirical=True, tiers=TABLE1_TIERS,
+register(Claim("table1-analog", SEC, title="Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
+                                     "(Gaussian mixture, EDM2's grid and parameterization)", equations=(14, 15), method="torch",
+               printed=_table1_printed, custom=_table1_check, empirical=True, tiers=TABLE1_TIERS,
                sources={k: ("s6.table1.row63" if k.endswith("@ 63") else "s6.table1.row255", "s6.table1.header",
                             "s6.table1.text") for k in _table1_printed()},
                timeout=3600.0 if FULL else 900.0))

@@ -558,14 +558,14 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
              + ("; ".join(f"{g}: {', '.join(c)}" for g, c in ev["goals_fd_unresolved"].items() if c) or "none")
              + ("" if table["diffusers"] else "; diffusers' DPM-Solver++(2M) and UniPC not run (diffusers not "
                 "installed)") + ".")
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", dict(forms), None, None, ev, notes)
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", printed=dict(forms), evidence=ev, notes=notes)
 
 
 # mutable_keys: q_st (a perturbed q_st breaks convergence and the orders); beta_st is checked by uds-ddpm-numeric
 # and uds-weak-order (its sign is unobservable in distribution).
-register(Claim("uds-vs-peers", SEC, "Exponential multistep UDS in log r: orders 2/3/3/3 and convergence, with FD/SW "
+register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: orders 2/3/3/3 and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
-               EQS, "torch", printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
 
 

@@ -70,7 +70,7 @@ class single_thread:
 
 
 def _outcome(ok: bool, evidence: dict, notes: str, forms) -> Outcome:
-    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", dict(forms), None, None, evidence, notes)
+    return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", printed=dict(forms), evidence=evidence, notes=notes)
 
 
 def _test_mixture(d: int = 4, K: int = 3, seed: int = 3) -> GaussianMixture:
@@ -130,11 +130,11 @@ def _equivalence_check(rate_name: str, label: str):
     return check
 
 
-register(Claim("uds-ddpm-numeric", SEC, "One EulerUDS step (14) for the ML-diffusion equals one DDPM step",
-               EQS, "torch", printed_uds_forms, custom=_equivalence_check("ML", "DDPM"), sources=UDS_SOURCES,
+register(Claim("uds-ddpm-numeric", SEC, title="One EulerUDS step (14) for the ML-diffusion equals one DDPM step",
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_equivalence_check("ML", "DDPM"), sources=UDS_SOURCES,
                covers=lambda: {"schedules": list(REGISTRY.schedules), "rates": ["ML"]}))
-register(Claim("uds-ddim-numeric", SEC, "One EulerUDS step (14) for the flow equals one DDIM step",
-               EQS, "torch", printed_uds_forms, custom=_equivalence_check("flow", "DDIM"), sources=UDS_SOURCES,
+register(Claim("uds-ddim-numeric", SEC, title="One EulerUDS step (14) for the flow equals one DDIM step",
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_equivalence_check("flow", "DDIM"), sources=UDS_SOURCES,
                covers=lambda: {"schedules": list(REGISTRY.schedules), "rates": ["flow"]}))
 
 
@@ -268,14 +268,14 @@ def _orders_check(forms) -> Outcome:
              "fourth-order solver of the kind the paper says DPM-solvers lack. The interval (0.1, 0.9) puts "
              "the ladder in the asymptotic range; on (0.01, 0.99) the same orders appear only for N >= 512.")
     if ok and undecided:  # nothing contradicted, but a user's schedule did not reach its asymptotic range
-        return Outcome(Verdict.INCONCLUSIVE, "torch", dict(forms), None, None, ev,
-                       notes + " Not decided for your entries: " + "; ".join(undecided) + ". A longer ladder "
+        return Outcome(Verdict.INCONCLUSIVE, "torch", printed=dict(forms), evidence=ev,
+                       notes=notes + " Not decided for your entries: " + "; ".join(undecided) + ". A longer ladder "
                        "(--full doubles the cap) or a narrower interval would decide it.")
     return _outcome(ok, ev, notes, forms)
 
 
-register(Claim("uds-orders", SEC, "UDS Euler/Heun/RK4/AB2/AB3 reach orders 1/2/4/2/3 for the flow (Gaussian data)",
-               EQS, "torch", printed_uds_forms, custom=_orders_check, sources=UDS_SOURCES,
+register(Claim("uds-orders", SEC, title="UDS Euler/Heun/RK4/AB2/AB3 reach orders 1/2/4/2/3 for the flow (Gaussian data)",
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_orders_check, sources=UDS_SOURCES,
                covers=lambda: {"schedules": list(_order_schedules()), "rates": ["flow"]}))
 
 
@@ -351,8 +351,8 @@ def _weak_check(forms) -> Outcome:
 
 # mutable_keys: the sign of beta_st is unobservable in distribution (xi* is symmetric), so only q_st is
 # perturbed generically; tests/test_uds.py shows beta scaled by 2 is rejected here and by uds-ddpm-numeric.
-register(Claim("uds-weak-order", SEC, "Weak order of EulerUDS/HeunUDS for the ML- and MSE-diffusions (Gaussian data)",
-               EQS, "torch", printed_uds_forms, custom=_weak_check, mutable_keys=("q_st",),
+register(Claim("uds-weak-order", SEC, title="Weak order of EulerUDS/HeunUDS for the ML- and MSE-diffusions (Gaussian data)",
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_weak_check, mutable_keys=("q_st",),
                sources=UDS_SOURCES, covers=lambda: {"schedules": ["Logis"], "rates": ["ML", "MSE"] + _user_rates()}))
 
 
@@ -596,7 +596,7 @@ def _distribution_check(forms, **kw) -> Outcome:
 
 # mutable_keys: a convergence check of the samplers; the MSE diffusion size is small where it matters and
 # its sign is unobservable in distribution, so beta_st is checked by uds-ddpm-numeric and uds-weak-order.
-register(Claim("uds-distribution", SEC, "UDS samplers converge in distribution on a Gaussian mixture (FD/SW vs NFE)",
-               EQS, "torch", printed_uds_forms, custom=_distribution_check, timeout=300.0 if FULL else 150.0,
+register(Claim("uds-distribution", SEC, title="UDS samplers converge in distribution on a Gaussian mixture (FD/SW vs NFE)",
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_distribution_check, timeout=300.0 if FULL else 150.0,
                mutable_keys=("q_st",), sources=UDS_SOURCES,
                covers=lambda: {"schedules": ["Logis"], "rates": list(DIST_RATES) + _user_rates()}))
