@@ -53,7 +53,11 @@ def full_tier() -> bool:
 
 
 def ladder_sizes() -> list[int]:
-    top = 4096 if full_tier() else 1024
+    return ladder_sizes_to(4096 if full_tier() else 1024)
+
+
+def ladder_sizes_to(top: int) -> list[int]:
+    """N = 16, 32, ... up to ``top``."""
     out, n = [], 16
     while n <= top:
         out.append(n)

@@ -221,3 +221,19 @@ def test_affected_needs_schedules_and_lists_the_covering_claims(tmp_path):
     assert "param-noise" in ids and "prop2-ShiftedCos" in ids and "kg-weights" in ids
     assert "eq24" not in ids and "table1-analog" not in ids
     assert all(CLAIMS[cid].covers is not None for cid in ids if cid in CLAIMS)  # a claim with no covers sees none
+
+
+def test_affected_with_compare_carries_the_claims_it_did_not_run(tmp_path):
+    base, new, md = tmp_path / "base.json", tmp_path / "new.json", tmp_path / "new.md"
+    proc = run_cli("--only", "eq24", "--only", "param-noise", "--no-cache", "--json", str(base))
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("--schedules", str(ROOT / "examples/schedules.toml"), "--affected", "--only", "param-noise",
+                   "--only", "eq24", "--no-cache", "--compare", str(base), "--json", str(new), "--markdown", str(md))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "affected by" in proc.stdout and "1 claim(s): param-noise" in proc.stdout
+    doc = json.loads(new.read_text())
+    claims = {c["id"]: c for c in doc["claims"]}
+    assert claims["param-noise"]["reused"] is None and "ShiftedCos" in claims["param-noise"]["user_entries"]
+    assert claims["eq24"]["reused"] == {"source": "baseline", "baseline": str(base)}
+    assert claims["eq24"]["verdict"] == json.loads(base.read_text())["claims"][0]["verdict"]
+    assert "0 regression(s)" in proc.stdout and "(baseline, not run)" in md.read_text()

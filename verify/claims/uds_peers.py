@@ -40,6 +40,7 @@ from numerics.schedule_grid import lambda_integral, schedule_grid, uniform_log_s
 
 from ..ledger import Claim, Outcome, Verdict, register
 from ..report import register_renderer
+from ..tiers import settings as tier_settings
 from .uds_torch import UDS_SOURCES, exact_gaussian_flow, frechet_distance, moments, printed_uds_forms, single_thread
 
 SEC = "3"
@@ -447,10 +448,18 @@ def _fmt_tree(value):
     return _fmt(value) if isinstance(value, float) else value
 
 
+#: What the tier changes in uds-vs-peers: the FD/SW batch (the floors are measured at the same batch) and the order
+#: ladder (the orders are fitted on its last rungs in every tier).
+PEERS_TIERS = {"quick": {"batch": 3000, "ladder": (32, 64, 128, 256)},
+               "default": {"batch": 10000, "ladder": (32, 64, 128, 256)},
+               "full": {"batch": 100000, "ladder": (32, 64, 128, 256, 512)}}
+
+
 def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, with_diffusers=None,
                 ladder=None, data=None) -> Outcome:
-    batch = batch or (100000 if FULL else 10000)
-    ladder = ladder or ((32, 64, 128, 256, 512) if FULL else (32, 64, 128, 256))
+    tier = tier_settings(PEERS_TIERS)
+    batch = batch or tier["batch"]
+    ladder = ladder or tier["ladder"]
     t0 = time.perf_counter()
     with single_thread():
         table = peer_table(forms, batch=batch, nfes=nfes, sampler=sampler, with_diffusers=with_diffusers, data=data)
@@ -565,7 +574,7 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 # and uds-weak-order (its sign is unobservable in distribution).
 register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: orders 2/3/3/3 and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
-               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0, tiers=PEERS_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
 
 
