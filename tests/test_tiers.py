@@ -75,13 +75,26 @@ def test_table1_analog_declares_what_each_tier_changes(monkeypatch):
     monkeypatch.delenv("FBD_VERIFY_TABLE1_SAMPLES", raising=False)
     assert CLAIMS["table1-analog"].tiers
     got = {}
-    for name in tiers.TIERS:
+    for name in ("default", "full"):
         monkeypatch.setenv(tiers.TIER_ENV, name)
         got[name] = table1_settings()
         assert got[name]["n_samples"] == CLAIMS["table1-analog"].setting("n_samples")
-    assert got["quick"]["n_samples"] < got["default"]["n_samples"] < got["full"]["n_samples"]
-    assert {k: v for k, v in got["quick"].items() if k not in ("n_samples", "floor_replicates")} == \
-        {k: v for k, v in got["default"].items() if k not in ("n_samples", "floor_replicates")}
+    assert got["default"]["n_samples"] < got["full"]["n_samples"]
+    assert {k: v for k, v in got["default"].items() if k not in ("n_samples", "floor_replicates")} == \
+        {k: v for k, v in got["full"].items() if k not in ("n_samples", "floor_replicates")}
+
+
+@pytest.mark.parametrize("cid", ["table1-analog", "uds-distribution", "uds-vs-peers"])
+def test_a_check_calibrated_at_the_default_size_is_skipped_in_the_quick_tier_with_its_reason(monkeypatch, cid):
+    from verify.ledger import Verdict, run_claim
+
+    monkeypatch.setenv(tiers.TIER_ENV, "quick")
+    out = run_claim(CLAIMS[cid])
+    assert out.verdict is Verdict.SKIPPED
+    assert "not run in the quick tier" in out.notes and "the default tier runs it" in out.notes
+    assert out.evidence["tier"] == "quick" and out.evidence["not run in this tier"]
+    monkeypatch.setenv(tiers.TIER_ENV, "default")  # the default tier runs it (and its mutation test runs there)
+    assert CLAIMS[cid].tier_skip() is None
 
 
 def test_deciding_tier_names_the_next_tier_up():

@@ -467,6 +467,19 @@ class Claim:
 
         return setting(self.tiers, name)
 
+    def tier_skip(self) -> "Outcome | None":
+        """``skipped`` when the run's tier does not run this check (its table's ``"run": False``, with ``"why"``:
+        a check whose criterion is calibrated at a larger sample than the tier affords), else None."""
+        from .tiers import current, deciding_tier, settings
+
+        values = settings(self.tiers)
+        if values.get("run", True):
+            return None
+        why = values.get("why", "its tier table does not run it in this tier")
+        return Outcome(Verdict.SKIPPED, self.method, evidence={"tier": current(), "not run in this tier": why,
+                                                               "would decide": deciding_tier()},
+                       notes=f"not run in the {current()} tier: {why}; {deciding_tier()} runs it")
+
     @property
     def erratum_kind(self) -> str | None:
         """The kind the claim's erratum has when its corrections are needed (the most severe one)."""
@@ -663,7 +676,8 @@ def run_claim(claim: Claim) -> Outcome:
     start = time.perf_counter()
     step("")
     try:
-        out = claim.evaluate()
+        skip = claim.tier_skip()
+        out = claim.evaluate() if skip is None else skip
     except Exception as exc:
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         where = current_step()

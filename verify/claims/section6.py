@@ -869,7 +869,11 @@ def _table_of(forms) -> dict:
 
 #: What the tier changes in table1-analog: samples per seed and the floor's replicates (the criterion is the same in
 #: every tier; fewer samples leave more cells unresolved, never contradicted by construction).
-TABLE1_TIERS = {"quick": {"n_samples": 1000, "floor_replicates": 6},
+#: The quick tier does not run it: its criterion is calibrated at the default tier's sample size (measured: at 1000
+#: samples per seed and 6 floor replicates, S4's cell at 63 NFE came out 'opposite', a contradiction the default tier
+#: does not find), and the default tier's run is the cheapest sound one.
+TABLE1_TIERS = {"quick": {"run": False, "why": "an empirical run whose criterion is calibrated at the default tier's "
+                                               "sample size (4000 per seed); a smaller run can contradict falsely"},
                 "default": {"n_samples": 4000, "floor_replicates": 10},
                 "full": {"n_samples": 16000, "floor_replicates": 20}}
 
