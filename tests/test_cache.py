@@ -237,3 +237,12 @@ def test_affected_with_compare_carries_the_claims_it_did_not_run(tmp_path):
     assert claims["eq24"]["reused"] == {"source": "baseline", "baseline": str(base)}
     assert claims["eq24"]["verdict"] == json.loads(base.read_text())["claims"][0]["verdict"]
     assert "0 regression(s)" in proc.stdout and "(baseline, not run)" in md.read_text()
+
+
+def test_an_unwritable_cache_warns_once_and_the_run_goes_on(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = vc.VerdictCache(blocker)
+    assert not cache.store("ab" * 32, _record()) and not cache.store("cd" * 32, _record())
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not write the cache entry" in err

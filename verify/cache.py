@@ -167,6 +167,7 @@ class VerdictCache:
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
+        self._write_failed = False  # warn once per run, not once per claim
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -213,5 +214,8 @@ class VerdictCache:
             os.replace(tmp, path)
             return True
         except OSError as exc:
-            warn(f"could not write the cache entry {path} ({exc.strerror or exc}); the record is not cached")
+            if not self._write_failed:
+                warn(f"could not write the cache entry {path} ({exc.strerror or exc}); records of this run are not "
+                     "cached")
+            self._write_failed = True
             return False
