@@ -107,7 +107,7 @@ def test_the_reports_name_the_tier(tmp_path):
     js, md = tmp_path / "r.json", tmp_path / "r.md"
     proc = run_cli("--quick", "--only", "eq24", "--no-cache", "--json", str(js), "--markdown", str(md))
     assert proc.returncode == 0, proc.stderr
-    assert "(tier quick)" in proc.stdout
+    assert "(tier quick)" in proc.stdout and "cache off (--no-cache)" in proc.stdout
     doc = json.loads(js.read_text())
     assert doc["options"]["tier"] == "quick" and doc["claims"][0]["tier"] == "quick"
     assert "tier quick" in md.read_text()
@@ -117,14 +117,13 @@ def test_the_reports_name_the_tier(tmp_path):
 
 def test_bench_ledger_times_each_tier(tmp_path):
     out = tmp_path / "b.json"
-    proc = run_cli("bench", "--ledger", "--tier", "quick", "--tier", "default", "--only", "eq24", "--jobs", "1",
-                   "--json", str(out))
+    proc = run_cli("bench", "--ledger", "--tier", "quick", "--only", "eq24", "--jobs", "1", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
-    assert [r["tier"] for r in doc["runs"]] == ["quick", "default"]
+    assert [r["tier"] for r in doc["runs"]] == ["quick"]
     for r in doc["runs"]:
         assert list(r["claims"]) == ["eq24"] and r["claims"]["eq24"] > 0 and r["wall_s"] >= r["claims"]["eq24"]
         assert r["verdicts"]["eq24"] == "proved" and r["load_before"] is not None
-    assert "eq24" in proc.stdout and "quick: wall" in proc.stdout and "default: wall" in proc.stdout
+    assert "eq24" in proc.stdout and "quick: wall" in proc.stdout
     proc = run_cli("bench", "--ledger", "--tier", "fast")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
