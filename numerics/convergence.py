@@ -361,7 +361,11 @@ def run_ladder(case: Case, weight_expr: sp.Expr, weight_per_step: bool, wbar_exp
 ORDER_BAND = (0.95, 1.05)
 #: Chebyshev-Lobatto points of the Clenshaw-Curtis integrals of L and C over [t0, t1].
 QUAD_NODES = 97
-C_TOL = 0.01
+#: Relative tolerance on the predicted constant C (Richardson estimate from the last two rungs).  Measured at the
+#: default ladder (top N = 1024): at most 8.8e-5 over the six built-in ladders of every prop2-* claim and 9e-5 over
+#: the literature schedules of examples/; 2e-3 keeps a 20x margin for schedules we have not seen while a constant
+#: off by a few tenths of a percent fails (tests/test_convergence.py::test_a_wrong_constant_alone_fails_the_ladder).
+C_TOL = 2e-3
 
 
 def ladder_ok(ev: dict) -> bool:

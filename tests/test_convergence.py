@@ -35,7 +35,7 @@ def test_ladder_confirms_prop2_on_a_fast_case():
     ev = cc.ladder_from_forms(cc.printed_40(), "Logis", "penalized(c=1)", "exact", **FAST)
     assert ev["ok"], ev
     assert 0.95 <= ev["fitted_order"] <= 1.05
-    assert float(ev["C_rel_error_richardson"]) < 0.01
+    assert float(ev["C_rel_error_richardson"]) < cv.C_TOL
 
 
 def _perturbed_weights():
@@ -134,3 +134,21 @@ def test_convergence_plot_from_json_evidence(tmp_path):
                        "predicted_C": "1.6", "fitted_order": 1.0}]}
     path = convergence_plot([ev], tmp_path / "conv.png")
     assert path.exists() and path.stat().st_size > 1000
+
+
+def test_a_wrong_constant_alone_fails_the_ladder(monkeypatch):
+    """The order stays 1 and only the predicted constant C is off by 3 C_TOL: the ladder must still fail (Proposition
+    2 predicts the constant, not only the order)."""
+    import derivations.prop2_weight as pw
+    from numerics.convergence import C_TOL
+
+    real = pw.predicted_constant
+
+    def off(*args, **kw):
+        C, err = real(*args, **kw)
+        return C * (1 + 3 * C_TOL), err
+
+    monkeypatch.setattr(pw, "predicted_constant", off)
+    ev = cc.ladder_from_forms(cc.printed_40(), "Logis", "penalized(c=1)", "exact", **FAST)
+    assert 0.95 <= ev["fitted_order"] <= 1.05 and not ev["ok"], ev
+    assert float(ev["C_rel_error_richardson"]) > 2 * C_TOL

@@ -170,9 +170,41 @@ def test_report_json_schema_and_markdown():
     assert doc["summary"]["distinct_errors_by_kind"]["typo"] == 2
     assert doc["summary"]["errata_by_kind"]["typo"] == 1
     src = c["sources"]["network input of v_hat (line 141)"][0]
-    assert src["line"] == "141" and src["route"] == "parsed" and r"\hat{v}_t" in src["verbatim"]
+    assert src["line"] == 141 and src["route"] == "parsed" and r"\hat{v}_t" in src["verbatim"]
     md = markdown([rec])
     assert "## Errata" in md and "param-vel" in md and "printed (literal):" in md and "corrected:" in md
     assert "**typo** (error: line 141: sign of S_t)" in md and "reading:" in md and "line 141" in md
     assert "Distinct errors of the paper" in md and ": 2 (substantive 0, typo 2" in md
     assert "## How the printed forms are read" in md
+
+
+def test_paper_text_has_one_id_scheme_and_integer_lines():
+    from verify.paper_text import ENTRIES, Printed, id_problem
+
+    assert len({e.id for e in ENTRIES}) == len(ENTRIES)
+    for e in ENTRIES:
+        assert id_problem(e.id, e.where) == "", e.id
+        assert e.line is None or (type(e.line) is int and 1 <= e.line <= 999), e.id
+    assert id_problem("eq17.kl", "(17)") == "" and id_problem("s2.logis.alpha", "Section 2, Logis") == ""
+    for bad, where in (("logis.alpha", "Section 2, Logis"), ("eq17.kl", "(18)"), ("s4.mu1", "Section 2"),
+                       ("s2", "Section 2"), ("eq44", "(44)"), ("sA.prop3", "Section 5")):
+        assert id_problem(bad, where), bad
+    with pytest.raises(ValueError, match="line must be the review copy's line number"):
+        Printed("eq1.Y", "(1)", "088", 116, "X", "X")
+    with pytest.raises(ValueError, match="an id is eq<N>"):
+        Printed("normal.alpha", "Section 2, Normal", 114, 147, "X", "X")
+
+
+def test_the_numeric_route_rejects_a_near_miss_and_a_form_defined_nowhere():
+    """A printed form off by one part in 10^20 is rejected by the 50-digit route (the tolerance is 1e-35, so a
+    loosened tolerance shows here, not only on gross perturbations); a derived form with no point where it is
+    defined never counts as agreement."""
+    from verify.ledger import NUMERIC_TOL, compare
+
+    x, y = sp.symbols("x y", positive=True)
+    near = compare("k", x * y * (1 + sp.Rational(1, 10**20)), x * y)
+    assert not near.numeric_ok and not near.symbolic_zero and float(near.max_residual) > 1e6 * float(NUMERIC_TOL)
+    exact = compare("k", sp.expand((x + y) ** 2), (x + y) ** 2)
+    assert exact.numeric_ok and exact.symbolic_zero
+    nowhere = compare("k", x, x + sp.zoo)  # the derived form is undefined at every point
+    assert not nowhere.numeric_ok and nowhere.points == 0 and "no sample point" in nowhere.note

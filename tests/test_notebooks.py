@@ -195,7 +195,7 @@ def test_claim_view_shows_the_verbatim_text_printed_derived_corrected_and_the_er
     md = nd.claim_markdown(r)
     key = next(iter(r.printed))
     src = r.sources[key][0]
-    assert src["verbatim"] in md and f"line {src['line']}" in md
+    assert src["verbatim"] in md and f"line {src['line']:03d}" in md
     assert r.printed[key]["latex"] in md and r.corrected[key]["latex"] in md
     for e in r.errata:
         assert e["kind"] in md and e["evidence"] in md and e["reading"] in md

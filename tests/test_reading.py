@@ -155,7 +155,7 @@ def test_every_claim_source_exists_and_every_printed_key_has_a_source():
 
 
 def test_vel_network_input_is_read_from_the_application():
-    (name, arg), = applications("param.vel.prediction")
+    (name, arg), = applications("s2.param.vel.prediction")
     assert name == "hat:v_t" and "alpha'_t" in arg
 
 
@@ -172,9 +172,9 @@ def test_registry_entries_are_the_printed_formulas():
     from derivations.symbols import t as tt
     from verify.claims.section2 import PARAM_TEXT, printed_scale
 
-    texts = {"Normal": ("normal.lambda", "normal.alpha", "normal.sigma"),
-             "Logis": ("logis.lambda", "logis.alpha", "logis.sigma"),
-             "Sech": ("sech.lambda", "sech.alpha", "sech.sigma")}
+    texts = {"Normal": ("s2.normal.lambda", "s2.normal.alpha", "s2.normal.sigma"),
+             "Logis": ("s2.logis.lambda", "s2.logis.alpha", "s2.logis.sigma"),
+             "Sech": ("s2.sech.lambda", "s2.sech.alpha", "s2.sech.sigma")}
     pairs = []
     for name, (pl, pa, ps) in texts.items():
         sch = REGISTRY.schedule(name)
@@ -182,8 +182,8 @@ def test_registry_entries_are_the_printed_formulas():
         pairs += [(lam, sch.ring_lam), (printed(pa, {"t": tt}), sch.alpha),
                   (printed(ps, {"t": tt, "ring:lambda_t": lam}), sch.sigma)]
     inter = REGISTRY.schedule("SechInter")
-    lam = printed("sechinter.lambda", {"t": tt})
-    pairs += [(lam, inter.ring_lam), (printed("sechinter.alpha", {"ring:lambda_t": lam}), inter.alpha)]
+    lam = printed("s2.sechinter.lambda", {"t": tt})
+    pairs += [(lam, inter.ring_lam), (printed("s2.sechinter.alpha", {"ring:lambda_t": lam}), inter.alpha)]
     for pname in PARAM_TEXT:
         for sch in REGISTRY.schedules.values():
             pairs.append((printed_scale(pname, sch), REGISTRY.parameterization(pname).S(sch)))

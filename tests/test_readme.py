@@ -22,6 +22,38 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
+def _committed_source() -> dict:
+    return json.loads((ROOT / readme.SOURCE).read_text())
+
+
+def test_every_generated_block_is_regenerated_from_the_committed_run():
+    """The README's generated blocks (sample included) are exactly what the committed run gives: an edit to any
+    generated figure, or a README regenerated from another run than the committed one, fails here."""
+    assert readme.update(README, _committed_source()) == README
+
+
+def test_the_committed_run_is_the_expected_ledger():
+    """The committed run is current: its verdicts are the expected ledger's, claim for claim, and it names every
+    claim the ledger has (a stale file from before a claim was added or a verdict changed fails here)."""
+    source = _committed_source()
+    got = {c["id"]: c["verdict"] for c in source["claims"]}
+    assert set(got) == set(CLAIMS)
+    assert got == {cid: expected_ledger()[cid] for cid in got}
+    assert source["coverage"]["equations"] == 43 and source["environment"].get("git_commit")
+
+
+@pytest.mark.parametrize("block,pattern", [("verdicts", r"(\d+) confirmed"), ("verdicts", r"Run time (\d+) s"),
+                                           ("errata", r"\| `[a-z0-9-]+` \| [a-z]+ \| line (\d+)"),
+                                           ("sample", r"equations covered (\d+)/"), ("sample", r"(\d+)\.\d\d s")])
+def test_an_edited_figure_is_caught(block, pattern):
+    text = readme.blocks_of(README)[block]
+    m = re.search(pattern, text)
+    assert m, (block, pattern)
+    edited_block = text[:m.start(1)] + str(int(m.group(1)) + 1) + text[m.end(1):]
+    edited = README.replace(text, edited_block, 1)
+    assert edited != README and readme.update(edited, _committed_source()) == README
+
+
 def test_readme_has_every_generated_block():
     blocks = readme.blocks_of(README)
     assert set(blocks) == set(readme.BLOCKS) and all(blocks.values())
@@ -80,5 +112,8 @@ def test_readme_agrees_with_a_full_run(tmp_path):
             assert claim["verdict"] == expected_ledger()[claim["id"]], claim["id"]
     new = readme.update(README, data)
     assert readme.blocks_of(new)["errata"] == readme.blocks_of(README)["errata"]
+    committed = _committed_source()
+    assert {c["id"]: c["verdict"] for c in committed["claims"]} == {c["id"]: c["verdict"] for c in data["claims"]}
+    assert committed["summary"] == data["summary"] and committed["coverage"] == data["coverage"]
     assert re.sub(r"Run time \d+ s", "", readme.blocks_of(new)["verdicts"]) == \
         re.sub(r"Run time \d+ s", "", readme.blocks_of(README)["verdicts"])

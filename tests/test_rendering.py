@@ -202,9 +202,9 @@ def test_a_claim_with_no_data_embeds_no_figure(drawn, tmp_path, monkeypatch):
 
 def test_the_report_lists_every_printed_key_and_marks_hand_typed_ones():
     keys = [f"key {k}" for k in range(9)]
-    src = {"parsed": {"id": "p", "where": "(1)", "line": "088", "text_line": 1, "verbatim": "X", "route": "parsed",
+    src = {"parsed": {"id": "p", "where": "(1)", "line": 88, "text_line": 1, "verbatim": "X", "route": "parsed",
                       "readings": [{"rule": "norms", "latex": r"\|v\|"}]},
-           "hand": {"id": "h", "where": "(11)", "line": "200", "text_line": 2, "verbatim": "Y", "route": "hand"}}
+           "hand": {"id": "h", "where": "(11)", "line": 200, "text_line": 2, "verbatim": "Y", "route": "hand"}}
     rec = _record("eq11", {})
     rec.printed = {k: {"sympy": "1", "latex": "1"} for k in keys}
     rec.sources = {k: [src["hand" if i % 2 else "parsed"]] for i, k in enumerate(keys)}

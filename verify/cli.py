@@ -19,7 +19,8 @@ PROG = "fbd-verify"
 
 EPILOG = """\
 subcommands (instead of the options above):
-  python -m verify bench [--quick] [--json PATH]   torch back-end throughput (denoiser evals/s, bound ratio)
+  python -m verify bench [--quick] [--sampler M] [--method M ...] [--json PATH]
+                                                   torch back-end throughput (denoiser evals/s, bound ratio)
   python -m verify bench --ledger [--tier T] [--only P] [--json PATH]
                                                    per-claim and total ledger times per tier (no cache)
   python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report

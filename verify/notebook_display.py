@@ -325,11 +325,12 @@ def _comparison(comp: dict | None) -> str:
 
 
 def _source_lines(sources: list) -> list[str]:
+    from .paper_text import line_label
     from .report import _readings_text
 
     out = []
     for src in sources:
-        line = f"line {src['line']}" if src.get("line") else f"text-extraction line {src['text_line']}"
+        line = line_label(src.get("line"), src["text_line"])
         how = ("read by SymPy's LaTeX parser" + _readings_text(src) if src["route"] == "parsed"
                else f"transcribed by hand ({src.get('hand_transcription_because', '')})")
         out.append(f"- paper, {src['where']}, {line}, {how}: `{src['verbatim']}`")

@@ -4,6 +4,10 @@ The README states the verdict counts, the errata (with their kinds) and a sample
 blocks sit between markers ``<!-- generated:NAME -->`` and ``<!-- end:NAME -->`` and are rewritten from a JSON
 report of a full run (``python -m verify --json REPORT.json``), so they cannot drift from what the code produces;
 ``--check`` exits 1 when the README differs from what the report gives (for CI after a full run).
+
+The part of the report the blocks are made from is committed beside the README (:data:`SOURCE`, written by the same
+command): a fast test regenerates every block from it and compares, so an edit to a generated figure is caught
+without a full run, and a slow test compares that file with a fresh full run.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ import sys
 from pathlib import Path
 
 BLOCKS = ("verdicts", "errata", "sample")
+#: The committed source of the README's generated blocks (a trimmed JSON report of the full run they come from).
+SOURCE = Path("docs/readme_run.json")
+#: The report fields the blocks read (per claim: the printed forms only for the keys an erratum corrects).
+_CLAIM_FIELDS = ("id", "verdict", "seconds", "notes", "errata", "erratum_kind")
 SAMPLE_IDS = ("eq3-estimators", "param-vel", "kg-weights", "uds-ddpm", "eq17", "prop3", "prop2-Logis",
               "uds-orders", "uds-distribution", "eq34-eq36")
 
@@ -78,6 +86,21 @@ def blocks_of(text: str) -> dict[str, str]:
     return out
 
 
+def source_of(report: dict) -> dict:
+    """The part of a JSON report that :func:`render` reads (what is committed as :data:`SOURCE`)."""
+    claims = []
+    for c in report["claims"]:
+        keys = {k for e in c.get("errata") or () for k in e["keys"][:1]}
+        printed = {k: {"sympy": v.get("sympy", "")} for k, v in (c.get("printed") or {}).items() if k in keys}
+        claims.append({f: c[f] for f in _CLAIM_FIELDS if f in c} | ({"printed": printed} if printed else {}))
+    env = report.get("environment", {})
+    return {"note": "the fields of a full run's JSON report that the README's generated blocks are made from "
+                    "(python -m verify readme REPORT.json writes this file)",
+            "summary": report["summary"], "coverage": report["coverage"], "seconds": report["seconds"],
+            "environment": {k: env[k] for k in ("cpu_count", "python", "git_commit") if k in env},
+            "claims": claims}
+
+
 def update(text: str, report: dict) -> str:
     new = render(report)
     for name in BLOCKS:
@@ -112,6 +135,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("report", help="a JSON report of a full run (python -m verify --json REPORT)")
     p.add_argument("--readme", default="README.md")
     p.add_argument("--check", action="store_true", help="do not write; exit 1 if the README differs")
+    p.add_argument("--source", default=str(SOURCE), help=f"where to write the blocks' source (default {SOURCE})")
     args = p.parse_args(argv)
     try:
         report = _load_report(args.report)
@@ -132,6 +156,11 @@ def main(argv: list[str]) -> int:
             return 1
         print(f"{path} agrees with {args.report}")
         return 0
+    import json
+
     path.write_text(new)
-    print(f"updated {path} from {args.report}")
+    source = Path(args.source)
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(json.dumps(source_of(report), indent=1, sort_keys=True) + "\n")
+    print(f"updated {path} and {source} from {args.report}")
     return 0

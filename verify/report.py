@@ -15,6 +15,7 @@ from urllib.parse import quote
 from . import __version__
 from .ledger import ESTABLISHED, LISTED, VERDICT_INFO, VERDICT_TABLE, Verdict, erratum_corrections
 from .paper_text import NUMBERED_EQUATIONS as EQUATIONS
+from .paper_text import line_label
 from .records import SCHEMA_VERSION, ClaimRecord
 
 #: The verdicts, strongest first (from the one vocabulary table, verify.ledger.VERDICT_TABLE).
@@ -213,7 +214,7 @@ def _verbatim(record: ClaimRecord, key: str) -> list[str]:
     for src in (record.sources or {}).get(key, []):
         how = ("read by SymPy's LaTeX parser" + _readings_text(src) if src["route"] == "parsed"
                else f"transcribed by hand: {src.get('hand_transcription_because', '')}")
-        line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
+        line = line_label(src["line"], src["text_line"])
         out.append(f"  - paper, {src['where']}, {line} ({how}): `{src['verbatim']}`")
     return out
 
@@ -314,7 +315,7 @@ def _printed_lines(record: ClaimRecord) -> list[str]:
         mark = " *(typed by hand)*" if hand_typed(record, key) else ""
         lines.append(f"- `{key}`{mark}" + (f": ${latex}$" if latex else ""))
         for src in srcs:
-            line = f"line {src['line']}" if src["line"] else f"text line {src['text_line']}"
+            line = line_label(src["line"], src["text_line"])
             how = "parsed" if src["route"] == "parsed" else "hand transcription"
             lines.append(f"  - {src['where']}, {line} ({how}{_readings_text(src)}): `{src['verbatim']}`")
     return lines

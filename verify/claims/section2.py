@@ -68,9 +68,9 @@ register(Claim("eq3-estimators", SEC, title="Estimators (3): u_hat - u = S(eps_h
 EDM2_P_MEAN, EDM2_P_STD = sp.Rational(-2, 5), sp.Integer(1)  # EDM2 training: P_mean=-0.4, P_std=1.0
 
 
-_SCHEDULE_TEXT = {"Normal": ("normal.lambda", "normal.alpha", "normal.sigma"),
-                  "Logis": ("logis.lambda", "logis.alpha", "logis.sigma"),
-                  "Sech": ("sech.lambda", "sech.alpha", "sech.sigma")}
+_SCHEDULE_TEXT = {"Normal": ("s2.normal.lambda", "s2.normal.alpha", "s2.normal.sigma"),
+                  "Logis": ("s2.logis.lambda", "s2.logis.alpha", "s2.logis.sigma"),
+                  "Sech": ("s2.sech.lambda", "s2.sech.alpha", "s2.sech.sigma")}
 
 
 def _schedule_forms(name):
@@ -123,7 +123,7 @@ def _erfinv_odd_simplify(expr):
 
 register(Claim("schedule-normal", SEC, title="Normal: ring-lambda = Phi^-1(t) + 0.4 is EDM2's log-sigma distribution",
                equations=(), method="symbolic", printed=lambda: _schedule_forms("Normal"), derive=_normal_derive, implied=_normal_implied,
-               sources=_schedule_sources("Normal", "normal.edm2")))
+               sources=_schedule_sources("Normal", "s2.normal.edm2")))
 
 
 def _quantile_claim(cid, name, title, quantile_fn, scale_source, extra):
@@ -149,7 +149,7 @@ def _quantile_claim(cid, name, title, quantile_fn, scale_source, extra):
         return Derivation({"log(alpha/sigma) - ring-lambda": sp.Integer(0),
                            "scaled ring-lambda as a quantile": quantile_fn()}, evidence=ev, sampler=UNIT)
 
-    quantile_text = scale_source or f"{name.lower()}.quantile"
+    quantile_text = scale_source or f"s2.{name.lower()}.quantile"
     sources = {**_schedule_sources(name, quantile_text), "quantile (printed multiple of ring-lambda)": quantile_text}
     register(Claim(cid, SEC, title=title, equations=(), method="symbolic", printed=printed_forms, derive=derive, implied=implied, sources=sources))
 
@@ -157,13 +157,13 @@ def _quantile_claim(cid, name, title, quantile_fn, scale_source, extra):
 _quantile_claim("schedule-logis", "Logis", "Logis: ring-lambda = log(t/(1-t)) is the logistic quantile",
                 d2.logistic_quantile, None, "standard logistic, CDF 1/(1+e^-x)")
 _quantile_claim("schedule-sech", "Sech", "Sech: (2/pi) ring-lambda is the hyperbolic-secant quantile",
-                d2.hyperbolic_secant_quantile, "sech.quantile", "hyperbolic secant, density sech(pi x/2)/2")
+                d2.hyperbolic_secant_quantile, "s2.sech.quantile", "hyperbolic secant, density sech(pi x/2)/2")
 
 
 def _sechinter_printed():
-    lam = printed("sechinter.lambda", {"t": t})
-    alpha = printed("sechinter.alpha", {"ring:lambda_t": lam})
-    return {"ring-lambda": lam, "alpha": alpha, "sigma^2": printed("sechinter.sigma2", {"alpha_t": alpha})}
+    lam = printed("s2.sechinter.lambda", {"t": t})
+    alpha = printed("s2.sechinter.alpha", {"ring:lambda_t": lam})
+    return {"ring-lambda": lam, "alpha": alpha, "sigma^2": printed("s2.sechinter.sigma2", {"alpha_t": alpha})}
 
 
 def _sechinter_implied(forms):
@@ -188,7 +188,7 @@ def _sechinter_derive():
 
 register(Claim("schedule-sechinter", SEC, title="SechInter: alpha, sigma consistent with ring-lambda, alpha^2+sigma^2=1",
                equations=(), method="symbolic", printed=_sechinter_printed, derive=_sechinter_derive, implied=_sechinter_implied,
-               sources={"ring-lambda": "sechinter.lambda", "alpha": "sechinter.alpha", "sigma^2": "sechinter.sigma2"}))
+               sources={"ring-lambda": "s2.sechinter.lambda", "alpha": "s2.sechinter.alpha", "sigma^2": "s2.sechinter.sigma2"}))
 
 
 # --- Parameterizations ---------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def sign_convention(keys, line: int) -> Correction:
         "the sign rule's negative S_t, (30) gives (sqrt(M)|S_t| + sqrt(M S_t^2 - ring-lambda'_t))^2, the other root "
         "(a rate above ring-lambda'_t, not the MSE-diffusion), so (30) needs the printed positive S_t. (2), (23), "
         "(27), (29) and omega_t take S_t^2 (lines 092, 288, 343, 355, 107) and are unchanged; no number of the paper "
-        "changes.", error=f"line {line}: sign of S_t")
+        "changes.", error=f"line {line:03d}: sign of S_t")
 
 
 #: A generic schedule: alpha(t), sigma(t) undefined positive functions; ring-rho = alpha/sigma.
@@ -231,8 +231,8 @@ def generic_values(expr):
 
 
 #: The paper's parameterizations and the printed S_t of each (Section 2, lines 131-150).
-PARAM_TEXT = {"Noise": "param.noise", "Data": "param.data", "F-pred": "param.fpred", "Vel": "param.vel",
-              "VelN": "param.veln", "Sigmoid": "param.sigmoid"}
+PARAM_TEXT = {"Noise": "s2.param.noise", "Data": "s2.param.data", "F-pred": "s2.param.fpred", "Vel": "s2.param.vel",
+              "VelN": "s2.param.veln", "Sigmoid": "s2.param.sigmoid"}
 GENERIC_KEY = "S_t [generic alpha(t), sigma(t)]"
 
 
@@ -294,7 +294,7 @@ def _f_printed():
     # F_t := sqrt(4 + ring-rho^2) X - ring-rho^2/sqrt(4 + ring-rho^2) Y_t, with Y_t of (7)
     ns = {"ring:rho_t": d2.ring_rho, "X": d2.X, "epsilon_t": d2.eps}
     ns["Y_t"] = printed("eq7.Y", ns)
-    F = sp.expand(printed("param.fpred.target", ns))
+    F = sp.expand(printed("s2.param.fpred.target", ns))
     return {"F target: X coefficient": F.coeff(d2.X), "F target: eps coefficient": F.coeff(d2.eps)}
 
 
@@ -307,8 +307,8 @@ def _f_expected():
 _param_claim("param-fpred", "F-pred", True, _f_printed, _f_expected,
              notes="The printed F target equals EDM's F = (X - c_skip Y)/c_out with sigma = 1/ring-rho and "
                    "sigma_data = 1/2 (EDM2's value); S^2 = lambda_EDM(sigma) sigma^2 = 1 + 4 sigma^2.",
-             extra_sources={"F target: X coefficient": ("param.fpred.target", "eq7.Y"),
-                            "F target: eps coefficient": ("param.fpred.target", "eq7.Y")})
+             extra_sources={"F target: X coefficient": ("s2.param.fpred.target", "eq7.Y"),
+                            "F target: eps coefficient": ("s2.param.fpred.target", "eq7.Y")})
 
 _VEL_INPUT = "network input of v_hat (line 141)"
 
@@ -324,9 +324,9 @@ def _vel_namespace():
 
 def _vel_printed():
     ns = _vel_namespace()
-    (name, arg), = applications("param.vel.prediction")
-    return {"v_t (first form)": printed("param.vel.target1", ns).subs(d2.ring_rho, _a / _sg),
-            "v_t (second form)": printed("param.vel.target", ns).subs(d2.ring_rho, _a / _sg),
+    (name, arg), = applications("s2.param.vel.prediction")
+    return {"v_t (first form)": printed("s2.param.vel.target1", ns).subs(d2.ring_rho, _a / _sg),
+            "v_t (second form)": printed("s2.param.vel.target", ns).subs(d2.ring_rho, _a / _sg),
             _VEL_INPUT: parse_printed(arg, {**ns, "bar:Y_t": _Ybar})}
 
 
@@ -337,8 +337,8 @@ def _vel_expected():
 
 
 _param_claim("param-vel", "Vel", True, _vel_printed, _vel_expected,
-             extra_sources={"v_t (first form)": "param.vel.target1", "v_t (second form)": ("param.vel.target", "eq1.Y"),
-                            _VEL_INPUT: "param.vel.prediction"},
+             extra_sources={"v_t (first form)": "s2.param.vel.target1", "v_t (second form)": ("s2.param.vel.target", "eq1.Y"),
+                            _VEL_INPUT: "s2.param.vel.prediction"},
              extra_corrections=(Correction(
                  "typo", (_VEL_INPUT,), "v_hat_t(alpha_t Y_bar_t): the network's input is Z_bar_t = alpha_t Y_bar_t",
                  "(2) and (3) feed the network u_hat_t(alpha_t Y_bar_t) (lines 092, 100); alpha'_t Y_bar_t is the "
@@ -361,7 +361,7 @@ _rr = sp.Symbol("ringlamprime", positive=True)
 def _kg_printed():
     # "Kingma & Gao (2023) showed that MSE-training is determined by ring-lambda_t and weights
     # omega_t = S_t^2/ring-lambda_t' equivalent to our S_t."  (line 107)
-    return {"omega": printed("kg.omega", {"S_t": _S, "ring:lambda'_t": _rr})}
+    return {"omega": printed("s2.kg.omega", {"S_t": _S, "ring:lambda'_t": _rr})}
 
 
 def _constant(expr, dps: int = 40, points: int = 19):
@@ -450,6 +450,6 @@ def _kg_derive():
 
 
 register(Claim("kg-weights", SEC, title="omega_t = S_t^2/ring-lambda'_t is Kingma & Gao's weighting w(lambda)",
-               equations=(2,), method="symbolic", printed=_kg_printed, derive=_kg_derive, timeout=120, sources={"omega": "kg.omega"},
+               equations=(2,), method="symbolic", printed=_kg_printed, derive=_kg_derive, timeout=120, sources={"omega": "s2.kg.omega"},
                covers=lambda: {"schedules": list(REGISTRY.schedules),
                                "parameterizations": list(REGISTRY.parameterizations)}))

@@ -11,8 +11,6 @@ increasing), so that 0 < rho_s < rho_t and 0 < ring-rho_s < ring-rho_t as the pa
 from __future__ import annotations
 
 import os
-import random
-import re
 from functools import lru_cache
 
 import mpmath as mp
@@ -26,57 +24,9 @@ from derivations.symbols import alpha_s, alpha_t, ring_rho_s, ring_rho_t, rho_s,
 from ..ledger import Claim, Correction, Derivation, register
 from ..paper_text import printed
 from .namespace import step_ns
+from .sampling import ordered_sampler
 
 SEC = "3"
-
-
-# ------------------------------------------------------------------------------------------------
-# Sampler: ordered schedules
-# ------------------------------------------------------------------------------------------------
-
-_INDEXED = re.compile(r"^(rho|ringrho)_(\d+)$")
-
-
-def _rand(rng: random.Random, lo: float, hi: float) -> sp.Rational:
-    lo, hi = sp.Rational(str(lo)), sp.Rational(str(hi))
-    return lo + (hi - lo) * sp.Rational(rng.randint(1, 999), 1000)
-
-
-def ordered_sampler(*forms_dicts, extra=()):
-    """A sampler for the symbols of the given forms: 0 < rho_s < rho_t, 0 < ring-rho_s < ring-rho_t,
-    increasing rho_0 < rho_1 < ... and ring-rho_0 < ring-rho_1 < ... (grid values), kappa in (0, 1);
-    other positive symbols in (0.2, 2), real ones in (-2, 2)."""
-    syms = set(extra) | {rho_s, rho_t, ring_rho_s, ring_rho_t}
-    for forms in forms_dicts:
-        for v in forms.values():
-            syms |= sp.sympify(v).free_symbols
-    syms = sorted(syms, key=str)
-
-    def sample(rng: random.Random) -> dict:
-        out = {}
-        out[rho_t] = _rand(rng, 0.3, 2)
-        out[rho_s] = out[rho_t] * _rand(rng, 0.05, 0.95)
-        out[ring_rho_t] = _rand(rng, 0.3, 3)
-        out[ring_rho_s] = out[ring_rho_t] * _rand(rng, 0.05, 0.95)
-        running = {"rho": _rand(rng, 0.2, 1), "ringrho": _rand(rng, 0.2, 1)}
-        indexed = sorted((s for s in syms if _INDEXED.match(s.name)),
-                         key=lambda s: (_INDEXED.match(s.name).group(1), int(_INDEXED.match(s.name).group(2))))
-        for sym in indexed:
-            base = _INDEXED.match(sym.name).group(1)
-            out[sym] = running[base]
-            running[base] = running[base] + _rand(rng, 0.05, 0.8)
-        for sym in syms:
-            if sym in out:
-                continue
-            if sym == kappa:
-                out[sym] = _rand(rng, 0.05, 0.95)
-            elif sym.is_positive:
-                out[sym] = _rand(rng, 0.2, 2)
-            else:
-                out[sym] = _rand(rng, -2, 2)
-        return out
-
-    return sample
 
 
 def _sqrt(x):
@@ -272,8 +222,8 @@ register(Claim("eq11", SEC, title="(11): the unrolled generator; xi* ~ N(0, I) i
 
 def _eq13_printed():
     ns = step_ns()
-    q = printed("uds.q", ns)          # q_st := r_s/r_t, with r_t = rho_t ring-rho_t (line 163)
-    beta = printed("uds.beta", ns)    # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
+    q = printed("s3.uds.q", ns)          # q_st := r_s/r_t, with r_t = rho_t ring-rho_t (line 163)
+    beta = printed("s3.uds.beta", ns)    # beta_st := ring-rho_t^-1 sqrt(1 - rho_s^2/rho_t^2)
     # (13): "q_st Y_s + (1 - q_st) APPROX[E_{q ~ U(q_st, 1)} X_q(Y_q)] + beta_st xi*" (hand: the expectation)
     mean = d3.mean_over_uniform(d3.generic_integrand, q, rho_t * ring_rho_t)
     return {"q_st": q, "beta_st": beta, "(13) Y_t": q * Y_s + (1 - q) * mean + beta * xi_s}
@@ -306,7 +256,7 @@ def _eq13_derive():
 
 register(Claim("eq13-uds", SEC, title="(13): q_st = r_s/r_t, beta_st and the mean over U(q_st, 1) follow from (12)",
                equations=(12, 13), method="symbolic", printed=_eq13_printed, derive=_eq13_derive,
-               sources={"q_st": ("uds.q", "s3.r"), "beta_st": "uds.beta", "(13) Y_t": ("eq13", "uds.q", "uds.beta")}))
+               sources={"q_st": ("s3.uds.q", "s3.r"), "beta_st": "s3.uds.beta", "(13) Y_t": ("eq13", "s3.uds.q", "s3.uds.beta")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -438,7 +388,7 @@ def _eh_derive():
 register(Claim("uds-euler-heun", SEC, title="(14)-(15): Euler/Heun = rectangle/trapezoid rule in (13) (their orders 1 and 2: "
                                       "the ledger's own result, not printed)",
                equations=(14, 15), method="symbolic", printed=_eh_printed, derive=_eh_derive, timeout=120,
-               sources={"(14) Euler": ("eq14", "uds.schemes"), "(15) Heun": ("eq15", "uds.schemes")}))
+               sources={"(14) Euler": ("eq14", "s3.uds.schemes"), "(15) Heun": ("eq15", "s3.uds.schemes")}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -449,7 +399,7 @@ register(Claim("uds-euler-heun", SEC, title="(14)-(15): Euler/Heun = rectangle/t
 def _uds_euler_printed() -> sp.Expr:
     """(14) with (13)'s q_st and beta_st, all as printed."""
     ns = step_ns()
-    return printed("eq14", _eh_namespace(**{"q_st": printed("uds.q", ns), "beta_st": printed("uds.beta", ns),
+    return printed("eq14", _eh_namespace(**{"q_st": printed("s3.uds.q", ns), "beta_st": printed("s3.uds.beta", ns),
                                             "hat:X_s": X_hat}))
 
 
@@ -457,7 +407,7 @@ def _ddpm_printed():
     # Remark 2: "EulerUDS is identical to the DDPM solver for reversible diffusions,
     # beta_st = ring-rho_t^{-1} sqrt(1 - rho_s^2 / ring-rho_t^2)" (as extracted: ring on rho_t only)
     return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
-            "beta_st (remark 2)": printed("remark2.ddpm", step_ns())}
+            "beta_st (remark 2)": printed("s3.remark2.ddpm", step_ns())}
 
 
 def _ddpm_corrected():
@@ -514,8 +464,8 @@ register(Claim("uds-ddpm", SEC, title="Remark 2: EulerUDS = DDPM step for revers
                    "(lines 328-330), so rho_s/rho_t = ring-rho_s/ring-rho_t; the mixed ratio rho_s/ring-rho_t as "
                    "extracted changes with the arbitrary scale of rho, of which only ratios matter (line 242).",
                    error="line 229"),),
-               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
-                        "beta_st (remark 2)": "remark2.ddpm"}))
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "s3.uds.q", "s3.uds.beta"),
+                        "beta_st (remark 2)": "s3.remark2.ddpm"}))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -526,7 +476,7 @@ register(Claim("uds-ddpm", SEC, title="Remark 2: EulerUDS = DDPM step for revers
 def _ddim_printed():
     # Remark 2: "... and to the DDIM solver for deterministic flows, beta_st = 0"
     return {"(14) EulerUDS with (13)'s q_st, beta_st": _uds_euler_printed(),
-            "beta_st (remark 2, flows)": printed("remark2.ddim", {})}
+            "beta_st (remark 2, flows)": printed("s3.remark2.ddim", {})}
 
 
 def _flow_limit(expr):
@@ -557,5 +507,5 @@ def _ddim_derive():
 
 register(Claim("uds-ddim", SEC, title="Remark 2: EulerUDS with beta = 0 (flow limit) = DDIM step",
                equations=(14,), method="symbolic", printed=_ddim_printed, derive=_ddim_derive, implied=_ddim_implied,
-               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "uds.q", "uds.beta"),
-                        "beta_st (remark 2, flows)": "remark2.ddim"}))
+               sources={"(14) EulerUDS with (13)'s q_st, beta_st": ("eq14", "s3.uds.q", "s3.uds.beta"),
+                        "beta_st (remark 2, flows)": "s3.remark2.ddim"}))

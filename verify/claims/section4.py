@@ -21,7 +21,7 @@ from derivations.symbols import (alpha_s, alpha_t, c, lam_rate, ring_lam_rate, r
 from ..ledger import Claim, Correction, Derivation, register
 from ..paper_text import printed
 from .namespace import step_ns
-from .section3 import ordered_sampler
+from .sampling import ordered_sampler
 
 SEC = "4"
 _RING = {ring_rho_s: alpha_s / sigma_s, ring_rho_t: alpha_t / sigma_t}

@@ -72,7 +72,7 @@ def _prop3_namespace():
 
 def _prop3_printed(literal: bool = True):
     ns = _prop3_namespace()
-    s_def = printed("prop3.s", ns) if literal else sp.sqrt(M) * S   # s := sqrt(M S_t) (line 660)
+    s_def = printed("sA.prop3.s", ns) if literal else sp.sqrt(M) * S   # s := sqrt(M S_t) (line 660)
     lam30 = printed("eq30", ns) if literal else (sp.sqrt(M) * S - sp.sqrt(M * S**2 - rb)) ** 2
     return {
         "(42) left side": printed("eq42", ns),
@@ -80,9 +80,9 @@ def _prop3_printed(literal: bool = True):
         S_KEY: printed("eq42.s2b", {**ns, "s": s_def}),
         "beta_- (43)": ns["beta_-"],
         "beta_+ (43)": ns["beta_+"],
-        "beta_- beta_+": printed("prop3.product", ns),
-        "c_- = (ring-beta/beta_-)^2 - 1": printed("prop3.c_minus", ns),
-        "c_+ = (ring-beta/beta_+)^2 - 1": printed("prop3.c_plus", ns),
+        "beta_- beta_+": printed("sA.prop3.product", ns),
+        "c_- = (ring-beta/beta_-)^2 - 1": printed("sA.prop3.c_minus", ns),
+        "c_+ = (ring-beta/beta_+)^2 - 1": printed("sA.prop3.c_plus", ns),
         # "Hence only beta_- optimizes the penalized maximum likelihood objective" (line 668)
         ADMISSIBLE_KEY: sp.Integer(0),
         "lambda'_c (30)": lam30,
@@ -180,11 +180,11 @@ def _prop3_derive():
         sampler=_coherent_sampler)
 
 
-_PROP3_SOURCES = {"(42) left side": "eq42", "(42) right side M S_t^2": "eq42.s2", S_KEY: ("eq42.s2b", "prop3.s"),
-                  "beta_- (43)": "eq43.minus", "beta_+ (43)": "eq43.plus", "beta_- beta_+": "prop3.product",
-                  "c_- = (ring-beta/beta_-)^2 - 1": ("prop3.c_minus", "eq43.minus"),
-                  "c_+ = (ring-beta/beta_+)^2 - 1": ("prop3.c_plus", "eq43.plus"),
-                  ADMISSIBLE_KEY: "prop3.admissible", "lambda'_c (30)": "eq30"}
+_PROP3_SOURCES = {"(42) left side": "eq42", "(42) right side M S_t^2": "eq42.s2", S_KEY: ("eq42.s2b", "sA.prop3.s"),
+                  "beta_- (43)": "eq43.minus", "beta_+ (43)": "eq43.plus", "beta_- beta_+": "sA.prop3.product",
+                  "c_- = (ring-beta/beta_-)^2 - 1": ("sA.prop3.c_minus", "eq43.minus"),
+                  "c_+ = (ring-beta/beta_+)^2 - 1": ("sA.prop3.c_plus", "eq43.plus"),
+                  ADMISSIBLE_KEY: "sA.prop3.admissible", "lambda'_c (30)": "eq30"}
 register(Claim("prop3", SEC, title="Proposition 3: the MSE-diffusion rate (30) is the admissible root of (42)",
                equations=(28, 29, 30, 42, 43), method="symbolic", printed=_prop3_printed, derive=_prop3_derive,
                corrected=lambda: _prop3_printed(literal=False),
@@ -273,16 +273,16 @@ ORDER_KEY = "compact form F = d^k check-lambda + const: order k"
 
 def _example_printed(lhs_derivative_order=1):
     ns = {"t": t, "t_max": T}
-    ns["M"] = printed("example.M", ns)
-    ns["g_t"] = printed("example.g", ns)
+    ns["M"] = printed("s5.example.M", ns)
+    ns["g_t"] = printed("s5.example.g", ns)
     return {
-        "ring-lambda'": printed("example.rate", ns),
-        "S": printed("example.S", ns),
+        "ring-lambda'": printed("s5.example.rate", ns),
+        "S": printed("s5.example.S", ns),
         "M": ns["M"],
-        "check-lambda'": printed("example.check_rate", ns),
+        "check-lambda'": printed("s5.example.check_rate", ns),
         # the compact form (its "+ const" is the constant of the order-k antiderivative), and the order k of the
         # derivative of check-lambda on its left-hand side: printed check-lambda'_t, k = 1 (hand: a name)
-        "compact form": printed("example.compact", ns),
+        "compact form": printed("s5.example.compact", ns),
         ORDER_KEY: sp.Integer(lhs_derivative_order),
     }
 
@@ -354,9 +354,9 @@ register(Claim("example-logis-vel", SEC,
                    "The compact form ends with '+ const' (line 368), which only an antiderivative carries; its "
                    "derivative equals the check-lambda'_t printed just above it (line 365) exactly (proved, and at "
                    "50 digits), while the printed left side check-lambda'_t differs from it.", error="line 368"),),
-               sources={"ring-lambda'": "example.rate", "S": "example.S", "M": "example.M",
-                        "check-lambda'": ("example.check_rate", "example.M"),
-                        "compact form": ("example.compact", "example.g"), ORDER_KEY: "example.compact_lhs"}))
+               sources={"ring-lambda'": "s5.example.rate", "S": "s5.example.S", "M": "s5.example.M",
+                        "check-lambda'": ("s5.example.check_rate", "s5.example.M"),
+                        "compact form": ("s5.example.compact", "s5.example.g"), ORDER_KEY: "s5.example.compact_lhs"}))
 
 
 # --- Discrete time -----------------------------------------------------------------------------------
@@ -375,7 +375,7 @@ def _disc_ns():
 
 
 def _w_eta_printed(half=False):
-    w = printed("discrete.w", _disc_ns())
+    w = printed("s5.discrete.w", _disc_ns())
     return {"w_t^N(eta)": w / 2 if half else w}
 
 
@@ -401,7 +401,7 @@ register(Claim("discrete-w-eta", SEC, title="Discrete time: w_t^N(eta) from (17)
                    "(17) has 2(1 - rho_s^2/rho_t^2) = 2 eta^2 in its denominator (line 271); the paper's own discrete "
                    "M := max (gamma - 1)/(2 S_t^2) and check-eta (line 388) solve w = M S_t^2 with the 1/2 (check-eta "
                    "as printed is a root of the corrected w: claim discrete-check-eta).", error="line 384"),),
-               sources={"w_t^N(eta)": ("discrete.w", "discrete.eta", "discrete.gamma")}))
+               sources={"w_t^N(eta)": ("s5.discrete.w", "s5.discrete.eta", "s5.discrete.gamma")}))
 
 
 _OBJECTIVE = "objective w_t^2(eta), read literally as the square of (384)'s w_t^N(eta)"
@@ -411,7 +411,7 @@ _MINIMUM = "sign of the objective's second derivative at ring-eta (+1: a minimum
 
 def _argmin_printed():
     ns = _disc_ns()
-    return {"ring-eta": printed("discrete.argmin", ns), _OBJECTIVE: printed("discrete.w", ns) ** 2}
+    return {"ring-eta": printed("s5.discrete.argmin", ns), _OBJECTIVE: printed("s5.discrete.w", ns) ** 2}
 
 
 def _argmin_implied(forms):
@@ -447,17 +447,17 @@ def _argmin_derive():
 # tests/test_section5.py shows a negated objective (a maximum) is rejected.
 register(Claim("discrete-argmin", SEC, title="Discrete time: ring-eta = argmin w(eta) = sqrt(1 - 1/gamma)", equations=(17,),
                method="symbolic", printed=_argmin_printed, derive=_argmin_derive, implied=_argmin_implied, mutable_keys=("ring-eta",),
-               sources={"ring-eta": "discrete.argmin", _OBJECTIVE: ("discrete.argmin_objective", "discrete.w")}))
+               sources={"ring-eta": "s5.discrete.argmin", _OBJECTIVE: ("s5.discrete.argmin_objective", "s5.discrete.w")}))
 
 
 def _check_eta_printed():
     ns = step_ns(gamma_st=gam)
     sch, par = REGISTRY.schedule("Logis"), REGISTRY.parameterization("Vel")
-    gamma_step = printed("discrete.gamma", {"ring:rho_t": sch.ring_rho, "ring:rho_s": sch.ring_rho.subs(t, t - dt)})
-    return {"check-eta": printed("discrete.check_eta", ns),
-            "radicand of check-eta (realness)": printed("discrete.check_eta.radicand", ns),
+    gamma_step = printed("s5.discrete.gamma", {"ring:rho_t": sch.ring_rho, "ring:rho_s": sch.ring_rho.subs(t, t - dt)})
+    return {"check-eta": printed("s5.discrete.check_eta", ns),
+            "radicand of check-eta (realness)": printed("s5.discrete.check_eta.radicand", ns),
             "M summand (gamma_st - 1)/(2 S_t^2) [Logis + Vel]": printed(
-                "discrete.M", {**ns, "gamma_st": gamma_step, "S_t": par.S(sch)})}
+                "s5.discrete.M", {**ns, "gamma_st": gamma_step, "S_t": par.S(sch)})}
 
 
 def _check_eta_implied(forms):
@@ -517,8 +517,8 @@ def _check_eta_derive():
 
 register(Claim("discrete-check-eta", SEC, title="Discrete time: check-eta and the discrete M", equations=(17, 29, 30), method="symbolic",
                printed=_check_eta_printed, derive=_check_eta_derive, implied=_check_eta_implied,
-               sources={"check-eta": "discrete.check_eta", "radicand of check-eta (realness)": "discrete.check_eta.radicand",
-                        "M summand (gamma_st - 1)/(2 S_t^2) [Logis + Vel]": ("discrete.M", "discrete.gamma")}))
+               sources={"check-eta": "s5.discrete.check_eta", "radicand of check-eta (realness)": "s5.discrete.check_eta.radicand",
+                        "M summand (gamma_st - 1)/(2 S_t^2) [Logis + Vel]": ("s5.discrete.M", "s5.discrete.gamma")}))
 
 
 # --- 2 dt lambda' ~ eta^2 ------------------------------------------------------------------------------
@@ -531,7 +531,7 @@ _TEST_T = sp.Rational(1, 2)
 
 
 def _eta_rate_printed():
-    return {"eta^2 approximant": printed("discrete.approx", step_ns(**{"lambda'_t": _lam1}))}
+    return {"eta^2 approximant": printed("s5.discrete.approx", step_ns(**{"lambda'_t": _lam1}))}
 
 
 def _eta_exact(lam_at_s, lam_t):
@@ -611,7 +611,7 @@ def _eta_rate_derive():
 
 register(Claim("eta-rate-approx", SEC, title="2 dt lambda'_t ~ eta^2_{t-dt,t}: first-order accurate", equations=(4,),
                method="symbolic", printed=_eta_rate_printed, derive=_eta_rate_derive, implied=_eta_rate_implied,
-               sources={"eta^2 approximant": ("discrete.approx", "discrete.eta")}))
+               sources={"eta^2 approximant": ("s5.discrete.approx", "s5.discrete.eta")}))
 
 
 # --- (27): the MSE on each initial interval ------------------------------------------------------

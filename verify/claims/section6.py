@@ -100,7 +100,7 @@ def _edm_S2_of_ring_rho(sigma_data) -> sp.Expr:
 
 
 def _printed_fpred_S2() -> sp.Expr:
-    return sp.simplify(printed("param.fpred", {"ring:rho_t": ring_rho_t}) ** 2)
+    return sp.simplify(printed("s2.param.fpred", {"ring:rho_t": ring_rho_t}) ** 2)
 
 
 class ModelCheck:
@@ -287,11 +287,11 @@ def _add(check: ModelCheck) -> None:
 
 
 _add(ModelCheck("EDM2", (
-    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("normal.lambda"), lambda: s6.edm2_schedule().ring_lam,
-        ("P_mean", "P_std"), ("s6.edm.normal", "normal.lambda"),
+    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("s2.normal.lambda"), lambda: s6.edm2_schedule().ring_lam,
+        ("P_mean", "P_std"), ("s6.edm.normal", "s2.normal.lambda"),
         how="ln sigma ~ N(P_mean, P_std^2), t uniform: ring-lambda = -ln sigma = P_std Phi^-1(t) - P_mean"),
     Key("S_t^2 (F-pred)", _printed_fpred_S2, lambda: _edm_S2_of_ring_rho(s6.EDM2.value("sigma_data")),
-        ("loss_weight", "sigma_data"), ("s6.edm.fpred_flows", "param.fpred"),
+        ("loss_weight", "sigma_data"), ("s6.edm.fpred_flows", "s2.param.fpred"),
         how="loss weight (sigma^2 + sigma_data^2)/(sigma sigma_data)^2 on ||D - y||^2 = sigma^2 ||eps_hat - eps||^2 "
             "(by (3)), so S^2 = 1 + sigma^2/sigma_data^2, sigma = 1/ring-rho; the learned log-variance normaliser "
             "exp(u(sigma)) is ignored, as the paper does"),
@@ -332,12 +332,12 @@ _EDM_CHURN = Correction(
     "for EDM's ImageNet-64 model, which diffuses faster than the reversible (ML) diffusion; the evidence gives the "
     "per-step Delta lambda against Delta ring-lambda", error="line 427")
 _add(ModelCheck("EDM", (
-    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("normal.lambda"), lambda: s6.edm_in64_schedule().ring_lam,
-        ("P_mean", "P_std"), ("s6.edm.normal", "normal.lambda"), correction=_EDM_TYPO,
+    Key("ring-lambda_t (Normal schedule)", lambda: _paper_lam("s2.normal.lambda"), lambda: s6.edm_in64_schedule().ring_lam,
+        ("P_mean", "P_std"), ("s6.edm.normal", "s2.normal.lambda"), correction=_EDM_TYPO,
         how="ln sigma ~ N(-1.2, 1.2^2): ring-lambda = 1.2 Phi^-1(t) + 1.2"),
     Key("S_t^2 as a function of ring-rho (F-pred)", _printed_fpred_S2,
         lambda: _edm_S2_of_ring_rho(s6.EDM.value("sigma_data")), ("loss_weight", "sigma_data"),
-        ("s6.edm.fpred_flows", "param.fpred")),
+        ("s6.edm.fpred_flows", "s2.param.fpred")),
     Key("Delta lambda per churned step (ImageNet-64 recipe)", lambda: sp.Integer(0),
         lambda: _flow_rate_of_churn(sp.Min(s6.EDM.value("S_churn") / s6.EDM.value("in64_num_steps"), sp.sqrt(2) - 1)),
         ("S_churn", "in64_num_steps", "churn_gamma"), "s6.edm.fpred_flows", correction=_EDM_CHURN,
@@ -371,12 +371,12 @@ _DIT_TYPO = Correction(
     "as ML(Logis), its curve would change (the evidence gives beta_ML on both schedules at DiT's nodes)",
     error="line 412")
 _add(ModelCheck("DiT", (
-    Key("ring-lambda_t (ML(Logis))", lambda: _paper_lam("logis.lambda"), lambda: s6.dit_schedule().ring_lam,
-        ("beta_start", "beta_end", "T"), ("s6.dit.ml_logis", "logis.lambda"), correction=_DIT_TYPO,
+    Key("ring-lambda_t (ML(Logis))", lambda: _paper_lam("s2.logis.lambda"), lambda: s6.dit_schedule().ring_lam,
+        ("beta_start", "beta_end", "T"), ("s6.dit.ml_logis", "s2.logis.lambda"), correction=_DIT_TYPO,
         how="alpha_bar_k = prod_{j<=k}(1 - beta_j), t = 1 - (k + 1)/1000, ring-lambda = (1/2) log(alpha_bar/(1 - alpha_bar))"),
-    Key("S_t (Noise, from DDPM)", lambda: printed("param.noise", {}),
+    Key("S_t (Noise, from DDPM)", lambda: printed("s2.param.noise", {}),
         lambda: s6.target_S(s6.dit_schedule(), Target(sp.Integer(0), sp.Integer(1))), ("parameterization",),
-        ("s6.dit.ddpm", "param.noise"), how="eps-prediction: u = eps, S = b - a/ring-rho = 1"),
+        ("s6.dit.ddpm", "s2.param.noise"), how="eps-prediction: u = eps, S = b - a/ring-rho = 1"),
     Key("eta^2 of a DDPM step with the learned f = 0 (posterior variance) = ML", lambda: _ml_eta2_vp(),
         lambda: s6.ancestral_rule()["posterior_eta2"].subs(_VP),
         ("step_variance", "sampler"), "s6.dit.ml_logis", ranges=_STEP_RANGE,
@@ -398,10 +398,10 @@ def _sit_like(name: str, facts_rate: tuple, facts_path: tuple, facts_pred: tuple
         "at t = 0.9 and 0.96 the code's rate is 18 and 48 times the printed one and its beta 4-7 times larger (the "
         "evidence gives both at the grid points)", error="line 413")
     _add(ModelCheck(name, (
-        Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-            facts_path, ("s6.later.logis_vel", "logis.lambda"), how="path alpha = t, sigma = 1 - t (paper time)"),
-        Key("S_t^2 (Vel)", lambda: _paper_S2("param.vel", LOGIS), lambda: _target_S2(LOGIS, _velocity_target(LOGIS)),
-            facts_pred, ("s6.later.logis_vel", "param.vel"),
+        Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+            facts_path, ("s6.later.logis_vel", "s2.logis.lambda"), how="path alpha = t, sigma = 1 - t (paper time)"),
+        Key("S_t^2 (Vel)", lambda: _paper_S2("s2.param.vel", LOGIS), lambda: _target_S2(LOGIS, _velocity_target(LOGIS)),
+            facts_pred, ("s6.later.logis_vel", "s2.param.vel"),
             how="unweighted velocity MSE, v = alpha' X + sigma' eps = X - eps, t ~ U(0, 1): S = b - a/ring-rho"),
         Key("lambda'_t (REPA(Logis))", lambda: printed("s6.repa.rate", {"t": t}),
             lambda: s6.code_generator(name).rate, facts_rate, "s6.repa.rate", correction=corr,
@@ -437,11 +437,11 @@ _RAE_GRID = Correction(
 _add(ModelCheck("RAE", (
     Key("lambda'_t (a deterministic flow, beta = 0)", lambda: printed("s6.rae.flow", {}),
         lambda: s6.code_generator("RAE").rate, ("sampler",), "s6.rae.flow"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.rae.flow", "logis.lambda")),
-    Key("S_t^2 (MSE(Logis, Vel))", lambda: _paper_S2("param.vel", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.rae.flow", "s2.logis.lambda")),
+    Key("S_t^2 (MSE(Logis, Vel))", lambda: _paper_S2("s2.param.vel", LOGIS),
         lambda: sp.simplify(s6.rae_parameterization().S(LOGIS) ** 2), ("loss", "training_time", "shift_dim_256"),
-        ("s6.rae.flow", "param.vel"), correction=_RAE_PARAM,
+        ("s6.rae.flow", "s2.param.vel"), correction=_RAE_PARAM,
         how="R4 + R5: the density of the shifted logit-normal time multiplies the velocity S_t^2"),
     Key("sampling steps (num_steps setting)", lambda: sp.Integer(250), lambda: sp.Integer(s6.RAE.value("num_steps")),
         ("num_steps",), "s6.fig1.uniform", route="number", correction=_RAE_GRID),
@@ -463,11 +463,11 @@ _LDIT_GRID = Correction(
 _add(ModelCheck("LightningDiT", (
     Key("lambda'_t (generates flows)", lambda: sp.Integer(0), lambda: s6.code_generator("LightningDiT").rate,
         ("sampler",), "s6.dit_models.flows"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.dit_models.flows", "logis.lambda")),
-    Key("S_t^2 (VelLN)", lambda: _paper_S2("param.veln", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.dit_models.flows", "s2.logis.lambda")),
+    Key("S_t^2 (VelLN)", lambda: _paper_S2("s2.param.veln", LOGIS),
         lambda: _target_S2(LOGIS, _velocity_target(LOGIS, logit_normal_density(t))), ("use_lognorm", "loss"),
-        ("s6.sd3_light.veln", "param.veln"),
+        ("s6.sd3_light.veln", "s2.param.veln"),
         how="velocity MSE with logit-normal(0, 1) time sampling (use_lognorm: true); the cosine term is not an MSE"),
     Key("sampling steps (num_sampling_steps setting)", lambda: sp.Integer(250),
         lambda: sp.Integer(s6.LIGHTNINGDIT.value("num_sampling_steps")), ("num_sampling_steps",), "s6.fig1.uniform",
@@ -483,11 +483,11 @@ _add(ModelCheck("LightningDiT", (
 _add(ModelCheck("SD3", (
     Key("lambda'_t (generates flows)", lambda: sp.Integer(0), lambda: s6.code_generator("SD3").rate, ("sampler",),
         "s6.dit_models.flows"),
-    Key("ring-lambda_t (Logis)", lambda: _paper_lam("logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
-        ("path",), ("s6.dit_models.flows", "logis.lambda")),
-    Key("S_t^2 (VelLN)", lambda: _paper_S2("param.veln", LOGIS),
+    Key("ring-lambda_t (Logis)", lambda: _paper_lam("s2.logis.lambda"), lambda: sp.log(LOGIS.alpha / LOGIS.sigma),
+        ("path",), ("s6.dit_models.flows", "s2.logis.lambda")),
+    Key("S_t^2 (VelLN)", lambda: _paper_S2("s2.param.veln", LOGIS),
         lambda: _target_S2(LOGIS, _velocity_target(LOGIS, logit_normal_density(t))), ("training_time",),
-        ("s6.sd3_light.veln", "param.veln")),
+        ("s6.sd3_light.veln", "s2.param.veln")),
 ), "SD3: a flow, Logis, VelLN (Section 6)",
     notes="The sampler facts are [notes] (diffusers, sd3.5), the training density is from the SD3 paper ([paper]); "
           "whether a shift is used in high-resolution training is [unverified].", numbers=_numbers("SD3")))
