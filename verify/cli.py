@@ -33,7 +33,8 @@ written to --json/--markdown as a partial report ("partial": true).
 failed means contradicted, or the check could not be run; a check that ran but whose precision cannot
 decide the statement is inconclusive, which leaves the exit status at 0 (--compare: confirmed ->
 inconclusive and inconclusive -> failed are regressions).
-A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer). Nothing is written
+A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer); a re-run reuses the
+records of claims whose inputs did not change (the verdict cache; --no-cache or CI=true run all). Nothing is written
 unless --json or --markdown is given (the Markdown's figures go to <stem>_figures/ beside it).
 """
 
@@ -68,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="register noise schedules/parameterizations/rates/pairs from a TOML file (repeatable)")
     tier = p.add_mutually_exclusive_group()
     tier.add_argument("--quick", action="store_true",
-                      help="the quick tier: every claim, short ladders and small numerics (a first look)")
+                      help="the quick tier (a first look): the symbolic and ladder claims; the sampling checks calibrated at "
+                           "the default size are skipped, with the reason")
     tier.add_argument("--full", action="store_true",
                       help="the full tier: long ladders, big batches and large empirical runs")
     cache = p.add_mutually_exclusive_group()
