@@ -39,6 +39,7 @@ from numerics.schedule_grid import lambda_integral, schedule_grid, uniform_log_s
 
 from ..ledger import Claim, Outcome, Verdict, register
 from ..report import register_renderer
+from ..tiers import settings as tier_settings
 from .uds_default import default_evidence, render_default
 from .uds_torch import UDS_SOURCES, frechet_distance, moments, printed_uds_forms, single_thread
 
@@ -409,10 +410,23 @@ def _fmt_tree(value):
     return _fmt(value) if isinstance(value, float) else value
 
 
+#: What the tier changes in uds-vs-peers: the FD/SW batch (the floors are measured at the same batch) and the order
+#: ladder (the orders are fitted on its last rungs in every tier).
+#: The quick tier does not run it: at batch 3000 it was confirmed but still took 164 s (load 8-10 on 2 cores), so a
+#: smaller batch buys little, and a batch below the one its floors are calibrated at risks a false failure (as
+#: uds-distribution's did at a quarter of its batch).
+PEERS_TIERS = {"quick": {"run": False, "why": "its peer table and order ladders take minutes at any batch its floor "
+                                              "criterion is calibrated for"},
+               "default": {"batch": 10000, "ladder": (32, 64, 128, 256), "sweep": "default"},
+               "full": {"batch": 100000, "ladder": (32, 64, 128, 256, 512), "sweep": "full"}}
+
+
 def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, with_diffusers=None,
                 ladder=None, data=None, default_size: str | None = None) -> Outcome:
-    batch = batch or (100000 if FULL else 10000)
-    ladder = ladder or ((32, 64, 128, 256, 512) if FULL else (32, 64, 128, 256))
+    tier = tier_settings(PEERS_TIERS)
+    batch = batch or tier["batch"]
+    ladder = ladder or tier["ladder"]
+    default_size = default_size or tier["sweep"]
     t0 = time.perf_counter()
     with single_thread():
         table = peer_table(forms, batch=batch, nfes=nfes, sampler=sampler, with_diffusers=with_diffusers, data=data)
@@ -550,7 +564,8 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: orders "
                + "/".join(str(uds_methods.declared_order(m)) for m in NEW_METHODS) + " and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
-               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 240.0,
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 600.0,
+               tiers=PEERS_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
 
 
