@@ -308,7 +308,8 @@ class EvalPoints:
 
 def run(s: Settings, *, fd, sw=None, log=None, mixture_seed: int = 11) -> dict:
     """Train per (d, weighting, seed), sample every (process, sampler, NFE) from the same starts with each trained
-    denoiser and the exact one, and measure FD (``fd(samples, mean, cov)``), SW (``sw(samples, reference)``) and the
+    denoiser and the exact one, and measure FD (``fd(samples, mean, cov)``), SW (``sw(reference)`` gives the function
+    samples -> SW_2 to the exact reference set of 4 n points) and the
     losses.  Returns plain data (JSON-ready)."""
     from . import section6 as n6
 
@@ -326,7 +327,7 @@ def run(s: Settings, *, fd, sw=None, log=None, mixture_seed: int = 11) -> dict:
         mu, C = mix.mean(), mix.covariance()
         data_var = float(torch.diag(C).mean())
         pts = EvalPoints(mix, q, s.eval_nodes, s.eval_per_node)
-        ref = mix.sample(4 * s.n_samples, torch.Generator().manual_seed(98))
+        sw_of = sw(mix.sample(4 * s.n_samples, torch.Generator().manual_seed(98))) if sw is not None else None
         rec: dict = {"mixture": sep, "network": f"TimeMLP, {s.depth} hidden layers of {s.width} (SiLU), "
                      f"{n_parameters(d, s.width, s.depth)} parameters, float64; Adam lr {s.lr}, cosine decay, "
                      f"{s.steps} steps of batch {s.batch}", "eval ring-lambda nodes": [float(v) for v in pts.lam],
@@ -357,12 +358,12 @@ def run(s: Settings, *, fd, sw=None, log=None, mixture_seed: int = 11) -> dict:
                             key = f"{who} | {proc} | {smp} | {nfe}"
                             rec["fd"].setdefault(key, []).append(fd(y, mu, C) if ok else float("nan"))
                             if sw is not None:
-                                rec["sw"].setdefault(key, []).append(sw(y, ref) if ok else float("nan"))
+                                rec["sw"].setdefault(key, []).append(sw_of(y) if ok else float("nan"))
         g = torch.Generator().manual_seed(99)
         floors = [mix.sample(s.n_samples, g) for _ in range(s.floor_replicates)]
         rec["floor fd"] = [fd(x, mu, C) for x in floors]
         if sw is not None:
-            rec["floor sw"] = [sw(x, ref) for x in floors]
+            rec["floor sw"] = [sw_of(x) for x in floors]
         rec["seconds"] = time.perf_counter() - t_d
         out["per d"][str(d)] = rec
     return out
