@@ -243,8 +243,7 @@ def train(mix, q: Quantities, weighting: str, seed: int, s: Settings, *, data_va
         opt.step()
         sched.step()
         losses.append(float(loss.detach()))
-    chunk = max(1, s.steps // 20)
-    curve = [float(np.mean(losses[i:i + chunk])) for i in range(0, len(losses), chunk)]
+    curve = [float(np.mean(c)) for c in np.array_split(np.asarray(losses), min(20, len(losses)))] if losses else []
     tail = losses[-max(1, s.steps // 10):] if losses else [float("nan")]
     return den, {"seed": seed, "weighting": weighting, "steps": s.steps, "training curve (mean loss per 5% of steps)":
                  curve, "final training loss (mean of the last 10% of steps)": float(np.mean(tail)),
