@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -94,7 +94,6 @@ class Quantities:
     weight of (2) on ||eps_hat - eps||^2 (S^2), and the weight of (23) of the ML- and MSE-diffusions."""
 
     def __init__(self, schedule, param, interval, rates: dict):
-        tsym = sp.Symbol("t", real=True)
         self.schedule, self.param, self.interval = schedule, param, interval
         target = param.target(schedule)
         S = scale_from_target(schedule, target)
@@ -111,7 +110,6 @@ class Quantities:
         self.exprs["w (23) MSE / ring-lambda'"] = self.exprs["w (23) MSE"] / rl
         self.exprs["w MSE (2) / ring-lambda'"] = self.exprs["w MSE (2)"] / rl
         self.fn = {k: numeric(sp.sympify(v), "torch") for k, v in self.exprs.items()}
-        del tsym
 
     def __call__(self, key: str, times: torch.Tensor) -> torch.Tensor:
         out = self.fn[key](times)
