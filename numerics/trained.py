@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp

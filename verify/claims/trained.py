@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import sympy as sp
-import torch
 
 from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Outcome, Verdict, register
 from ..report import register_renderer
