@@ -333,14 +333,16 @@ def run(s: Settings, *, fd, sw=None, log=None, mixture_seed: int = 11) -> dict:
         dens = {}
         for w in WEIGHTINGS:
             for seed in s.seeds:
+                if log:
+                    log(f"d = {d}: training with the {w} weighting, seed {seed}")
                 den, tr = train(mix, q, w, seed, s, data_var=data_var)
                 dens[(w, seed)] = den
                 rec["training"][f"{w} seed {seed}"] = tr
                 rec["losses"][f"{w} seed {seed}"] = pts.losses(den)
-                if log:
-                    log(f"d={d} {w} seed {seed} trained")
         exact = n6.edm2_denoiser(mix)
         for seed in s.seeds:
+            if log:
+                log(f"d = {d}: sampling from the starts of seed {seed}")
             y0 = sig_max * torch.randn(s.n_samples, d, generator=torch.Generator().manual_seed(1000 + seed),
                                        dtype=torch.float64)
             for proc in PROCESSES:

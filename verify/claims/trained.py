@@ -32,7 +32,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Outcome, Verdict, register
+from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Outcome, Verdict, register, step
 from ..report import register_renderer
 
 CLAIM_ID = "mechanism-trained"
@@ -87,7 +87,7 @@ def run_experiment(s=None) -> dict:
 
     s = s or settings()
     with single_thread():
-        return tr.run(s, fd=_fd, sw=_sw)
+        return tr.run(s, fd=_fd, sw=_sw, log=step)
 
 
 def _check(forms, *, runner=None) -> Outcome:
