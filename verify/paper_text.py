@@ -483,6 +483,14 @@ ENTRIES: tuple[Printed, ...] = (
        hand="a table row of numbers (tab-separated), read by splitting at the tabs"),
     _P("s6.table1.caption", "Table 1, caption", None, 534,
        r"We compute FID 5 times in each experiment and report the mean.", hand=_HAND_PROSE),
+    # ---- The thesis (abstract-level summary and conclusion): what mechanism-trained measures ----------------------
+    _P("intro.thesis", "Introduction, contributions (1)", "048", 46,
+       "of SOTA models is an implementation of KL minimization for MSE-diffusions,",
+       hand="prose, continued from text line 45 ('Therefore, flows beat reversible diffusions because training') to "
+            "text line 47 ('which are nearly flows. The models that succeed are the ones that are really trained.')"),
+    _P("s6.conclusion", "Section 6, Conclusion", "", 538,
+       "**Conclusion.** SOTA models learn MSE-diffusions; MSE-diffusions are nearly flows; flow generators beat "
+       "reversible diffusions. The models that succeed are the ones that are really trained.", hand=_HAND_PROSE),
 )
 
 PAPER: dict[str, Printed] = {}
