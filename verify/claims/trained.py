@@ -20,13 +20,11 @@ printed form's value: 0 ~, +1 worse, -1 better):
 By (24) the ML weight is pointwise the smallest (23) weight, so comparing (23) across processes for one denoiser says
 nothing about the thesis; the comparisons are across trainings.  The verdict rests on FD (the declared reading); SW is
 reported as a sensitivity, not used.  Settings: :data:`numerics.trained.DEFAULT` (d = 2, 8), or
-:data:`numerics.trained.FULL` (d = 2, 8, 64) when ``FBD_VERIFY_FULL=1`` (``--full``) or
-``FBD_VERIFY_MECHANISM_TIER=full``.
+:data:`numerics.trained.FULL` (d = 2, 8, 64) in the full tier (``--full``); the quick tier skips it (:data:`TIERS`).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -37,7 +35,7 @@ from ..report import register_renderer
 
 CLAIM_ID = "mechanism-trained"
 #: printed key -> the paper-text entries it rests on
-SOURCES = ("intro.thesis", "s6.conclusion")
+SOURCES = ("s1.thesis", "s6.conclusion")
 WANTED_CODE = {0: "equivalent", 1: "worse", -1: "better"}
 DECLARED_READING = {"metric": "FD to the exact moments (S1-S3); the excess of each objective over the exact "
                               "denoiser's (S4)",
@@ -45,10 +43,18 @@ DECLARED_READING = {"metric": "FD to the exact moments (S1-S3); the excess of ea
                     "margin": "2 sd_floor/sqrt(seeds) for ~ (S1); directional cells need the paired 95% interval"}
 
 
+#: What the ledger's tiers change (verify.tiers): the quick tier does not train (three networks per weighting take
+#: about a minute at the smallest size whose statements decide); default d = 2, 8; full d = 2, 8, 64.
+TIERS = {"quick": {"run": False, "why": "it trains 2 x 3 networks (about a minute on 2 cores at its smallest "
+                                        "deciding size)"},
+         "default": {"size": "default"}, "full": {"size": "full"}}
+
+
 def tier() -> str:
-    if os.environ.get("FBD_VERIFY_MECHANISM_TIER") in ("default", "full"):
-        return os.environ["FBD_VERIFY_MECHANISM_TIER"]
-    return "full" if os.environ.get("FBD_VERIFY_FULL") == "1" else "default"
+    """'default' or 'full': the size this run trains at (the ledger's tier; the quick tier skips the claim)."""
+    from ..tiers import settings as tier_settings
+
+    return tier_settings(TIERS).get("size", "default")
 
 
 def settings():
@@ -183,7 +189,7 @@ register(Claim(CLAIM_ID, "6", title="The thesis with denoisers that are really t
                                     "sampled by Flow, MSE- and ML-diffusion (Gaussian mixture, EDM2's setting)",
                equations=(2, 14, 15, 23), method="torch", printed=_printed, custom=_check, empirical=True,
                declared_reading=DECLARED_READING, sources={k: SOURCES for k in _printed()},
-               timeout=3600.0 if tier() == "full" else 600.0))
+               timeout=3600.0 if tier() == "full" else 600.0, tiers=TIERS))
 
 
 # ------------------------------------------------------------------------------------------------
