@@ -31,7 +31,9 @@ H = sp.Symbol("H", positive=True)
 v = sp.Symbol("v", real=True)
 D = sp.Symbol("D", positive=True)
 
-MAX_MOMENT = 4  # m_0..m_3: enough for a cubic interpolant (corrector of the order-3 method)
+#: The moments m_0..m_3 that the registered methods (order <= 3; the order-3 corrector's cubic) need; a method of
+#: order k needs m_0..m_k (its corrector's interpolant has k + 1 nodes): every function below takes the count.
+MAX_MOMENT = 4
 SERIES_TERMS = 24
 #: Below this H the Taylor series of m_k is used (its radius is 2 pi; 24 terms leave < 1e-19 at H = 1).
 SERIES_BELOW = 1.0
@@ -84,15 +86,20 @@ def moments_check(kmax: int = MAX_MOMENT) -> dict[str, bool]:
 # Weights
 # ------------------------------------------------------------------------------------------------
 
-MOMENT_SYMBOLS = sp.symbols(f"m0:{MAX_MOMENT}", real=True)
+def moment_symbol(k: int) -> sp.Symbol:
+    """The symbol m_k of the k-th kernel moment."""
+    return sp.Symbol(f"m{k}", real=True)
+
+
+MOMENT_SYMBOLS = tuple(moment_symbol(k) for k in range(MAX_MOMENT))
 
 
 def lagrange_weights(nodes) -> list[sp.Expr]:
     """w_j = sum_k [v^k] L_j(v) m_k for the interpolant through ``nodes`` (positions in v), as expressions of
     the node positions and the moment symbols m0.. (exact for polynomials of degree < len(nodes))."""
     nodes = list(nodes)
-    if len(nodes) > MAX_MOMENT:
-        raise ValueError(f"at most {MAX_MOMENT} nodes, got {len(nodes)}")
+    if not nodes:
+        raise ValueError("an interpolant needs at least one node")
     out = []
     for j, vj in enumerate(nodes):
         L = sp.Integer(1)
@@ -100,43 +107,65 @@ def lagrange_weights(nodes) -> list[sp.Expr]:
             if i != j:
                 L *= (v - vi) / (vj - vi)
         poly = sp.Poly(sp.expand(L), v)
-        out.append(sp.together(sum(poly.coeff_monomial(v**k) * MOMENT_SYMBOLS[k] for k in range(len(nodes)))))
+        out.append(sp.together(sum(poly.coeff_monomial(v**k) * moment_symbol(k) for k in range(len(nodes)))))
     return out
 
 
-#: Node-gap symbols: the history nodes sit at v = -a, -(a + b) (a = H_prev/H, b = H_prev2/H).
+#: Node-gap symbols: the history nodes sit at v = -a, -(a + b), -(a + b + g2), ... (a = H_prev/H, b = H_prev2/H,
+#: g_j the j-th earlier step over H).
 a, b = sp.symbols("a b", positive=True)
 
-#: The node layouts of the methods, newest first.  "AB<k>": explicit, k past values (s and k - 1 before);
-#: "AM<k>": the corrector, the fresh value at t (v = 1) and k - 1 past values.
-LAYOUTS = {
-    "AB1": (0,),
-    "AB2": (0, -a),
-    "AB3": (0, -a, -a - b),
-    "AM2": (1, 0),
-    "AM3": (1, 0, -a),
-    "AM4": (1, 0, -a, -a - b),
-}
+
+def gap_symbol(j: int) -> sp.Symbol:
+    """The j-th gap (j = 0: a, 1: b, then g2, g3, ...): the log r step j + 1 steps back over the current one."""
+    return (a, b)[j] if j < 2 else sp.Symbol(f"g{j}", positive=True)
+
+
+def layout_nodes(name: str) -> tuple:
+    """The nodes (in v, newest first) of the layout ``name``: "AB<k>" (k >= 1): explicit, k past values, v = 0 (s)
+    and the k - 1 before it; "AM<k>" (k >= 2): the corrector, the fresh value at t (v = 1) and k - 1 past values.
+    A one-line ValueError for any other name."""
+    kind, digits = name[:2], name[2:]
+    k = int(digits) if digits.isdigit() else 0
+    if kind not in ("AB", "AM") or k < (1 if kind == "AB" else 2):
+        raise ValueError(f"unknown multistep layout {name!r}: 'AB<k>' (k >= 1) or 'AM<k>' (k >= 2)")
+    n_past = k if kind == "AB" else k - 1
+    past, pos = [sp.Integer(0)], sp.Integer(0)
+    for j in range(n_past - 1):
+        pos = pos - gap_symbol(j)
+        past.append(pos)
+    return tuple(past) if kind == "AB" else (sp.Integer(1), *past)
+
+
+def layout_names(order: int) -> tuple[str, ...]:
+    """The layouts a method of predictor order ``order`` uses (start-up included): AB1..AB<order>, AM2..AM<order+1>."""
+    return tuple(f"AB{k}" for k in range(1, order + 1)) + tuple(f"AM{k}" for k in range(2, order + 2))
+
+
+#: The node layouts of the registered methods (order <= MAX_MOMENT - 1), newest first (see :func:`layout_nodes`).
+LAYOUTS = {name: layout_nodes(name) for name in layout_names(MAX_MOMENT - 1)}
 
 
 @lru_cache(maxsize=None)
 def layout_weights(name: str) -> tuple[sp.Expr, ...]:
-    """Weights of one layout (see :data:`LAYOUTS`) as expressions of a, b and m0..m3."""
-    return tuple(lagrange_weights(LAYOUTS[name]))
+    """Weights of one layout (see :func:`layout_nodes`) as expressions of the gaps and the moment symbols."""
+    return tuple(lagrange_weights(layout_nodes(name)))
 
 
-def weights_check() -> dict[str, bool]:
-    """Each layout integrates every polynomial of degree < its node count exactly against K_H (checked with the
-    closed-form moments), and the weights sum to 1 (m_0 = 1)."""
+def weights_check(names=None) -> dict[str, bool]:
+    """Each layout (default :data:`LAYOUTS`) integrates every polynomial of degree < its node count exactly against
+    K_H (checked with the closed-form moments), and the weights sum to 1 (m_0 = 1)."""
     out = {}
-    for name, nodes in LAYOUTS.items():
+    for name in (LAYOUTS if names is None else names):
+        nodes = layout_nodes(name)
         w = layout_weights(name)
-        subs = {MOMENT_SYMBOLS[k]: moment(k).subs(D, 1 - sp.exp(-H)) for k in range(MAX_MOMENT)}
+        subs = {moment_symbol(k): moment(k).subs(D, 1 - sp.exp(-H)) for k in range(len(nodes))}
         ok = True
         for deg in range(len(nodes)):
             lhs = sum(wj * sp.sympify(nj) ** deg for wj, nj in zip(w, nodes)).subs(subs)
             rhs = sp.integrate(v**deg * kernel(), (v, 0, 1))
-            val = {a: sp.Rational(7, 10), b: sp.Rational(13, 10), H: sp.Rational(9, 10)}
+            val = {a: sp.Rational(7, 10), b: sp.Rational(13, 10), H: sp.Rational(9, 10),
+                   **{gap_symbol(j): sp.Rational(11 + 2 * j, 10) for j in range(2, len(nodes))}}
             ok = ok and abs(sp.N((lhs - rhs).subs(val), 40)) < sp.Float(10) ** -30
         out[f"{name}: exact for degree < {len(nodes)}"] = ok
     return out
@@ -296,26 +325,37 @@ def lambdified_bh2_weights():
     return {name: sp.lambdify((a, h), list(ws), modules="numpy") for name, ws in unipc_bh2_weights().items()}
 
 
-def numeric_moments_source():
-    """(closed forms, series) of m_1..m_3 as expressions of (H, D) and H: what :mod:`numerics.uds` lambdifies."""
-    return ([moment(k) for k in range(1, MAX_MOMENT)], [moment_series(k) for k in range(1, MAX_MOMENT)])
+def numeric_moments_source(count: int = MAX_MOMENT - 1):
+    """(closed forms, series) of m_1..m_count as expressions of (H, D) and H: what :mod:`numerics.uds` lambdifies."""
+    return ([moment(k) for k in range(1, count + 1)], [moment_series(k) for k in range(1, count + 1)])
 
 
-def lambdified_moments():
-    """numpy functions: closed(H, D) -> (m1, m2, m3) and series(H) -> (m1, m2, m3)."""
-    closed, series = numeric_moments_source()
+def lambdified_moments(count: int = MAX_MOMENT - 1):
+    """numpy functions: closed(H, D) -> (m1, ..., m_count) and series(H) -> (m1, ..., m_count)."""
+    closed, series = numeric_moments_source(count)
     f_closed = sp.lambdify((H, D), closed, modules="numpy")
     f_series = sp.lambdify(H, series, modules="numpy")
     return f_closed, f_series
 
 
+def weight_arity(name: str) -> tuple[int, int]:
+    """(gaps, moments) the lambdified weights of ``name`` take: at least (a, b) and (m1, m2, m3), more for a layout
+    with more nodes (a method of order >= 4)."""
+    n = len(layout_nodes(name))
+    n_past = n if name.startswith("AB") else n - 1
+    return max(2, n_past - 1), max(MAX_MOMENT - 1, n - 1)
+
+
 def lambdified_weights(name: str):
-    """numpy function (a, b, m1, m2, m3) -> weights of the layout ``name`` (newest node first)."""
+    """numpy function (gaps..., m1, ..., m_M) -> weights of the layout ``name`` (newest node first); for the layouts
+    of the order <= 3 methods the arguments are (a, b, m1, m2, m3) (see :func:`weight_arity`)."""
     w = layout_weights(name)
-    args = (a, b, *MOMENT_SYMBOLS[1:])
-    return sp.lambdify(args, [wj.subs(MOMENT_SYMBOLS[0], 1) for wj in w], modules="numpy")
+    n_gaps, n_moments = weight_arity(name)
+    args = (*(gap_symbol(j) for j in range(n_gaps)), *(moment_symbol(k) for k in range(1, n_moments + 1)))
+    return sp.lambdify(args, [wj.subs(moment_symbol(0), 1) for wj in w], modules="numpy")
 
 
 __all__ = ["H", "D", "kernel", "moment", "moment_series", "moments_check", "lagrange_weights", "LAYOUTS",
-           "layout_weights", "weights_check", "relations", "unic_rhos", "unipc_bh2_weights", "lambdified_moments",
+           "layout_weights", "layout_nodes", "layout_names", "gap_symbol", "moment_symbol", "weight_arity",
+           "weights_check", "relations", "unic_rhos", "unipc_bh2_weights", "lambdified_moments",
            "lambdified_weights", "lambdified_bh2_weights"]

@@ -4,7 +4,8 @@ For each case (dimension d, components K, dtype, device) the batch is the larges
 10^6 whose memory estimate fits the budget; we measure
 
 * denoiser evaluations per second (rows of the batch denoised per second),
-* samples per second of EulerUDS (14) (flow, Logis schedule) at a fixed NFE,
+* samples per second of a UDS sampler (``--sampler``, any name of :data:`numerics.uds_methods.METHODS`; default
+  EulerUDS (14)) on the flow, Logis schedule, at a fixed NFE (steps from :func:`numerics.uds_methods.steps_for`),
 * peak memory: ``torch.cuda.max_memory_allocated`` on CUDA; on CPU the process's peak resident set
   (``resource.getrusage``, monotone over the run) and the Python-heap peak of ``tracemalloc``
   (torch's own buffers are not traced by it),
@@ -41,6 +42,7 @@ from . import memory
 from .gaussian_mixture import GaussianMixture, device_chunk_elements
 from .schedule_grid import schedule_grid
 from .uds import sample
+from .uds_methods import get as uds_method
 
 FULL_DIMS, FULL_COMPONENTS = (2, 64, 3072), (8, 64)
 QUICK_DIMS, QUICK_COMPONENTS = (2, 64), (8,)
@@ -70,6 +72,7 @@ class BenchRow:
     device_peak_tflops: float = float("nan")  # a square GEMM of the dtype on the device, same run
     tf32: bool = False
     chunk_elements: int = 0
+    sampler: str = "euler"  # the UDS method of samples_per_s (nfe: its evaluations)
 
 
 @dataclass
@@ -158,12 +161,14 @@ ROUNDS = 3
 
 def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget_bytes: int,
              max_batch: int = MAX_BATCH, nfe: int = 4, min_time: float = 0.3, reference_rows: int = 1000,
-             peak_tflops: float = float("nan")) -> BenchRow:
+             peak_tflops: float = float("nan"), sampler: str = "euler") -> BenchRow:
+    rec = uds_method(sampler)
+    steps = rec.steps_for(nfe)
     batch = pick_batch(d, K, dtype, budget_bytes, max_batch)
     chunk = device_chunk_elements(device, dtype)
     mix = GaussianMixture.random(K, d, seed=0, dtype=dtype, device=device)
     grid = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), REGISTRY.parameterization("Vel"),
-                         Interval(), nfe, device=device)
+                         Interval(), steps, device=device)
     g = torch.Generator(device=device).manual_seed(0)
     y = mix.sample_noisy(batch, grid.ring_lam[0].to(dtype), g)
     lam = torch.tensor(0.0, dtype=dtype, device=device)
@@ -177,7 +182,7 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
         sec_eval = min(sec_eval, _timed(lambda: mix.denoise(y, lam), device, min_time / ROUNDS))
         sec_mm = min(sec_mm, _timed(products, device, min_time / ROUNDS))
     del products
-    sec_sample = _timed(lambda: sample(mix.denoise, grid, y, "euler"), device, min_time, max_reps=20)
+    sec_sample = _timed(lambda: sample(mix.denoise, grid, y, sampler), device, min_time, max_reps=20)
     if device.type == "cuda":
         peak, kind = torch.cuda.max_memory_allocated(device) / 2**20, "cuda max allocated"
     else:
@@ -192,13 +197,13 @@ def run_case(d: int, K: int, dtype: torch.dtype, device: torch.device, *, budget
     gc.collect()
     flops = 8.0 * batch * K * d
     return BenchRow(device.type, str(dtype).replace("torch.", ""), d, K, batch, batch / sec_eval, ref_n / sec_ref, ref_n,
-                    batch / sec_sample, nfe, peak, kind, flops / batch, flops / sec_mm / 1e9, sec_eval, sec_mm,
+                    batch / sec_sample, rec.nfe(steps), peak, kind, flops / batch, flops / sec_mm / 1e9, sec_eval, sec_mm,
                     sec_eval / sec_mm, flops / sec_eval / 1e12, peak_tflops,
-                    bool(torch.backends.cuda.matmul.allow_tf32), chunk)
+                    bool(torch.backends.cuda.matmul.allow_tf32), chunk, sampler)
 
 
 def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch: int, min_time: float,
-              nfe: int = 4, out=sys.stdout) -> list[BenchRow]:
+              nfe: int = 4, out=sys.stdout, sampler: str = "euler") -> list[BenchRow]:
     rows = []
     for device in devices:
         for dtype in dtypes:
@@ -212,7 +217,7 @@ def run_bench(dims, components, dtypes, devices, *, budget_gib: float, max_batch
                         free, _ = torch.cuda.mem_get_info(device)
                         budget = min(budget, int(0.6 * free)) if budget_gib else int(0.6 * free)
                     row = run_case(d, K, dtype, device, budget_bytes=budget, max_batch=max_batch, nfe=nfe,
-                                   min_time=min_time, peak_tflops=peak_tflops)
+                                   min_time=min_time, peak_tflops=peak_tflops, sampler=sampler)
                     rows.append(row)
                     print(format_row(row), file=out, flush=True)
     return rows
@@ -279,7 +284,9 @@ def main(argv=None) -> int:
     p.add_argument("--max-batch", type=int, default=None, help=f"largest batch (default {MAX_BATCH:g})")
     p.add_argument("--memory-gib", type=float, default=None, help="memory budget per case (default 2 CPU, 60%% free GPU)")
     p.add_argument("--min-time", type=float, default=None, help="seconds per timed measurement")
-    p.add_argument("--nfe", type=int, default=4, help="EulerUDS steps for samples/s")
+    p.add_argument("--nfe", type=int, default=4, help="denoiser evaluations of the samples/s run (default 4)")
+    p.add_argument("--sampler", default="euler", metavar="NAME",
+                   help="UDS method of the samples/s run (a name of numerics.uds_methods; default euler)")
     p.add_argument("--method", nargs="+", metavar="NAME",
                    help="sampler methods for the state_copies table (default: " + " ".join(memory.TARGETS)
                    + "; 'none' skips it)")
@@ -295,6 +302,9 @@ def main(argv=None) -> int:
     from .uds import check_method
     try:
         methods = [check_method(m) for m in methods]
+        sampler = uds_method(a.sampler).name
+        if a.nfe < 1:
+            raise ValueError(f"--nfe must be >= 1, got {a.nfe}")
     except ValueError as err:
         p.error(str(err))
     quick = a.quick
@@ -319,13 +329,13 @@ def main(argv=None) -> int:
           + ("ON (--tf32: float32 products at TF32 precision)" if a.tf32 else
              "off (float32 products in float32; --tf32 allows it)"))
     print("evals/s = rows denoised per second (fast path; ref = the reference direct form on <= 1000 rows); "
-          "samples/s = EulerUDS (flow, Logis) at NFE; bound_ratio = denoiser time / time of its four bare matrix "
+          f"samples/s = {sampler} (flow, Logis) at NFE; bound_ratio = denoiser time / time of its four bare matrix "
           "products at the same shapes (GFLOP/s: theirs); peak MiB: CUDA max allocated, or the CPU process's max RSS so far")
     print(HEADER)
     rows = []
     for device in devices:
         rows += run_bench(dims, comps, dtypes, [device], budget_gib=cuda_budget if device.type == "cuda" else budget,
-                          max_batch=max_batch, min_time=min_time, nfe=a.nfe)
+                          max_batch=max_batch, min_time=min_time, nfe=a.nfe, sampler=sampler)
     if methods:
         print("state_copies = peak memory growth of uds.sample over its input, output included, in states (CPU: a "
               "fresh process's peak RSS; CUDA: max allocated); flow (Logis), float32, the mixture denoiser; "

@@ -53,7 +53,11 @@ def full_tier() -> bool:
 
 
 def ladder_sizes() -> list[int]:
-    top = 4096 if full_tier() else 1024
+    return ladder_sizes_to(4096 if full_tier() else 1024)
+
+
+def ladder_sizes_to(top: int) -> list[int]:
+    """N = 16, 32, ... up to ``top``."""
     out, n = [], 16
     while n <= top:
         out.append(n)
@@ -276,6 +280,16 @@ def logsnr_window(schedule: NoiseSchedule, t0, t1) -> tuple[float, float, int]:
 
 
 @lru_cache(maxsize=16)
+def _grid_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, top: int, dps: int) -> tuple[str, tuple]:
+    """(how lambda was integrated, rho = exp(lambda - lambda_t0) on the ladder's finest grid): shared by the ladders
+    of one rate (the exact and the mis-specified denoiser's), as _grid_errors shares the errors."""
+    with mp.workdps(dps):
+        lam, method = log_rho(schedule, lam_rate, t0, t1, dps=dps)
+        a, b = mp.mpf(t0), mp.mpf(t1)
+        return method, tuple(mp.exp(lam(a + (b - a) * k / top)) for k in range(top + 1))
+
+
+@lru_cache(maxsize=16)
 def _grid_errors(schedule: NoiseSchedule, denoiser: str, t0, t1, top: int, dps: int):
     echeb, _ = error_of_logsnr(denoiser, *logsnr_window(schedule, t0, t1))
     with mp.workdps(dps):
@@ -305,13 +319,11 @@ def run_ladder(case: Case, weight_expr: sp.Expr, weight_per_step: bool, wbar_exp
         echeb, eerr = error_of_logsnr(case.denoiser, lo, hi, n_nodes)
         ring = mp_function(case.schedule.ring_lam)
         error = lambda x: echeb(ring(x))  # noqa: E731
-        lam, lam_method = log_rho(case.schedule, case.lam_rate, case.t0, case.t1, dps=dps)
+        lam_method, rho_vals = _grid_rho(case.schedule, case.lam_rate, case.t0, case.t1, top, dps)
         w = weight_function(weight_expr, weight_per_step)
-        grid = [t0 + (t1 - t0) * k / top for k in range(top + 1)]
         ring_vals = _grid_log_snr(case.schedule, case.t0, case.t1, top, dps)
         e_vals = _grid_errors(case.schedule, case.denoiser, case.t0, case.t1, top, dps)
         ring_rho_vals = [mp.exp(r) for r in ring_vals]
-        rho_vals = [mp.exp(lam(x)) for x in grid]
         wbar = limit_weight_function(wbar_expr, case.lam_rate, case.schedule)
         L, L_err = chebyshev_integral(lambda x: wbar(x) * error(x), t0, t1, QUAD_NODES)
         diffs = []
@@ -349,7 +361,11 @@ def run_ladder(case: Case, weight_expr: sp.Expr, weight_per_step: bool, wbar_exp
 ORDER_BAND = (0.95, 1.05)
 #: Chebyshev-Lobatto points of the Clenshaw-Curtis integrals of L and C over [t0, t1].
 QUAD_NODES = 97
-C_TOL = 0.01
+#: Relative tolerance on the predicted constant C (Richardson estimate from the last two rungs).  Measured at the
+#: default ladder (top N = 1024): at most 8.8e-5 over the six built-in ladders of every prop2-* claim and 9e-5 over
+#: the literature schedules of examples/; 2e-3 keeps a 20x margin for schedules we have not seen while a constant
+#: off by a few tenths of a percent fails (tests/test_convergence.py::test_a_wrong_constant_alone_fails_the_ladder).
+C_TOL = 2e-3
 
 
 def ladder_ok(ev: dict) -> bool:

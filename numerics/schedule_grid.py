@@ -21,6 +21,7 @@ fine monotone table of log r (piecewise-linear inverse interpolation).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -359,3 +360,165 @@ def uniform_log_snr_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Pa
     times = times_for_ring_lam(schedule, ring)
     times[0], times[-1] = interval.t0, interval.t_max
     return schedule_grid(schedule, rate, param, interval, times=times, ring_lam=ring, **kw)
+
+
+# ----------------------------------------------------------------------------------------------
+# Grids defined in sigma = exp(-ring-lambda) (Karras et al. 2022, EDM2) and intervals for scaled data
+# ----------------------------------------------------------------------------------------------
+
+#: EDM2's sampling grid (generate_images.py: sigma_min = 0.002, sigma_max = 80, rho = 7) and the data scale it is
+#: set for (sigma_data = 0.5, EDM2's latents); the values come from derivations.section6_sota.EDM2.
+KARRAS_RHO = 7.0
+#: The data standard deviation the project's default interval (0.01, 0.99) is meant for (for Logis it spans
+#: sigma from 99 to 0.0101, about 100x above and 1/100 of a unit data scale).
+DEFAULT_SIGMA_DATA = 1.0
+
+
+def _edm2_values() -> dict[str, float]:
+    from derivations import section6_sota as s6
+
+    return {k: float(s6.EDM2.value(k)) for k in ("sigma_min", "sigma_max", "rho", "sigma_data")}
+
+
+def karras_log_snr(sigma_min: float, sigma_max: float, n_steps: int, rho: float = KARRAS_RHO) -> np.ndarray:
+    """ring-lambda = -log sigma of the Karras/EDM grid with n_steps + 1 nodes from sigma_max down to sigma_min
+    (derivations.section6_sota.karras_sigma with N = n_steps + 1 nodes, all positive: no final sigma = 0 node),
+    increasing."""
+    from derivations import section6_sota as s6
+
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    if not (0 < sigma_min < sigma_max and math.isfinite(sigma_max)):
+        raise ValueError(f"need 0 < sigma_min < sigma_max < inf, got sigma_min={sigma_min!r}, sigma_max={sigma_max!r}")
+    if not (rho > 0 and math.isfinite(rho)):
+        raise ValueError(f"rho must be positive and finite, got {rho!r}")
+    f = sp.lambdify((s6.i_sym, s6.n_sym, s6.smin_sym, s6.smax_sym, s6.rho_sym), s6.karras_sigma(), modules="numpy")
+    sig = np.asarray(f(np.arange(n_steps + 1, dtype=float), float(n_steps + 1), float(sigma_min), float(sigma_max),
+                       float(rho)), dtype=float)
+    ring = -np.log(sig)
+    ring[0], ring[-1] = -math.log(sigma_max), -math.log(sigma_min)
+    return ring
+
+
+def _ring_at(schedule: NoiseSchedule, t: float) -> float:
+    return float(numeric(schedule.ring_lam, "numpy")(np.float64(t)))
+
+
+def interval_for_sigma(schedule: NoiseSchedule, sigma_min: float, sigma_max: float) -> Interval:
+    """The generation interval whose ends have sigma = exp(-ring-lambda) = sigma_max (t0) and sigma_min (t_max)."""
+    t0, t1 = times_for_ring_lam(schedule, [-math.log(sigma_max), -math.log(sigma_min)])
+    if not (0.0 < t0 < t1 < 1.0):
+        raise ValueError(f"sigma range [{sigma_min:g}, {sigma_max:g}] is not inside the schedule's (0, 1) in t "
+                         f"(t0={t0!r}, t_max={t1!r})")
+    return Interval(float(t0), float(t1))
+
+
+def interval_for_sigma_data(schedule: NoiseSchedule, sigma_data: float, base: Interval | None = None,
+                            base_sigma_data: float = DEFAULT_SIGMA_DATA) -> Interval:
+    """EDM's sigma_data convention for data of standard deviation ``sigma_data``: the interval whose sigma range is
+    the base interval's (default (0.01, 0.99), meant for ``base_sigma_data`` = 1) times sigma_data/base_sigma_data,
+    i.e. ring-lambda shifted by -log(sigma_data/base_sigma_data).  The flow (and any rate depending on ring-lambda
+    only) is equivariant under X -> c X, sigma -> c sigma, so on a grid defined in sigma (log-SNR, Karras, EDM2)
+    a scaled data set then has exactly the relative errors of the unscaled one."""
+    base = base or Interval()
+    if not (sigma_data > 0 and math.isfinite(sigma_data)):
+        raise ValueError(f"sigma_data must be positive and finite, got {sigma_data!r}")
+    c = sigma_data / base_sigma_data
+    s_max = math.exp(-_ring_at(schedule, base.t0)) * c
+    s_min = math.exp(-_ring_at(schedule, base.t_max)) * c
+    return interval_for_sigma(schedule, s_min, s_max)
+
+
+def karras_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
+                n_steps: int, rho: float = KARRAS_RHO, **kw) -> ScheduleGrid:
+    """Karras et al.'s rho-grid in sigma = exp(-ring-lambda) between the interval's ends (rho = 7 by default),
+    mapped to the paper's t through the schedule's log-SNR."""
+    lo, hi = _ring_at(schedule, interval.t0), _ring_at(schedule, interval.t_max)
+    ring = karras_log_snr(math.exp(-hi), math.exp(-lo), n_steps, rho)
+    ring[0], ring[-1] = lo, hi
+    times = times_for_ring_lam(schedule, ring)
+    times[0], times[-1] = interval.t0, interval.t_max
+    return schedule_grid(schedule, rate, param, interval, times=times, ring_lam=ring, **kw)
+
+
+def edm2_interval(schedule: NoiseSchedule, sigma_data: float | None = None) -> Interval:
+    """EDM2's sigma range (0.002, 80), set for sigma_data = 0.5, scaled to ``sigma_data`` (EDM's convention), as an
+    interval in the paper's t."""
+    v = _edm2_values()
+    c = 1.0 if sigma_data is None else sigma_data / v["sigma_data"]
+    return interval_for_sigma(schedule, v["sigma_min"] * c, v["sigma_max"] * c)
+
+
+def edm2_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, n_steps: int, *,
+              sigma_data: float | None = None, **kw) -> ScheduleGrid:
+    """EDM2's sampling grid (rho = 7, sigma 80 -> 0.002, n_steps + 1 positive nodes; EDM2's own final step to
+    sigma = 0 is left out: the UDS grids end at t_max < 1), scaled to ``sigma_data`` as :func:`edm2_interval`."""
+    v = _edm2_values()
+    iv = edm2_interval(schedule, sigma_data)
+    ring = karras_log_snr(math.exp(-_ring_at(schedule, iv.t_max)), math.exp(-_ring_at(schedule, iv.t0)), n_steps,
+                          v["rho"])
+    times = times_for_ring_lam(schedule, ring)
+    times[0], times[-1] = iv.t0, iv.t_max
+    ring[0], ring[-1] = _ring_at(schedule, iv.t0), _ring_at(schedule, iv.t_max)
+    return schedule_grid(schedule, rate, param, iv, times=times, ring_lam=ring, **kw)
+
+
+#: The grid families: uniform in t, uniform in log-SNR, Karras rho = 7 in sigma on the interval, EDM2's sigma grid.
+GRID_FAMILIES = ("uniform-t", "uniform-logsnr", "karras", "edm2")
+
+
+def family_log_snr(kind: str, schedule: NoiseSchedule, interval: Interval, n_steps: int) -> np.ndarray:
+    """ring-lambda at the n_steps + 1 nodes of a grid family on ``interval`` (EDM2: its own sigma range 80 -> 0.002,
+    the interval unused), increasing."""
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    f = numeric(schedule.ring_lam, "numpy")
+    lo, hi = _ring_at(schedule, interval.t0), _ring_at(schedule, interval.t_max)
+    if kind == "uniform-t":
+        ring = np.asarray(f(np.linspace(interval.t0, interval.t_max, n_steps + 1)), dtype=float)
+    elif kind == "uniform-logsnr":
+        ring = np.linspace(lo, hi, n_steps + 1)
+    elif kind == "karras":
+        ring = karras_log_snr(math.exp(-hi), math.exp(-lo), n_steps)
+    elif kind == "edm2":
+        v = _edm2_values()
+        ring = karras_log_snr(v["sigma_min"], v["sigma_max"], n_steps, v["rho"])
+    else:
+        raise ValueError(f"unknown grid family {kind!r}; choose one of {', '.join(GRID_FAMILIES)}")
+    if kind != "edm2":
+        ring[0], ring[-1] = lo, hi
+    return ring
+
+
+def grid_family(kind: str, schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,
+                n_steps: int, *, sigma_data: float | None = None, base_sigma_data: float | None = None,
+                **kw) -> ScheduleGrid:
+    """One grid of a family (:data:`GRID_FAMILIES`) on ``interval`` (EDM2: its own sigma range).
+
+    ``sigma_data`` (the data's standard deviation, EDM's convention): the family's grid for data of scale
+    ``base_sigma_data`` (default :data:`DEFAULT_SIGMA_DATA` = 1 for the interval's families, 0.5 for EDM2's) with every
+    node's sigma multiplied by sigma_data/base_sigma_data, then mapped to the paper's t through the schedule.  The
+    flow is equivariant under X -> c X, sigma -> c sigma, so a data set scaled by c then has exactly the relative
+    errors of the unscaled one on every family (uniform t included: its nodes are uniform in the t of the normalised
+    data, not in the paper's t)."""
+    ring = family_log_snr(kind, schedule, interval, n_steps)
+    if sigma_data is None:
+        if kind == "edm2":
+            times = times_for_ring_lam(schedule, ring)
+            return schedule_grid(schedule, rate, param, Interval(float(times[0]), float(times[-1])), times=times,
+                                 ring_lam=ring, **kw)
+        if kind == "uniform-t":
+            return schedule_grid(schedule, rate, param, interval, n_steps, **kw)
+        times = times_for_ring_lam(schedule, ring)
+        times[0], times[-1] = interval.t0, interval.t_max
+        return schedule_grid(schedule, rate, param, interval, times=times, ring_lam=ring, **kw)
+    if not (sigma_data > 0 and math.isfinite(sigma_data)):
+        raise ValueError(f"sigma_data must be positive and finite, got {sigma_data!r}")
+    base = base_sigma_data or (_edm2_values()["sigma_data"] if kind == "edm2" else DEFAULT_SIGMA_DATA)
+    ring = ring - math.log(sigma_data / base)
+    times = times_for_ring_lam(schedule, ring)
+    if not (0.0 < times[0] and times[-1] < 1.0) or np.any(np.diff(times) <= 0):
+        raise ValueError(f"sigma_data={sigma_data!r}: the scaled grid's sigma range [{math.exp(-ring[-1]):g}, "
+                         f"{math.exp(-ring[0]):g}] is not inside the schedule's (0, 1) in t")
+    iv = Interval(float(times[0]), float(times[-1]))
+    return schedule_grid(schedule, rate, param, iv, times=times, ring_lam=ring, **kw)

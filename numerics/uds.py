@@ -52,65 +52,30 @@ import torch
 from derivations.registry import NoiseSchedule, numeric
 
 from .schedule_grid import ScheduleGrid
+from .uds_methods import EULER, GENERIC_RK, HEUN, MIDPOINT, RALSTON, RK3, RK4, Tableau, UDSMethod, get  # noqa: F401
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-@dataclass(frozen=True)
-class Tableau:
-    """An explicit Runge-Kutta tableau (c, A strictly lower triangular, b)."""
+# The methods are records in numerics.uds_methods (name, aliases, declared order, weak order, evaluations per step,
+# family, tableau, corrector, flow-only, default final step, the claims each joins); sample() dispatches on the
+# family.  The tableaus are re-exported here for callers that run "rk" with a tableau of their own.
 
-    name: str
-    c: tuple[float, ...]
-    a: tuple[tuple[float, ...], ...]
-    b: tuple[float, ...]
-
-    @property
-    def stages(self) -> int:
-        return len(self.b)
-
-
-EULER = Tableau("Euler", (0.0,), ((),), (1.0,))
-HEUN = Tableau("Heun", (0.0, 1.0), ((), (1.0,)), (0.5, 0.5))
-MIDPOINT = Tableau("midpoint", (0.0, 0.5), ((), (0.5,)), (0.0, 1.0))
-RK3 = Tableau("Kutta3", (0.0, 0.5, 1.0), ((), (0.5,), (-1.0, 2.0)), (1 / 6, 2 / 3, 1 / 6))
-RK4 = Tableau("RK4", (0.0, 0.5, 0.5, 1.0), ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6))
-#: Tableaus by method name ("rk3" is Kutta's third-order tableau; "kutta3" is accepted as its alias).
-TABLEAUS = {"euler": EULER, "heun": HEUN, "midpoint": MIDPOINT, "rk3": RK3, "kutta3": RK3, "rk4": RK4}
-
-#: Exponential multistep UDS in x = log r (see :func:`multistep_weights`): name -> (order k of the predictor,
-#: corrector after each step).  "ms<k>": Adams-Bashforth type; "pc<k>": plus one corrector with the fresh
-#: denoiser value at t (no extra evaluation: that value is the next step's history), in the spirit of UniPC.
-MULTISTEP = {"ms2": (2, False), "ms3": (3, False), "pc2": (2, True), "pc3": (3, True), "unipc": (2, True)}
-#: Multistep methods that use UniPC's (bh2) weights instead of the exact ones (flow only).
-BH2_METHODS = ("unipc",)
-
-METHODS = ("euler", "heun", "rk4", "rk3", "midpoint", "ab2", "ab3", "dpm++2m", "ddpm", "ddim", *MULTISTEP)
-
-#: Denoiser evaluations per step of each method (the multistep methods: one per step).
-STAGES = {"euler": 1, "heun": 2, "rk4": 4, "rk3": 3, "midpoint": 2, "ab2": 1, "ab3": 1, "dpm++2m": 1,
-          "ddpm": 1, "ddim": 1, "ms2": 1, "ms3": 1, "pc2": 1, "pc3": 1, "unipc": 1}
-
-#: Declared global order for the flow (the multistep methods with the start-up of :func:`sample`).
-ORDERS = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 3, "rk4": 4, "ab2": 2, "ab3": 3, "dpm++2m": 2,
-          "ddim": 1, "ddpm": 1, "ms2": 2, "ms3": 3, "pc2": 3, "pc3": 3, "unipc": 2}
-
-#: Default order of the final step, chosen by measurement (FD at NFE 10/20/63/255 on two mixtures, uniform-t and
-#: uniform-log-SNR grids; see README "Final step"): the order-2 methods take a first-order final step always (it
-#: keeps their global order 2 and was at least as good in 15 of 16 cells); the order-3 methods take it only where
-#: the last log r step exceeds FINAL_STEP_RATIO times the one before ("auto": on a uniform-t Logis grid at 10 and 20
-#: steps, where it cut FD up to 17x; on a uniform log-SNR grid their full-order final step was better).
-DEFAULT_FINAL_ORDER: dict[str, int | str | None] = {"dpm++2m": 1, "ms2": 1, "ms3": "auto", "pc2": "auto", "pc3": "auto",
-                                                    "unipc": 1}  # unipc: diffusers' lower_order_final (order 2)
 FINAL_STEP_RATIO = 2.0
+"""The order-3 methods' default final step ("auto", see :data:`numerics.uds_methods.METHODS`) is first order where
+the last log r step exceeds FINAL_STEP_RATIO times the one before.  Chosen by measurement (FD at NFE 10/20/63/255
+on two mixtures, uniform-t and uniform-log-SNR grids; see README "Final step"): the order-2 methods take a
+first-order final step always (it keeps their global order 2 and was at least as good in 15 of 16 cells); the
+order-3 methods take it only where the last log r step is large ("auto": on a uniform-t Logis grid at 10 and 20
+steps, where it cut FD up to 17x; on a uniform log-SNR grid their full-order final step was better)."""
 
 
 def check_method(method: str) -> str:
-    """The canonical (lower-case) method name, or a one-line ValueError listing the valid names."""
+    """The canonical (lower-case) method name, or a one-line ValueError listing the valid names (aliases, such as
+    "kutta3" for "rk3", are accepted and returned as given)."""
     name = method.lower() if isinstance(method, str) else method
-    if name not in METHODS and name not in TABLEAUS and name != "rk":
-        valid = ", ".join(sorted(set(METHODS) | set(TABLEAUS) | {"rk"}))
-        raise ValueError(f"unknown UDS method {method!r}; valid names: {valid}")
+    if name != GENERIC_RK:
+        get(name)
     return name
 
 
@@ -315,19 +280,41 @@ def ddim_step_y(grid: ScheduleGrid, i: int, y, x_hat):
 
 
 @lru_cache(maxsize=None)
-def _ms_functions():
-    """The lambdified moments m_1..m_3 of the (13) kernel and the layout weights (derivations.uds_multistep)."""
+def _ms_moments(count: int):
+    """The lambdified moments m_1..m_count of the (13) kernel (closed form, series; derivations.uds_multistep)."""
     from derivations import uds_multistep as ums
 
-    closed, series = ums.lambdified_moments()
-    weights = {name: ums.lambdified_weights(name) for name in ums.LAYOUTS}
-    return closed, series, weights, ums.SERIES_BELOW, ums.lambdified_bh2_weights()
+    closed, series = ums.lambdified_moments(count)
+    return closed, series, ums.SERIES_BELOW
 
 
-def kernel_moments(H: float) -> tuple[float, float, float]:
-    """m_1, m_2, m_3 of the kernel of (13) in v = (log r - log r_s)/H (series below H = 1, where the closed
+@lru_cache(maxsize=None)
+def _ms_weights(layout: str):
+    """The lambdified weights of one layout and its (gaps, moments) arity (derivations.uds_multistep)."""
+    from derivations import uds_multistep as ums
+
+    return ums.lambdified_weights(layout), ums.weight_arity(layout)
+
+
+@lru_cache(maxsize=None)
+def _large_step_weights(layout: str):
+    """The lambdified large-step weights of one layout (derivations.uds_large_step), same arguments as _ms_weights."""
+    from derivations import uds_large_step as uls
+
+    return uls.lambdified_large_step_weights(layout)
+
+
+@lru_cache(maxsize=None)
+def _bh2_weights():
+    from derivations import uds_multistep as ums
+
+    return ums.lambdified_bh2_weights()
+
+
+def kernel_moments(H: float, count: int = 3) -> tuple[float, ...]:
+    """m_1, ..., m_count of the kernel of (13) in v = (log r - log r_s)/H (series below H = 1, where the closed
     form cancels digits; the closed form with D = 1 - e^{-H} = -expm1(-H) above)."""
-    closed, series, _, below, _ = _ms_functions()
+    closed, series, below = _ms_moments(int(count))
     H = float(H)
     if not (H > 0 and math.isfinite(H)):
         raise ValueError(f"a log r step must be positive and finite, got H = {H!r}")
@@ -335,28 +322,35 @@ def kernel_moments(H: float) -> tuple[float, float, float]:
     return tuple(float(v) for v in vals)
 
 
-def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False) -> np.ndarray:
+def multistep_weights(layout: str, x_nodes: Sequence[float], x_s: float, x_t: float, bh2: bool = False,
+                      large_step: bool = False) -> np.ndarray:
     """Weights w_j with mean over r in [r_s, r_t] of P = sum_j w_j P(x_j) for the interpolant P in x = log r.
 
-    ``layout``: "AB1".."AB3" (nodes x_s and the past, newest first) or "AM2".."AM4" (x_t first, then x_s and the
-    past); ``x_nodes`` are the past log r values (newest first, x_nodes[0] = x_s).  ``bh2``: UniPC's weights for
-    the layouts where they differ from the exact ones (AB2, AM2; flow only, where the log r step is h)."""
-    _, _, weights, _, bh2_weights = _ms_functions()
+    ``layout``: "AB<k>" (nodes x_s and the past, newest first) or "AM<k>" (x_t first, then x_s and the past), any
+    order k (:func:`derivations.uds_multistep.layout_nodes`); ``x_nodes`` are the past log r values (newest first,
+    x_nodes[0] = x_s).  ``bh2``: UniPC's weights for the layouts where they differ from the exact ones (AB2, AM2;
+    flow only, where the log r step is h).  ``large_step``: the order-preserving large-step weights (top kernel
+    moment frozen at its H -> 0 value; :mod:`derivations.uds_large_step`), any rate."""
     H = float(x_t) - float(x_s)
     past = [float(x) for x in x_nodes]
-    a = (past[0] - past[1]) / H if len(past) > 1 else 1.0
-    b = (past[1] - past[2]) / H if len(past) > 2 else 1.0
-    if bh2 and layout in bh2_weights:
-        return np.asarray(bh2_weights[layout](a, H), dtype=float)
-    m = kernel_moments(H)
-    return np.asarray(weights[layout](a, b, *m), dtype=float)
+    # gap j: the log r step j + 1 steps back over H (a, b, g2, ...); 1.0 where the layout does not use it
+    gaps = [(past[j] - past[j + 1]) / H for j in range(len(past) - 1)]
+    if bh2:
+        bh2_weights = _bh2_weights()
+        if layout in bh2_weights:
+            return np.asarray(bh2_weights[layout](gaps[0] if gaps else 1.0, H), dtype=float)
+    fn, (n_gaps, n_moments) = _ms_weights(layout)
+    gaps = (gaps + [1.0] * n_gaps)[:n_gaps]
+    if large_step:
+        fn = _large_step_weights(layout)
+    return np.asarray(fn(*gaps, *kernel_moments(H, n_moments)), dtype=float)
 
 
-def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
+def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False, large_step: bool = False):
     """sum_j w_j X_hat_j for the layout, ``hist`` = [(log r, X_hat), ...] newest first; ``fresh`` = X_hat at t."""
     n_past = int(layout[2:]) - (1 if layout.startswith("AM") else 0)
     past = hist[:n_past]
-    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2)
+    w = multistep_weights(layout, [float(x) for x, _ in past], x_s, x_t, bh2=bh2, large_step=large_step)
     vals = ([fresh] if layout.startswith("AM") else []) + [xv for _, xv in past]
     out = float(w[0]) * vals[0]  # the one new buffer; each further term is added in chunks
     for wj, xj in zip(w[1:], vals[1:]):
@@ -365,12 +359,15 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False):
 
 
 def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
-                      traj, startup: str, bh2: bool = False):
+                      traj, startup: str, bh2: bool = False, large_step: bool = False,
+                      same_order_corrector: bool = False):
     """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
     value X_hat_t = X_hat(Y_t^pred); that fresh value is kept as the next step's history (no re-evaluation).
     The final step is a predictor only (no evaluation after it), of order min(order, final_order).
+    ``large_step``: the large-step weights in every layout; ``same_order_corrector``: the corrector keeps the
+    predictor's order (AM<k> after AB<k>, at least AM2).
 
     Memory: the history holds denoiser values only (at most ``order``); each mean is one new buffer that becomes
     the next state in place ( :func:`_euler_over_mean`), and a step without a corrector lets go of the old state
@@ -389,7 +386,8 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
         if final and final_order is not None:
             k = max(1, min(k, final_order))
         correct = not final and (corrector or (i == 0 and startup == "corrector"))
-        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2), xi)
+        y_pred = _euler_over_mean(grid, i, y, _ms_mean(f"AB{k}", hist, x[i], x[i + 1], bh2=bh2, large_step=large_step),
+                                  xi)
         if final:
             y = y_pred
         else:
@@ -401,8 +399,11 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
             nfe += 1
             if correct:
                 del y_pred
-                kc = min(k + 1, len(hist) + 1, 4)
-                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2), xi)
+                kc = min(k + 1, len(hist) + 1)  # the corrector: one order more, as far as the history reaches
+                if same_order_corrector:
+                    kc = max(2, min(kc, k))
+                y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2,
+                                                          large_step=large_step), xi)
             else:
                 y = y_pred
                 del y_pred
@@ -420,27 +421,29 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
            startup: str = "corrector") -> SampleResult:
     """Run ``method`` from Y_{t0} = ``y0`` over the grid; returns Y_{t_max} (and the trajectory if asked).
 
-    ``method``: one of :data:`METHODS` (any case; "kutta3" = "rk3"), or "rk" with a ``tableau``; an unknown
-    name is a one-line ValueError listing the valid ones.  Diffusion noise xi* is drawn per step from
+    ``method``: a name or alias of :data:`numerics.uds_methods.METHODS` (any case; "kutta3" = "rk3"), dispatched on
+    its family, or "rk" with a ``tableau``; an unknown name is a one-line ValueError listing the valid ones.  Diffusion noise xi* is drawn per step from
     ``generator`` (none for the flow), or given by ``noise(i, y) -> xi`` (for exact moment propagation).
     DPM-Solver++(2M), UniPC and DDIM are ODE solvers (flow only).
 
     ``final_order``: order of the last step of the multistep methods (dpm++2m, ms<k>, pc<k>, unipc): "default" takes
-    :data:`DEFAULT_FINAL_ORDER` (chosen by measurement), None keeps the method's order, 1 is a first-order
+    the record's ``default_final_order`` (chosen by measurement), None keeps the method's order, 1 is a first-order
     final step, "below15" a first-order final step below 15 steps (diffusers' ``lower_order_final``), "auto" a
     first-order final step where the last log r step exceeds :data:`FINAL_STEP_RATIO` times the one before.  ``startup``: "corrector" (default) corrects the first step of ms<k> with the fresh value
     (no extra evaluation), "euler" takes a plain first-order first step (as DPM-Solver++ does)."""
-    method = check_method(method)
-    if method in TABLEAUS and method not in ("euler", "heun"):
-        tableau, method = TABLEAUS[method], "rk"
-    if method == "rk" and tableau is None:
+    name = check_method(method)
+    rec: UDSMethod | None = None if name == GENERIC_RK else get(name)
+    family = "runge-kutta" if rec is None else rec.family
+    if rec is not None and family == "runge-kutta":
+        tableau = rec.tableau
+    if family == "runge-kutta" and tableau is None:
         raise ValueError("method 'rk' needs a tableau")
-    if method in ("dpm++2m", "ddim", *BH2_METHODS) and not grid.is_flow:
-        raise ValueError(f"{method} is a deterministic (flow) solver; use the flow rate")
+    if rec is not None and rec.flow_only and not grid.is_flow:
+        raise ValueError(f"{name} is a deterministic (flow) solver; use the flow rate")
     if startup not in ("corrector", "euler"):
         raise ValueError(f"startup must be 'corrector' or 'euler', got {startup!r}")
     if final_order == "default":
-        final_order = DEFAULT_FINAL_ORDER.get(method)
+        final_order = None if rec is None else rec.default_final_order
     if final_order == "below15":  # diffusers' lower_order_final rule: first-order final step below 15 steps
         final_order = 1 if grid.n_steps < 15 else None
     if final_order == "auto":  # first-order final step where the last log r step is much larger than the one before
@@ -464,31 +467,32 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
     traj = [y.clone()] if return_trajectory else None
     if grid.n_steps == 0:
         return SampleResult(y0.clone(), 0, traj)
-    if method in MULTISTEP:
-        order, corr = MULTISTEP[method]
-        y, nfe = _multistep_sample(den, grid, y, order, corr, final_order, noise_at, traj, startup,
-                                   bh2=method in BH2_METHODS)
+    if family == "multistep":
+        y, nfe = _multistep_sample(den, grid, y, rec.multistep_order, rec.corrector, final_order, noise_at, traj,
+                                   startup, bh2=rec.bh2_weights, large_step=rec.large_step_weights,
+                                   same_order_corrector=rec.same_order_corrector)
         return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps
+    registered_rk = family == "runge-kutta" and rec is not None
     history: list[tuple[torch.Tensor, torch.Tensor]] = []  # (log r, X_hat), newest first
     h_prev = None
     for i in range(n):
         xi = noise_at(i, y)
         lam_s = _c(grid.ring_lam[i], y)
-        if method == "euler":
+        if registered_rk and tableau is EULER:  # (14), memory-lean (a record's Euler tableau)
             x_hat = den(y, lam_s)
             y = _euler_over_state(grid, i, y, x_hat, xi, owned=y is not y0)
             del x_hat
             nfe += 1
-        elif method == "heun":
+        elif registered_rk and tableau is HEUN:  # (15), memory-lean (a record's Heun tableau)
             y, k = heun_step(grid, i, y, den, xi)
             nfe += k
-        elif method == "rk":
+        elif family == "runge-kutta":
             y, k = rk_step(grid, i, y, den, tableau, xi)
             nfe += k
-        elif method in ("ab2", "ab3"):
-            order = int(method[-1])
+        elif name in ("ab2", "ab3"):  # Adams-Bashforth in r, order k = the record's multistep_order
+            order = rec.multistep_order
             x_s = den(y, lam_s)
             nfe += 1
             history.insert(0, (grid.log_r[i], x_s))
@@ -502,7 +506,7 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
                 w = adams_weights(nodes, q_true)
                 mean = sum((float(wj) * xj for wj, (_, xj) in zip(w, history)), torch.zeros_like(y))
                 y = euler_step(grid, i, y, mean, xi)
-        elif method == "dpm++2m":
+        elif name == "dpm++2m":
             x_s = den(y, lam_s)
             nfe += 1
             h = grid.ring_lam[i + 1] - grid.ring_lam[i]
@@ -522,15 +526,15 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
             del x_s
             y, h_prev = y_new, h
             del y_new
-        elif method == "ddpm":
+        elif name == "ddpm":
             noise_i = xi if xi is not None else torch.zeros_like(y)
             y = ddpm_step_y(grid, i, y, den(y, lam_s), noise_i)
             nfe += 1
-        elif method == "ddim":
+        elif name == "ddim":
             y = ddim_step_y(grid, i, y, den(y, lam_s))
             nfe += 1
-        else:  # every name in METHODS has a branch above; a new name without one must not return y0 silently
-            raise ValueError(f"UDS method {method!r} has no implementation in sample()")
+        else:  # every native record has a branch above; a new one without one must not return y0 silently
+            raise ValueError(f"UDS method {name!r} (family {family!r}) has no implementation in sample()")
         if traj is not None:
             traj.append(y.clone())
     return SampleResult(y, nfe, traj)

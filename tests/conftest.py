@@ -1,5 +1,12 @@
+import os
+
 import mpmath as mp
 import pytest
+
+# No test reads or writes the user's verdict cache (a stale record would hide what a test changed, a monkeypatched
+# check would be stored); tests of the cache pass their own --cache DIR, which wins over this switch.  Set before any
+# test starts, so subprocesses (the README's commands, the notebooks) inherit it.
+os.environ["FBD_VERIFY_NO_CACHE"] = "1"
 
 import derivations  # noqa: F401  (registers the built-in entries)
 import verify.claims  # noqa: F401  (registers every claim)

@@ -65,3 +65,26 @@ def test_run_case_cuda():
     row = bench.run_case(8, 4, torch.float32, torch.device("cuda"), budget_bytes=2**24, max_batch=1000,
                          nfe=2, min_time=0.0)
     assert row.peak_kind == "cuda max allocated" and row.peak_mib > 0
+
+
+@pytest.mark.parametrize("sampler", ["heun", "rk4", "ms2", "Kutta3"])
+def test_sampler_option_runs_the_named_method_within_the_nfe(sampler, tmp_path):
+    """--sampler picks the samples/s method from the registry; the row's NFE is that run's (steps_for)."""
+    from numerics import uds_methods
+
+    path = tmp_path / "bench.json"
+    assert bench.main(["--device", "cpu", "--dims", "2", "--components", "2", "--dtypes", "float32",
+                       "--max-batch", "20", "--min-time", "0", "--nfe", "9", "--sampler", sampler,
+                       "--json", str(path), "--method", "none"]) == 0
+    (row,) = json.loads(path.read_text())
+    rec = uds_methods.get(sampler)
+    assert row["sampler"] == rec.name and row["nfe"] == rec.nfe(uds_methods.steps_for(sampler, 9)) <= 9
+    assert math.isfinite(row["samples_per_s"]) and row["samples_per_s"] > 0
+
+
+@pytest.mark.parametrize("argv", [["--sampler", "nope"], ["--nfe", "0"]])
+def test_bad_sampler_or_nfe_is_one_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--device", "cpu", "--method", "none", *argv])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1 and "error" in err

@@ -193,3 +193,18 @@ def test_paper_text_has_one_id_scheme_and_integer_lines():
         Printed("eq1.Y", "(1)", "088", 116, "X", "X")
     with pytest.raises(ValueError, match="an id is eq<N>"):
         Printed("normal.alpha", "Section 2, Normal", 114, 147, "X", "X")
+
+
+def test_the_numeric_route_rejects_a_near_miss_and_a_form_defined_nowhere():
+    """A printed form off by one part in 10^20 is rejected by the 50-digit route (the tolerance is 1e-35, so a
+    loosened tolerance shows here, not only on gross perturbations); a derived form with no point where it is
+    defined never counts as agreement."""
+    from verify.ledger import NUMERIC_TOL, compare
+
+    x, y = sp.symbols("x y", positive=True)
+    near = compare("k", x * y * (1 + sp.Rational(1, 10**20)), x * y)
+    assert not near.numeric_ok and not near.symbolic_zero and float(near.max_residual) > 1e6 * float(NUMERIC_TOL)
+    exact = compare("k", sp.expand((x + y) ** 2), (x + y) ** 2)
+    assert exact.numeric_ok and exact.symbolic_zero
+    nowhere = compare("k", x, x + sp.zoo)  # the derived form is undefined at every point
+    assert not nowhere.numeric_ok and nowhere.points == 0 and "no sample point" in nowhere.note

@@ -16,12 +16,26 @@ _SPEC.loader.exec_module(mutants)
 
 def test_catalogue_entries_are_distinct_and_name_tests():
     names = [m.name for m in mutants.CATALOGUE]
-    assert len(names) == len(set(names)) and len(names) >= 4
+    assert len(names) == len(set(names)) and len(names) >= 50
     for m in mutants.CATALOGUE + mutants.CONTROLS:
         assert m.old != m.new and m.tests
         for test_id in m.tests:
             path, _, func = test_id.partition("::")
+            func = func.split("[", 1)[0]  # a parametrized test: its function
             assert func and f"def {func}(" in (Path(mutants.ROOT) / path).read_text(), test_id
+
+
+def test_every_named_test_runs_in_the_default_command():
+    """A mutant is killed by the default test command: none of the tests it names is marked slow."""
+    import ast
+
+    for m in mutants.CATALOGUE:
+        for test_id in m.tests:
+            path, _, func = test_id.partition("::")
+            tree = ast.parse((Path(mutants.ROOT) / path).read_text())
+            fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == func.split("[", 1)[0])
+            marks = [ast.unparse(d) for d in fn.decorator_list]
+            assert not any("slow" in d for d in marks), (m.name, test_id)
 
 
 @pytest.mark.parametrize("name", [m.name for m in mutants.CATALOGUE + mutants.CONTROLS])

@@ -237,7 +237,7 @@ def test_dit_corrected_form_is_shown_in_the_papers_notation():
 
 #: The claims whose records the report or the notebooks draw (a figure each at least).
 DRAWN = ("fig1-sizes", "uds-vs-peers", "kg-weights", "prop2-Logis", "uds-orders", "uds-weak-order", "eq12",
-         "uds-euler-heun")
+         "uds-euler-heun", "mechanism-trained")
 
 
 @pytest.mark.slow

@@ -7,13 +7,14 @@ import math
 import pytest
 import torch
 
-from numerics import uds
+from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import BETA_KEY, Q_KEY, uds_forms
 from verify.claims import uds_peers as up
 from verify.ledger import CLAIMS, Verdict
 
-SMALL = dict(batch=2000, nfes=(10, 63), data={"d2-K8": up.peer_mixtures()["d2-K8"]}, with_diffusers=False)
+SMALL = dict(batch=2000, nfes=(10, 63), data={"d2-K8": up.peer_mixtures()["d2-K8"]}, with_diffusers=False,
+             default_size="tiny")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,11 @@ def test_small_check_confirmed_and_evidence_layout(small_outcome):
     assert set(out.evidence["goals"]) == {"best_uds_le_dpm++2m", "best_uds_within_1.2x_unipc",
                                           "stochastic_within_2x_flow_at_20"}
     assert "goals of the issue not met" in out.notes
+    default = out.evidence["default_method"]  # the fixed default's goals (issue 21)
+    assert default["goals_pathwise"]["cells"] == 1 and set(default["pathwise"]) == {"d2-K8/uniform-logsnr"}
+    assert set(default["pathwise"]["d2-K8/uniform-logsnr"]) >= {"default", "dpm++2m", "unipc"}
+    assert "default method (auto), goals at NFE 10/20" in out.evidence["headline"]
+    assert set(out.evidence["weak_orders_large_step"]) == {f"{r}/{m}" for r in ("ML", "MSE") for m in up.LARGE_STEP}
 
 
 def test_goals_are_judged_cell_by_cell():
@@ -150,10 +156,10 @@ def test_variance_propagation_is_exact_for_euler():
 def test_orders_of_new_methods():
     res = up.flow_orders(uds_forms(), schedules=("Sech",), ladder=(32, 64, 128))
     for (_, m), r in res.items():
-        assert r["ls_order"] >= uds.ORDERS[m] - up.ORDER_SLACK, (m, r)
+        assert r["ls_order"] >= uds_methods.declared_order(m) - up.ORDER_SLACK, (m, r)
     weak = up.weak_orders(uds_forms(), rates=("MSE",), methods=("ms2", "pc2"), ladder=(32, 64, 128))
     for (_, m), r in weak.items():
-        assert r["ls_order"] >= up.WEAK_ORDER - up.ORDER_SLACK and r["errors"][-1] < 5e-2, (m, r)
+        assert r["ls_order"] >= uds_methods.weak_order(m) - up.ORDER_SLACK and r["errors"][-1] < 5e-2, (m, r)
 
 
 def test_diffusers_absent_is_reported():

@@ -26,7 +26,7 @@ import torch
 from derivations import Interval, NoiseSchedule, Registry, RegistryError, REGISTRY
 from derivations.builtin import register_builtins
 from derivations.schedule_file import load_schedule_file
-from numerics import uds
+from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import schedule_grid
 
@@ -127,9 +127,10 @@ def _moment_errors(method: str, rate: str, n: int, schedule: str = "Logis") -> t
     return mean - GAUSS_MU, var - (GAUSS_VAR + math.exp(-2 * lam_n))
 
 
-#: Weak order of the variance on this ladder, by method (the Runge-Kutta stage noise is the bridge mean, which
-#: makes every tableau of order >= 2 weakly second order for the diffusions; Euler is first order).
-WEAK_ORDER = {"euler": 1, "heun": 2, "midpoint": 2, "rk3": 2, "rk4": 2}
+#: Weak order of the variance on this ladder, by method: each one-step (Runge-Kutta) record's declared weak order (the
+#: stage noise is the bridge mean, which makes every tableau of order >= 2 weakly second order for the diffusions;
+#: Euler is first order).
+WEAK_ORDER = {m.name: m.weak_order for m in uds_methods.members(family="runge-kutta", weak=True)}
 LADDER = (32, 64, 128)
 
 

@@ -19,7 +19,10 @@ PROG = "fbd-verify"
 
 EPILOG = """\
 subcommands (instead of the options above):
-  python -m verify bench [--quick] [--json PATH]   torch back-end throughput (denoiser evals/s, bound ratio)
+  python -m verify bench [--quick] [--sampler M] [--method M ...] [--json PATH]
+                                                   torch back-end throughput (denoiser evals/s, bound ratio)
+  python -m verify bench --ledger [--tier T] [--only P] [--json PATH]
+                                                   per-claim and total ledger times per tier (no cache)
   python -m verify readme REPORT.json [--check]    rewrite the README's figures from a full run's JSON report
   python -m verify notebooks [--quick] [--html DIR] execute the reviewers' notebooks
   python -m verify gpu-check [--device D]          the GPU back-end in one table (memory, chunks, devices)
@@ -30,7 +33,8 @@ written to --json/--markdown as a partial report ("partial": true).
 failed means contradicted, or the check could not be run; a check that ran but whose precision cannot
 decide the statement is inconclusive, which leaves the exit status at 0 (--compare: confirmed ->
 inconclusive and inconclusive -> failed are regressions).
-A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer). Nothing is written
+A default run of the whole ledger takes a few minutes on 2 cores (--full takes longer); a re-run reuses the
+records of claims whose inputs did not change (the verdict cache; --no-cache or CI=true run all). Nothing is written
 unless --json or --markdown is given (the Markdown's figures go to <stem>_figures/ beside it).
 """
 
@@ -63,7 +67,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="time limit per claim in seconds (default: each claim's own)")
     p.add_argument("--schedules", action="append", metavar="FILE",
                    help="register noise schedules/parameterizations/rates/pairs from a TOML file (repeatable)")
-    p.add_argument("--full", action="store_true", help="longer ladders and more digits for numerical claims")
+    tier = p.add_mutually_exclusive_group()
+    tier.add_argument("--quick", action="store_true",
+                      help="the quick tier (a first look): the symbolic and ladder claims; the sampling checks calibrated at "
+                           "the default size are skipped, with the reason")
+    tier.add_argument("--full", action="store_true",
+                      help="the full tier: long ladders, big batches and large empirical runs")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", nargs="?", const="", default=None, metavar="DIR",
+                       help="reuse the records of claims whose inputs are unchanged (on by default; DIR default: "
+                            "$XDG_CACHE_HOME/fbd-verify or ~/.cache/fbd-verify)")
+    cache.add_argument("--no-cache", action="store_true",
+                       help="run every claim (as CI=true does), reading and writing no cache")
+    p.add_argument("--affected", action="store_true",
+                   help="with --schedules: run only the claims that cover the files' entries (listed first)")
     p.add_argument("--quiet", action="store_true", help="only the final verdict line (and errors)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
                    help="where the torch claims run (default cpu; auto: CUDA when present); the JSON records it "
@@ -146,6 +163,10 @@ def _entries_of(loaded) -> list[dict]:
 
 def run(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"] and "--ledger" in argv[1:]:
+        from .bench_ledger import main as bench_ledger_main
+
+        return bench_ledger_main([a for a in argv[1:] if a != "--ledger"])
     if argv[:1] == ["bench"]:
         from numerics.bench import main as bench_main
 
@@ -190,8 +211,12 @@ def _run(args, argv) -> int:
             _check_writable(path, flag)
     _check_distinct(args)
     baseline = _read_baseline(args.compare) if args.compare else None
-    if args.full:
-        os.environ["FBD_VERIFY_FULL"] = "1"
+    if args.affected and not args.schedules:
+        raise UsageError("--affected needs --schedules FILE (the claims that cover the file's entries)")
+    from .tiers import set_tier
+
+    tier = "quick" if args.quick else "full" if args.full else "default"
+    set_tier(tier)
     from numerics import device as numerics_device
 
     try:
@@ -211,6 +236,8 @@ def _run(args, argv) -> int:
                          write_markdown)
 
     chosen = select(args.only)
+    if args.affected:
+        chosen = affected_claims(chosen, loaded)
     if args.list:
         for c in chosen:
             print(f"{c.id:<22} §{c.section:<2} {c.method:<11} {c.title}")
@@ -222,7 +249,25 @@ def _run(args, argv) -> int:
                                                               ("rates", entry.rates),
                                                               ("pairs", [f"{a}/{b}" for a, b in entry.pairs]))
             if names))
-    _say(args, f"running {len(chosen)} claims" + (" (--full)" if args.full else ""))
+    if args.affected:
+        _say(args, f"affected by {', '.join(e.path for e in loaded)}: {len(chosen)} claim(s): "
+             + (", ".join(c.id for c in chosen) or "none"))
+    cache, why_off = _cache_of(args)
+    cached: dict = {}
+    keys: dict = {}
+    if cache is not None:
+        from .cache import run_context
+
+        context = run_context(tier=tier, device=device, timeout=args.timeout, loaded=loaded)
+        for c in chosen:
+            keys[c.id] = claim_key_safe(c, context)
+            hit = cache.load(keys[c.id], c.id) if keys[c.id] else None
+            if hit is not None:
+                cached[c.id] = hit
+    to_run = [c for c in chosen if c.id not in cached]
+    _say(args, f"running {len(to_run)} claims" + f" (tier {tier})"
+         + (f"; {len(cached)} reused from the cache {cache.folder}" if cache is not None and cached else "")
+         + (f"; cache off ({why_off})" if cache is None else ""))
 
     from rich.console import Console
 
@@ -232,28 +277,43 @@ def _run(args, argv) -> int:
         user = f"  covers {', '.join(rec.user_entries)}" if rec.user_entries else ""
         user += f"; failed on {', '.join(rec.failed_entries)}" if rec.failed_entries else ""
         kind = f" ({rec.erratum_kind})" if rec.erratum_kind else ""
+        user += _reused_note(rec)
         return f"{rec.id:<22} {rec.verdict + kind:<22} {rec.seconds:7.2f} s{user}"
 
     start = time.perf_counter()
     from .runner import Interrupted, run_claims
 
     interrupted = None
+    for rec in cached.values():
+        _say(args, line(rec))
+
+    def store(rec):
+        if cache is not None and keys.get(rec.id):
+            cache.store(keys[rec.id], rec)
+
+    def merged(ran):
+        by_id = {**cached, **{r.id: r for r in ran}}
+        return [by_id[c.id] for c in chosen if c.id in by_id]
+
     try:
-        if args.quiet or not console.is_terminal:
-            records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
-                                 on_done=lambda r: _say(args, line(r)))
+        if not to_run:
+            records = []
+        elif args.quiet or not console.is_terminal:
+            records = run_claims(to_run, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
+                                 on_done=lambda r: (store(r), _say(args, line(r))))
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, transient=True) as progress:
-                task = progress.add_task("claims", total=len(chosen))
+                task = progress.add_task("claims", total=len(to_run))
 
                 def on_done(rec):
+                    store(rec)
                     progress.console.print(line(rec), highlight=False, markup=False)
                     progress.advance(task)
 
-                records = run_claims(chosen, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
+                records = run_claims(to_run, jobs=args.jobs, timeout=args.timeout, handle_signals=True,
                                      on_start=lambda c: progress.update(task, description=f"running {c.id}"),
                                      on_done=on_done)
     except Interrupted as exc:
@@ -262,9 +322,14 @@ def _run(args, argv) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         records = exc.records
         interrupted = {"signal": exc.signal_name, "not_run": exc.not_run, "exit_status": exc.exit_status}
+    records = merged(records)
+    if baseline is not None and args.affected:  # the claims --affected did not run, carried from the baseline
+        records = _carry(records, baseline, args.compare)
     seconds = time.perf_counter() - start
     entries = _entries_of(loaded)
-    options = {"argv": list(argv), "full": bool(args.full), "only": args.only, "schedule_files": [e.record() for e in loaded],
+    options = {"argv": list(argv), "full": bool(args.full), "tier": tier, "affected": bool(args.affected),
+               "cache": str(cache.folder) if cache is not None else None,
+               "reused": sorted(r.id for r in records if r.reused), "only": args.only, "schedule_files": [e.record() for e in loaded],
                "user_entries": entries, "jobs": args.jobs, "timeout": args.timeout, "device": device}
     if not args.quiet and records:
         print_table(records, console, seconds)
@@ -300,7 +365,7 @@ def _run(args, argv) -> int:
         return interrupted["exit_status"]
     if baseline is not None:
         try:
-            diff = compare_reports(baseline, records, ran_all=not args.only)
+            diff = compare_reports(baseline, records, ran_all=not args.only and not args.affected)
         except Exception as exc:  # the baseline was checked before the run; never lose the run over a comparison
             print(f"{PROG}: error: could not compare with {args.compare}: {type(exc).__name__}: {exc}",
                   file=sys.stderr)
@@ -308,6 +373,74 @@ def _run(args, argv) -> int:
         _print_diff(args.compare, diff)
         code = max(code, 1 if diff.regressions else 0)
     return code
+
+
+def affected_claims(chosen, loaded) -> list:
+    """The claims among ``chosen`` that cover an entry of the loaded ``--schedules`` files (a claim that reads the
+    whole registry covers every entry, so it is among them); a claim with no ``covers`` sees no user entry."""
+    from .cache import covered_user_files
+
+    out = []
+    for c in chosen:
+        if c.covers is None:
+            continue
+        covered = {k: [tuple(x) if isinstance(x, list) else x for x in v] for k, v in c.covers().items()}
+        if covered_user_files(covered, loaded):
+            out.append(c)
+    return out
+
+
+def claim_key_safe(claim, context) -> str | None:
+    """The claim's cache key; None (the claim runs, uncached) when its ``covers`` raises."""
+    from .cache import claim_key, warn
+
+    try:
+        return claim_key(claim, context)
+    except Exception as exc:  # a covers() that fails on a user entry: the check itself will say why
+        warn(f"no cache key for {claim.id} ({type(exc).__name__}: {exc}); it runs uncached")
+        return None
+
+
+def _cache_of(args):
+    """(the run's VerdictCache or None, why it is off)."""
+    from .cache import VerdictCache, default_dir, disabled_by_env
+
+    if args.no_cache:
+        return None, "--no-cache"
+    if args.cache:  # an explicit directory wins over CI=true
+        return VerdictCache(args.cache), ""
+    why = disabled_by_env()
+    if why and args.cache is None:
+        return None, why
+    return VerdictCache(default_dir()), ""
+
+
+def _reused_note(rec) -> str:
+    if not rec.reused:
+        return ""
+    if rec.reused.get("source") == "cache":
+        return f"  [cached: ran {rec.reused.get('ran_at')}]"
+    return f"  [not run: carried from {rec.reused.get('baseline')}]"
+
+
+def _carry(records, baseline: dict, path: str) -> list:
+    """``records`` plus the baseline's claims this run did not run, marked as carried (ledger order)."""
+    from .ledger import CLAIMS
+    from .records import record_from_json
+
+    have = {r.id for r in records}
+    carried = {}
+    for cid, data in baseline.items():
+        if cid in have or cid not in CLAIMS:
+            continue
+        try:
+            rec = record_from_json(data)
+        except ValueError:
+            continue
+        rec.reused = {"source": "baseline", "baseline": path}
+        carried[cid] = rec
+    by_id = {**carried, **{r.id: r for r in records}}
+    return [by_id[cid] for cid in CLAIMS if cid in by_id]
 
 
 def _print_diff(path: str, diff) -> None:

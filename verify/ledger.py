@@ -439,6 +439,9 @@ class Claim:
     #: The reading a numerical check's verdict rests on, fixed before the run (a check that evaluates several readings
     #: of a statement reports the others as a sensitivity table; see :func:`guard_searched_confirmation`).
     declared_reading: Mapping[str, Any] | None = None
+    #: What the run's tier changes in this check: {"quick"|"default"|"full": {setting: value}} (samples, ladder,
+    #: digits); a tier it does not name runs the default tier's settings (see verify.tiers).
+    tiers: Mapping[str, Mapping[str, Any]] | None = None
 
     def __post_init__(self):
         from .paper_text import NUMBERED_EQUATIONS
@@ -450,6 +453,32 @@ class Claim:
             raise LedgerError(f"claim {self.id}: unknown method {self.method!r}")
         if (self.corrected is None) != (not self.corrections):
             raise LedgerError(f"claim {self.id}: a corrected form needs its declared corrections, and vice versa")
+        if self.tiers is not None:
+            from .tiers import TIERS
+
+            unknown = sorted(set(self.tiers) - set(TIERS))
+            if unknown:
+                raise LedgerError(f"claim {self.id}: its tier table names unknown tiers {unknown}; tiers are "
+                                  f"{', '.join(TIERS)}")
+
+    def setting(self, name: str) -> Any:
+        """What the run's tier gives this claim's setting ``name`` (its ``tiers`` table; see verify.tiers)."""
+        from .tiers import setting
+
+        return setting(self.tiers, name)
+
+    def tier_skip(self) -> "Outcome | None":
+        """``skipped`` when the run's tier does not run this check (its table's ``"run": False``, with ``"why"``:
+        a check whose criterion is calibrated at a larger sample than the tier affords), else None."""
+        from .tiers import current, deciding_tier, settings
+
+        values = settings(self.tiers)
+        if values.get("run", True):
+            return None
+        why = values.get("why", "its tier table does not run it in this tier")
+        return Outcome(Verdict.SKIPPED, self.method, evidence={"tier": current(), "not run in this tier": why,
+                                                               "would decide": deciding_tier()},
+                       notes=f"not run in the {current()} tier: {why}; {deciding_tier()} runs it")
 
     @property
     def erratum_kind(self) -> str | None:
@@ -647,7 +676,8 @@ def run_claim(claim: Claim) -> Outcome:
     start = time.perf_counter()
     step("")
     try:
-        out = claim.evaluate()
+        skip = claim.tier_skip()
+        out = claim.evaluate() if skip is None else skip
     except Exception as exc:
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         where = current_step()

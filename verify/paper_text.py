@@ -24,7 +24,7 @@ from .reading import ReadingError, parse_printed, read
 NUMBERED_EQUATIONS = tuple(range(1, 44))
 
 #: The paper-text id scheme: an anchor (``eq<N>`` or ``s<section>``), then dot-separated parts.
-ID_SCHEME = re.compile(r"(?P<anchor>eq(?P<eq>[1-9][0-9]?)|s(?P<sec>[2-6A]))(\.[A-Za-z0-9_]+)*")
+ID_SCHEME = re.compile(r"(?P<anchor>eq(?P<eq>[1-9][0-9]?)|s(?P<sec>[1-6A]))(\.[A-Za-z0-9_]+)*")
 
 
 def id_problem(pid: str, where: str) -> str:
@@ -33,7 +33,7 @@ def id_problem(pid: str, where: str) -> str:
     Table 1, for ``sA`` Appendix A's proof)."""
     m = ID_SCHEME.fullmatch(pid)
     if not m:
-        return "an id is eq<N>[.part] or s<section>.topic[.part] (sections 2-6, A)"
+        return "an id is eq<N>[.part] or s<section>.topic[.part] (sections 1-6, A)"
     if m.group("eq"):
         n = int(m.group("eq"))
         if n not in NUMBERED_EQUATIONS or f"({n})" not in where:
@@ -55,7 +55,7 @@ def line_label(line: int | None, text_line: int) -> str:
 @dataclass(frozen=True)
 class Printed:
     #: One id scheme: ``eq<N>[.part]`` for the text of numbered equation (N) or what follows it, else
-    #: ``s<section>.topic[.part]`` (sections 2-6; ``sA`` for Appendix A) -- see :data:`ID_SCHEME`.
+    #: ``s<section>.topic[.part]`` (sections 1-6; ``sA`` for Appendix A) -- see :data:`ID_SCHEME`.
     id: str
     where: str
     line: int | None
@@ -483,6 +483,14 @@ ENTRIES: tuple[Printed, ...] = (
        hand="a table row of numbers (tab-separated), read by splitting at the tabs"),
     _P("s6.table1.caption", "Table 1, caption", None, 534,
        r"We compute FID 5 times in each experiment and report the mean.", hand=_HAND_PROSE),
+    # ---- The thesis (abstract-level summary and conclusion): what mechanism-trained measures ----------------------
+    _P("s1.thesis", "Section 1 (Introduction), contributions (1)", 48, 46,
+       "of SOTA models is an implementation of KL minimization for MSE-diffusions,",
+       hand="prose, continued from text line 45 ('Therefore, flows beat reversible diffusions because training') to "
+            "text line 47 ('which are nearly flows. The models that succeed are the ones that are really trained.')"),
+    _P("s6.conclusion", "Section 6, Conclusion", None, 538,
+       "**Conclusion.** SOTA models learn MSE-diffusions; MSE-diffusions are nearly flows; flow generators beat "
+       "reversible diffusions. The models that succeed are the ones that are really trained.", hand=_HAND_PROSE),
 )
 
 PAPER: dict[str, Printed] = {}

@@ -12,6 +12,8 @@ import sympy as sp
 
 from .ledger import Claim, Forms, Outcome, Verdict, check_verdict
 from .paper_text import sources_record
+from .tiers import current as current_tier
+from .tiers import settings as tier_settings
 
 SCHEMA_VERSION = "1.2"
 
@@ -47,6 +49,12 @@ class ClaimRecord:
     #: An empirical reproduction (see Claim.empirical).
     empirical: bool = False
     extra: dict = field(default_factory=dict)
+    #: The tier the check ran in (verify.tiers) and what that tier set in it (the claim's tier table).
+    tier: str = "default"
+    tier_settings: dict = field(default_factory=dict)
+    #: Set when the record was not computed by this run: {"source": "cache", "ran_at": ..., "seconds": ...} (the
+    #: verdict cache, verify.cache) or {"source": "baseline", "baseline": path} (--affected --compare).
+    reused: dict | None = None
 
     def __post_init__(self):
         self.verdict = check_verdict(str(getattr(self.verdict, "value", self.verdict)))
@@ -305,7 +313,21 @@ def make_record(claim: Claim, outcome: Outcome) -> ClaimRecord:
         failed_entries=failed_entries,
         implied=forms_record(outcome.implied),
         empirical=claim.empirical,
+        tier=current_tier(),
+        tier_settings=jsonable(tier_settings(claim.tiers)),
     )
+
+
+def record_from_json(data: dict) -> ClaimRecord:
+    """A ClaimRecord from its JSON form (a cache entry or a baseline report's claim); fields this version does not
+    know are dropped, missing ones take their defaults (ValueError when a required one is absent)."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(ClaimRecord)}
+    try:
+        return ClaimRecord(**{k: v for k, v in data.items() if k in names})
+    except TypeError as exc:
+        raise ValueError(f"not a claim record ({exc})") from None
 
 
 def read_json(path: str):

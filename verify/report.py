@@ -365,6 +365,26 @@ def partial_note(interrupted: dict | None, done: int) -> str:
             f"{done + len(not_run)} claims; not run: {', '.join(not_run) or 'none'}.")
 
 
+def _reused_mark(record: ClaimRecord) -> str:
+    """' (cached)' or ' (baseline)' after a reused record's time, which is its original run's."""
+    if not record.reused:
+        return ""
+    return " (cached)" if record.reused.get("source") == "cache" else " (baseline, not run)"
+
+
+def _reused_lines(records: Sequence[ClaimRecord]) -> list[str]:
+    cached = [r for r in records if r.reused and r.reused.get("source") == "cache"]
+    carried = [r for r in records if r.reused and r.reused.get("source") != "cache"]
+    out = []
+    if cached:
+        out += [f"Reused from the verdict cache (nothing they depend on changed; times are the original runs'): "
+                + ", ".join(f"`{r.id}` (ran {r.reused.get('ran_at')}, {r.seconds:.1f} s)" for r in cached), ""]
+    if carried:
+        out += [f"Not run (--affected), carried from the baseline {carried[0].reused.get('baseline')}: "
+                + ", ".join(f"`{r.id}`" for r in carried), ""]
+    return out
+
+
 def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
              extra: Sequence[str] | None = None, *, entries: Sequence[dict] | None = None,
              interrupted: dict | None = None) -> str:
@@ -377,7 +397,9 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
     if entries:
         lines += entries_section(records, entries)
     lines += ["Verdicts: " + ", ".join(f"{k} {v}" for k, v in s.items()) +
-              (f"; run time {seconds:.1f} s" if seconds is not None else ""), "",
+              (f"; run time {seconds:.1f} s" if seconds is not None else "")
+              + (f"; tier {', '.join(sorted({r.tier for r in records}))}" if records else ""), "",
+              *_reused_lines(records),
               errata_line(records)[0].upper() + errata_line(records)[1:], "",
               "| verdict | meaning |", "|---|---|"] + [f"| `{v}` | {m} |" for v, m in _legend()] + [""]
     lines += ["## How the printed forms are read", "",
@@ -397,7 +419,7 @@ def markdown(records: Sequence[ClaimRecord], seconds: float | None = None,
             eqs = ", ".join(f"({e})" for e in r.equations)
             verdict = r.verdict + (f" ({r.erratum_kind})" if r.erratum_kind else "")
             known = how_known(r).replace("|", "\\|")
-            lines.append(f"| `{r.id}` | **{verdict}** | {known} | {eqs} | {r.seconds:.1f} |")
+            lines.append(f"| `{r.id}` | **{verdict}** | {known} | {eqs} | {r.seconds:.1f}{_reused_mark(r)} |")
         lines.append("")
     lines += _errata_section(records)
     for info in LISTED:
@@ -525,7 +547,7 @@ def print_table(records: Sequence[ClaimRecord], console, seconds: float | None =
                 detail += f"\n  covers {', '.join(r.user_entries)}"
             eqs = ",".join(str(e) for e in r.equations)
             verdict = r.verdict + (f" ({r.erratum_kind})" if r.erratum_kind else "")
-            table.add_row(r.id, f"[{VERDICT_STYLE[r.verdict]}]{verdict}[/]", eqs, f"{r.seconds:.1f}", escape(detail))
+            table.add_row(r.id, f"[{VERDICT_STYLE[r.verdict]}]{verdict}[/]", eqs, f"{r.seconds:.1f}{_reused_mark(r)}", escape(detail))
         console.print(table)
     cov = coverage(records)
     console.print(f"equations covered {len(EQUATIONS) - len(cov['not_covered'])}/{len(EQUATIONS)}; "

@@ -9,3 +9,4 @@ from . import convergence  # noqa: F401  (mpmath back-end: Propositions 1-2, dis
 from . import uds_torch  # noqa: F401  (torch back-end: UDS solvers on Gaussian mixtures)
 from . import uds_peers  # noqa: F401  (the UDS family against DPM-Solver++(2M)/UniPC, measured orders)
 from . import section6  # noqa: F401  (experiment: registered, skipped until the reproduction lands)
+from . import trained  # noqa: F401  (mechanism-trained: Section 6's thesis with trained denoisers, issue 19)

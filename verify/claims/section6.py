@@ -34,6 +34,8 @@ from derivations.symbols import ring_rho_t, t
 from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Correction, Outcome, Verdict, compare, register
 from ..paper_text import entry, printed
 from ..report import register_renderer
+from ..tiers import current as current_tier
+from ..tiers import deciding_tier
 from .namespace import schedule_ns
 
 SEC = "6"
@@ -865,10 +867,24 @@ def _table_of(forms) -> dict:
     return table
 
 
+#: What the tier changes in table1-analog: samples per seed and the floor's replicates (the criterion is the same in
+#: every tier; fewer samples leave more cells unresolved, never contradicted by construction).
+#: The quick tier does not run it: its criterion is calibrated at the default tier's sample size (measured: at 1000
+#: samples per seed and 6 floor replicates, S4's cell at 63 NFE came out 'opposite', a contradiction the default tier
+#: does not find), and the default tier's run is the cheapest sound one.
+TABLE1_TIERS = {"quick": {"run": False, "why": "an empirical run whose criterion is calibrated at the default tier's "
+                                               "sample size (4000 per seed); a smaller run can contradict falsely"},
+                "default": {"n_samples": 4000, "floor_replicates": 10},
+                "full": {"n_samples": 16000, "floor_replicates": 20}}
+
+
 def table1_settings() -> dict:
+    from ..tiers import settings
+
+    tier = settings(TABLE1_TIERS)
     env = os.environ.get("FBD_VERIFY_TABLE1_SAMPLES")
-    n = int(env) if env else (16000 if FULL else 4000)
-    return {"n_samples": n, "seeds": list(range(5)), "d": 64, "K": 8, "floor_replicates": 20 if FULL else 10}
+    n = int(env) if env else tier["n_samples"]
+    return {"n_samples": n, "seeds": list(range(5)), "d": 64, "K": 8, "floor_replicates": tier["floor_replicates"]}
 
 
 def _fd(x, mu, C) -> float:
@@ -949,13 +965,16 @@ def _table1_check(forms, *, runner=None) -> Outcome:
                         f"{v['verdict']} ({v['mean_diff']:+.2e})" for k, v in s5["cells"].items())
             + ". Margin " + f"{judged['margin']:.2e}, floor FD {judged['floor']['mean']:.2e} +- {judged['floor']['sd']:.1e}."
             + (" The evidence's 'precision that would decide' gives, per unresolved cell, the 95% half-width (and seeds) "
-               "that would decide it." if needed else ""))
+               "that would decide it." if needed else "")
+            + (f" Run in the {current_tier()} tier ({cfg['n_samples']} samples per seed); {deciding_tier()} would "
+               "decide more." if groups["unresolved"] else ""))
+    ev["tier"] = {"tier": current_tier(), "would decide more": deciding_tier()}
     return Outcome(verdict, "torch", printed=dict(forms), evidence=ev, notes=note)
 
 
 register(Claim("table1-analog", SEC, title="Table 1 analog: Flow ~ MSE, ML worse, Heun beats Euler, HeunUDS vs HeunEDM2 "
                                      "(Gaussian mixture, EDM2's grid and parameterization)", equations=(14, 15), method="torch",
-               printed=_table1_printed, custom=_table1_check, empirical=True,
+               printed=_table1_printed, custom=_table1_check, empirical=True, tiers=TABLE1_TIERS,
                sources={k: ("s6.table1.row63" if k.endswith("@ 63") else "s6.table1.row255", "s6.table1.header",
                             "s6.table1.text") for k in _table1_printed()},
                timeout=3600.0 if FULL else 900.0))

@@ -1,0 +1,234 @@
+"""The fixed UDS default (``uds.sample(..., method="auto")``) against DPM-Solver++(2M) and UniPC on every grid family
+and a held-out mixture family (issue 21): the sweep behind ``uds-vs-peers``' default-method goals.
+
+For each mixture (the two of ``uds-vs-peers`` and :func:`numerics.mixture_family.held_out_mixtures`), each grid
+family (:data:`numerics.schedule_grid.GRID_FAMILIES`: uniform t, uniform log-SNR, Karras rho = 7 on the interval,
+EDM2's sigma grid) and each NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every
+node's sigma times sigma_data: :func:`numerics.schedule_grid.grid_family`; EDM2's range times sigma_data/0.5, the
+interval's families for sigma_data = 1 on (0.01, 0.99)), it runs the default,
+the project's DPM-Solver++(2M) (first-order final step always, and diffusers' rule: below 15 steps) and UniPC (bh2),
+and diffusers' two samplers when installed, from the same exact starts, and measures
+
+* the pathwise error: rms distance to the flow map of the same starts (RK4, :data:`REF_STEPS` steps, uniform
+  log-SNR grid on the same interval), relative to the rms size of the flow map's values (no sampling noise: it
+  ranks deterministic solvers where FD cannot);
+* FD (squared Frechet distance) of the samples to the exact moments at t_max, with the FD of an exact sample set
+  of the same size (the floor, the scale of FD's sampling noise): a comparison is resolved by FD only when the two
+  sides differ by more than the floor.
+
+The goals are judged for the fixed default (no per-cell choice): default <= DPM-Solver++(2M) (the better of its two
+final-step rules) and default <= 1.2 x UniPC, at NFE 10 and 20, by the pathwise error and, where resolved, by FD.
+NFE 5-8 are measured and reported, not judged.
+
+Size: :data:`SWEEP_SIZE` (module level) picks one of :data:`SIZES`; "default" keeps the ledger's default tier short
+(sample counts small: FD resolves few cells there, the pathwise error is the ranking metric), "full" uses more
+samples.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import torch
+
+from derivations import REGISTRY
+from derivations.registry import Interval
+from numerics import uds, uds_methods
+from numerics.gaussian_mixture import GaussianMixture
+from numerics.mixture_family import held_out_mixtures, sigma_data
+from numerics.schedule_grid import GRID_FAMILIES, grid_family, uniform_log_snr_grid
+
+from .uds_torch import frechet_distance, moments
+
+SCHEDULE, PARAM = "Logis", "Vel"
+#: NFE budgets measured; the goals are judged at GOAL_NFES.
+NFES = (5, 6, 7, 8, 10, 20)
+GOAL_NFES = (10, 20)
+UNIPC_FACTOR = 1.2
+#: The pathwise reference: RK4 with REF_STEPS steps on a uniform log-SNR grid of the same interval.
+REF_STEPS = 512
+#: Sample counts: n (FD and pathwise share the starts; the pathwise error uses the first n_path of them).
+SIZES = {"tiny": {"n": 100, "n_path": 32, "nfes": (10,), "mixtures": ("d2-K8",), "grids": ("uniform-logsnr",),
+                  "ref_steps": 64},  # tests only
+         "quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
+         "default": {"n": 500, "n_path": 200, "nfes": NFES},
+         "full": {"n": 20000, "n_path": 1000, "nfes": NFES}}
+#: The size the claim runs (the ledger's tiers may set it; FBD_VERIFY_FULL=1, as uds_peers.FULL, picks "full").
+SWEEP_SIZE = "full" if os.environ.get("FBD_VERIFY_FULL") == "1" else "default"
+#: The solvers: label -> (method, keyword arguments of uds.sample).
+SOLVERS = {"default": ("auto", {}),
+           "dpm++2m": ("dpm++2m", {}),
+           "dpm++2m/below15": ("dpm++2m", {"final_order": "below15"}),
+           "unipc": ("unipc", {})}
+
+
+def sweep_mixtures() -> dict[str, GaussianMixture]:
+    """The claim's two mixtures and the held-out family."""
+    return {"d2-K8": GaussianMixture.random(8, 2, seed=11),
+            "d8-K4": GaussianMixture.random(4, 8, seed=5, spread=1.0, scale=(0.6, 1.2)),
+            **held_out_mixtures()}
+
+
+def _rms(y: torch.Tensor, ref: torch.Tensor) -> float:
+    return float(((y.double() - ref.double()) ** 2).sum(dim=1).mean().sqrt())
+
+
+def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=GRID_FAMILIES, sampler=None,
+                  with_diffusers: bool = False, diffusers_sample=None, seed: int = 0) -> dict:
+    """The table: pathwise[(mixture, grid)][label][nfe] (relative rms), fd[...] likewise, floor[(mixture, grid)]."""
+    cfg = SIZES[size or SWEEP_SIZE]
+    sampler = sampler or uds.sample
+    mixes = sweep_mixtures() if mixtures is None else mixtures
+    if "mixtures" in cfg and mixtures is None:
+        mixes = {k: v for k, v in mixes.items() if k in cfg["mixtures"]}
+    grids = cfg.get("grids", grids)
+    ref_steps = cfg.get("ref_steps", REF_STEPS)
+    sch, par, flow = REGISTRY.schedule(SCHEDULE), REGISTRY.parameterization(PARAM), REGISTRY.rate("flow")
+    kw = {} if forms is None else {"forms": forms}
+    path: dict = {}
+    fd: dict = {}
+    floor: dict = {}
+    setup: dict = {}
+    refs: dict = {}
+    t0 = time.perf_counter()
+    for dname, mix in mixes.items():
+        sd = sigma_data(mix)
+        for kind in grids:
+            g1 = grid_family(kind, sch, flow, par, Interval(), 1, sigma_data=sd, **kw)
+            iv = g1.interval
+            key = (dname, iv.t0, iv.t_max)
+            if key not in refs:  # one start set and one flow-map reference per (mixture, interval)
+                g = torch.Generator().manual_seed(seed)
+                y0 = mix.sample_noisy(cfg["n"], g1.ring_lam[0], g)
+                ref_grid = uniform_log_snr_grid(sch, flow, par, iv, ref_steps, **kw)
+                exact = sampler(mix.denoise, ref_grid, y0[:cfg["n_path"]], "rk4").y
+                lam_T = g1.ring_lam[-1]
+                mu_T, C_T = mix.marginal_moments(lam_T)
+                m1, c1 = moments(mix.sample_noisy(cfg["n"], lam_T, g))
+                refs[key] = (y0, exact, _rms(exact, torch.zeros_like(exact)), mu_T, C_T,
+                             frechet_distance(m1, c1, mu_T, C_T))
+            y0, exact, size_T, mu_T, C_T, fd_floor = refs[key]
+            cell = f"{dname}/{kind}"
+            floor[cell] = fd_floor
+            setup[cell] = {"sigma_data": sd, "interval": [iv.t0, iv.t_max]}
+            labels = dict(SOLVERS)
+            if with_diffusers and diffusers_sample is not None:
+                labels.update({"diffusers/dpm++2m": ("diffusers", "dpm++2m"), "diffusers/unipc": ("diffusers", "unipc")})
+            for nfe in cfg["nfes"]:
+                grid = grid_family(kind, sch, flow, par, Interval(), nfe, sigma_data=sd, **kw)
+                for lab, (method, opts) in labels.items():
+                    if method == "diffusers":
+                        y = diffusers_sample(mix.denoise, grid, y0, opts)
+                    else:
+                        y = sampler(mix.denoise, grid, y0, method, **opts).y
+                    ok = bool(torch.isfinite(y).all())
+                    path.setdefault(cell, {}).setdefault(lab, {})[nfe] = (
+                        _rms(y[:cfg["n_path"]], exact) / size_T if ok else float("nan"))
+                    if ok:
+                        mu, C = moments(y)
+                        fd.setdefault(cell, {}).setdefault(lab, {})[nfe] = frechet_distance(mu, C, mu_T, C_T)
+                    else:
+                        fd.setdefault(cell, {}).setdefault(lab, {})[nfe] = float("nan")
+    return {"pathwise": path, "fd": fd, "floor": floor, "setup": setup, "size": size or SWEEP_SIZE, "config": cfg,
+            "seconds": time.perf_counter() - t0}
+
+
+def default_goals(table: dict, nfes=GOAL_NFES) -> dict:
+    """The goals for the fixed default, cell by cell (cell = mixture/grid/NFE): by the pathwise error and by FD
+    (with ``fd_resolved``)."""
+    out = {"pathwise": {}, "fd": {}}
+    for metric in ("pathwise", "fd"):
+        for cell, rows in table[metric].items():
+            for nfe in nfes:
+                if nfe not in rows.get("default", {}):
+                    continue
+                d = rows["default"][nfe]
+                dpm = min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe])
+                uni = rows["unipc"][nfe]
+                rec = {"default": d, "dpm++2m": dpm, "unipc": uni, "ratio_dpm": d / dpm, "ratio_unipc": d / uni,
+                       "le_dpm": d <= dpm, "le_1.2_unipc": d <= UNIPC_FACTOR * uni}
+                rec["met"] = rec["le_dpm"] and rec["le_1.2_unipc"]
+                if metric == "fd":
+                    fl = table["floor"][cell]
+                    rec["resolved_dpm"] = abs(d - dpm) > fl
+                    rec["resolved_unipc"] = abs(d - UNIPC_FACTOR * uni) > fl
+                out[metric][f"{cell}/{nfe}"] = rec
+    return out
+
+
+def goal_summary(goals: dict) -> dict:
+    """Counts of cells met, the misses with their ratios, and (FD) the resolved cells."""
+    out = {}
+    for metric, cells in goals.items():
+        n = len(cells)
+        s = {"cells": n, "le_dpm++2m": sum(c["le_dpm"] for c in cells.values()),
+             "le_1.2x_unipc": sum(c["le_1.2_unipc"] for c in cells.values()),
+             "both": sum(c["met"] for c in cells.values()),
+             "missed": {k: f"{c['ratio_dpm']:.2f}x DPM++(2M), {c['ratio_unipc']:.2f}x UniPC"
+                        for k, c in cells.items() if not c["met"]}}
+        if metric == "fd":
+            res = {k: c for k, c in cells.items() if c["resolved_dpm"] or c["resolved_unipc"]}
+            s["resolved_cells"] = len(res)
+            s["missed_resolved"] = sorted(k for k, c in res.items()
+                                          if (c["resolved_dpm"] and not c["le_dpm"])
+                                          or (c["resolved_unipc"] and not c["le_1.2_unipc"]))
+        out[metric] = s
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3e}" if math.isfinite(x) else "nan"
+
+
+def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, diffusers_sample=None,
+                     size: str | None = None) -> dict:
+    """The evidence block of ``uds-vs-peers`` for the fixed default: setup, the goal table by the pathwise error and
+    by FD (cells met and missed, with ratios), and the per-cell numbers (formatted)."""
+    table = default_sweep(forms, size=size, sampler=sampler, with_diffusers=with_diffusers,
+                          diffusers_sample=diffusers_sample)
+    goals = default_goals(table)
+    summary = goal_summary(goals)
+    rec = DEFAULT_RUNS
+    return {
+        "method": {"name": "auto", "runs": str(rec), "description": DEFAULT_DESCRIPTION},
+        "setup": {"size": table["size"], **{k: list(v) if isinstance(v, tuple) else v for k, v in table["config"].items()},
+                  "goal_nfes": list(GOAL_NFES), "grids": sorted({c.split("/")[1] for c in table["setup"]}),
+                  "mixtures": sorted({c.split("/")[0] for c in table["setup"]}),
+                  "sigma_data": {c: round(v["sigma_data"], 6) for c, v in table["setup"].items()},
+                  "reference": f"RK4, {table['config'].get('ref_steps', REF_STEPS)} steps, uniform log-SNR grid on the same interval",
+                  "peers": "dpm++2m (min of final_order=1 and diffusers' below-15 rule), unipc (bh2)",
+                  "diffusers": bool(with_diffusers and diffusers_sample is not None)},
+        "goals_pathwise": summary["pathwise"],
+        "goals_fd": summary["fd"],
+        "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+                     for c, rows in table["pathwise"].items()},
+        "fd": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+               for c, rows in table["fd"].items()},
+        "fd_floor": {c: _fmt(v) for c, v in table["floor"].items()},
+        "seconds": f"{table['seconds']:.1f}",
+    }
+
+
+#: The method "auto" runs (numerics.uds).
+DEFAULT_RUNS = uds_methods.DEFAULT_METHOD
+DEFAULT_DESCRIPTION = ("pc2-ls: order-2 predictor and order-2 corrector in log r with the large-step weights "
+                       "(derivations.uds_large_step; for the flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid "
+                       "corrector at every step), first-order final step; chosen once, no per-cell choice")
+
+
+def render_default(ev: dict) -> list[str]:
+    """Markdown lines for the default's goal table (from the JSON evidence alone)."""
+    if not ev:
+        return []
+    gp, gf = ev["goals_pathwise"], ev["goals_fd"]
+    lines = [f"**Default method** (`method=\"auto\"`): {ev['method']['description']}. Goals at NFE "
+             f"{', '.join(map(str, ev['setup']['goal_nfes']))} over {gp['cells']} cells (mixtures x grid families x NFE):",
+             "", "| metric | <= DPM-Solver++(2M) | <= 1.2x UniPC | both |", "|---|---|---|---|",
+             f"| pathwise error | {gp['le_dpm++2m']} | {gp['le_1.2x_unipc']} | {gp['both']} |",
+             f"| FD | {gf['le_dpm++2m']} | {gf['le_1.2x_unipc']} | {gf['both']} (FD resolves {gf['resolved_cells']}) |",
+             ""]
+    if gp["missed"]:
+        lines += ["Missed by the pathwise error: " + "; ".join(f"{c} ({r})" for c, r in gp["missed"].items()) + ".", ""]
+    return lines
