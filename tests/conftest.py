@@ -8,6 +8,13 @@ import pytest
 # test starts, so subprocesses (the README's commands, the notebooks) inherit it.
 os.environ["FBD_VERIFY_NO_CACHE"] = "1"
 
+# Under pytest-xdist (the README's `-n auto`), each worker gets its share of the cores for torch's intra-op threads,
+# so two workers on two cores do not run four threads.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+
 import derivations  # noqa: F401  (registers the built-in entries)
 import verify.claims  # noqa: F401  (registers every claim)
 
