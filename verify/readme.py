@@ -161,6 +161,6 @@ def main(argv: list[str]) -> int:
     path.write_text(new)
     source = Path(args.source)
     source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(json.dumps(source_of(report), indent=1, sort_keys=True) + "\n")
+    source.write_text(json.dumps(source_of(report), indent=1) + "\n")
     print(f"updated {path} and {source} from {args.report}")
     return 0
