@@ -359,8 +359,10 @@ def test_fig1_verdict_does_not_depend_on_the_reading_search(monkeypatch):
     assert after.verdict is before.verdict, after.notes
     # a confirmation whose basis is a reading found among the others is rejected
     found = dict(c6.FIG1_READING, method="discrete", unit="relative to sigma_data", edm2_statistic="max")
-    searched = before.__class__(Verdict.CONFIRMED, before.method, before.printed, None, None,
-                                dict(before.evidence.get("printed_forms_check", before.evidence), **{VERDICT_BASIS: {"reading": found, "holds": True}}), "found")
+    evidence = dict(before.evidence.get("printed_forms_check", before.evidence),
+                    **{VERDICT_BASIS: {"reading": found, "holds": True}})
+    searched = before.__class__(Verdict.CONFIRMED, before.method, printed=before.printed, evidence=evidence,
+                                notes="found")
     assert guard_searched_confirmation(claim, searched).verdict is Verdict.FAILED
 
 
