@@ -84,7 +84,8 @@ def test_table1_analog_declares_what_each_tier_changes(monkeypatch):
         {k: v for k, v in got["full"].items() if k not in ("n_samples", "floor_replicates")}
 
 
-@pytest.mark.parametrize("cid", ["table1-analog", "uds-distribution", "uds-vs-peers"])
+@pytest.mark.parametrize("cid", ["table1-analog", "uds-distribution", "uds-vs-peers", "mechanism-trained",
+                                 "sota-rates"])
 def test_a_check_calibrated_at_the_default_size_is_skipped_in_the_quick_tier_with_its_reason(monkeypatch, cid):
     from verify.ledger import Verdict, run_claim
 
@@ -127,3 +128,17 @@ def test_bench_ledger_times_each_tier(tmp_path):
     assert "eq24" in proc.stdout and "quick: wall" in proc.stdout
     proc = run_cli("bench", "--ledger", "--tier", "fast")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_the_quick_tier_checks_two_cases_of_each_schedules_ladders(monkeypatch):
+    """prop2-<schedule> in the quick tier: the first two (rate, parameterization, denoiser) cases, the ML rate with
+    both denoisers; every case in the default and full tiers."""
+    from verify.claims import convergence as cc
+
+    cases = cc._schedule_cases("Logis")
+    assert len(cases) >= 6 and cases[0][1] == "ML" and {c[2] for c in cases[:2]} == set(cc.PROP2_DENOISERS)
+    monkeypatch.setenv(tiers.TIER_ENV, "quick")
+    assert cc._tier_cases(cases) == cases[:2]
+    for tier in ("default", "full"):
+        monkeypatch.setenv(tiers.TIER_ENV, tier)
+        assert cc._tier_cases(cases) == cases

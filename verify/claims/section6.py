@@ -600,13 +600,17 @@ def _claim_of(model: str) -> Claim:
     return CLAIMS[f"sota-rates-{model}"]
 
 
+#: The quick tier does not repeat every model's check in the summary: each model's own claim runs in that tier.
+UMBRELLA_TIERS = {"quick": {"run": False, "why": "it repeats every model's check (each model's own sota-rates-* "
+                                                 "claim runs in this tier)"}}
+
 register(Claim("sota-rates", SEC, title="Section 6: the SOTA generators as the paper describes them vs their public "
                                   "configurations (summary; one sub-result per model)", equations=(), method="symbolic",
                printed=_umbrella_printed, custom=_umbrella_check, corrected=_umbrella_corrected,
                corrections=(_UMBRELLA_EDM,),
                sources={k: v for k, (_, v) in ((f"{m} generates a deterministic flow", x)
                                                 for m, x in _FLOW_PRINTED.items())},
-               timeout=600.0))
+               timeout=600.0, tiers=UMBRELLA_TIERS))
 
 
 # ================================================================================================
