@@ -563,7 +563,8 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 # and uds-weak-order (its sign is unobservable in distribution).
 register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: orders "
                + "/".join(str(uds_methods.declared_order(m)) for m in NEW_METHODS) + " and convergence, with FD/SW "
-               "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids",
+               "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids; the default method's "
+               "goals on six mixtures and four grid families",
                equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 600.0,
                tiers=PEERS_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
