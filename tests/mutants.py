@@ -289,13 +289,20 @@ def apply(mutant: Mutant) -> None:
         setattr(getattr(module, cls.name), fn.name, namespace[fn.name])
 
 
+#: Per-test time limit while a mutant is applied (pytest-timeout).
+MUTANT_TEST_TIMEOUT_S = 120
+
+
 def run(name: str, extra: list[str] | None = None) -> int:
     """Apply mutant ``name`` in this process and run its tests; pytest's exit code (0: survived)."""
     import pytest
 
     mutant = BY_NAME[name]
     apply(mutant)
-    return int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "--no-header", *(extra or []), *mutant.tests]))
+    # a mutant that makes a test hang (an unbounded exponent: 10**10**10) is killed by the time limit, sooner than the
+    # default command's 600 s
+    return int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "--no-header", f"--timeout={MUTANT_TEST_TIMEOUT_S}",
+                            *(extra or []), *mutant.tests]))
 
 
 def outcome(name: str, timeout: float = 900) -> str:
