@@ -10,7 +10,6 @@ increasing), so that 0 < rho_s < rho_t and 0 < ring-rho_s < ring-rho_t as the pa
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import mpmath as mp
@@ -23,6 +22,7 @@ from derivations.symbols import alpha_s, alpha_t, ring_rho_s, ring_rho_t, rho_s,
 
 from ..ledger import Claim, Correction, Derivation, register
 from ..paper_text import printed
+from ..tiers import is_full
 from .namespace import step_ns
 from .sampling import ordered_sampler
 
@@ -266,10 +266,6 @@ register(Claim("eq13-uds", SEC, title="(13): q_st = r_s/r_t, beta_st and the mea
 q_sym, beta_sym = sp.symbols("q_st beta_st", positive=True)
 
 
-def _full() -> bool:
-    return os.environ.get("FBD_VERIFY_FULL") == "1"
-
-
 def _eh_namespace(**extra):
     return step_ns(**{"q_st": q_sym, "beta_st": beta_sym, "hat:Y_s": Y_s, "hat:X_s": X_hat_s,
                       "hat:X_t": X_hat_t, "xi_s^*": xi_s, **extra})
@@ -288,7 +284,7 @@ def _eh_printed():
 
 
 def _state_ladder():
-    return (32, 64, 128, 256, 512, 1024) if _full() else (32, 64, 128, 256, 512)
+    return (32, 64, 128, 256, 512, 1024) if is_full() else (32, 64, 128, 256, 512)
 
 
 @lru_cache(maxsize=64)
@@ -338,7 +334,7 @@ def _eh_derive():
         if not abs(measured[key][0] - order) < 0.1:
             raise AssertionError(f"{key}: fitted order {measured[key][0]} on the state-dependent ladder, not {order}")
     # numerical confirmation (mpmath, 40 digits): global error of the deterministic UDS recursion on a ladder
-    ladder = (32, 64, 128, 256, 512, 1024, 2048) if _full() else (64, 128, 256, 512, 1024)
+    ladder = (32, 64, 128, 256, 512, 1024, 2048) if is_full() else (64, 128, 256, 512, 1024)
     slopes = {}
     for name, order in (("euler", lead_rect - 1), ("heun", lead_trap - 1)):
         slope, errs = d3.fitted_order(name, ladder)

@@ -35,11 +35,11 @@ from ..ledger import SENSITIVITY, VERDICT_BASIS, Claim, Correction, Outcome, Ver
 from ..paper_text import entry, printed
 from ..report import register_renderer
 from ..tiers import current as current_tier
+from ..tiers import is_full
 from ..tiers import deciding_tier
 from .namespace import schedule_ns
 
 SEC = "6"
-FULL = os.environ.get("FBD_VERIFY_FULL") == "1"
 T_RANGE = {t: (sp.Rational(2, 100), sp.Rational(98, 100))}
 
 
@@ -841,7 +841,7 @@ register(Claim("fig1-sizes", SEC, title="Figure 1: MSE-diffusion sizes below 1% 
                corrected=_fig1_corrected, corrections=(FIG1_CORRECTION,),
                erratum_reason="Figure 1's method puts EDM2's later-stage size below 1%, not at 5%.",
                sources={FIG1_KEYS[0]: "s6.fig1.sizes", FIG1_KEYS[1]: ("s6.fig1.sizes", "s6.fig1.edm2")},
-               timeout=600.0 if FULL else 300.0))
+               timeout=600.0 if is_full() else 300.0))
 
 
 # ================================================================================================
@@ -981,7 +981,7 @@ register(Claim("table1-analog", SEC, title="Table 1 analog: Flow ~ MSE, ML worse
                printed=_table1_printed, custom=_table1_check, empirical=True, tiers=TABLE1_TIERS,
                sources={k: ("s6.table1.row63" if k.endswith("@ 63") else "s6.table1.row255", "s6.table1.header",
                             "s6.table1.text") for k in _table1_printed()},
-               timeout=3600.0 if FULL else 900.0))
+               timeout=3600.0 if is_full() else 900.0))
 
 
 # ================================================================================================

@@ -28,7 +28,6 @@ samples.
 from __future__ import annotations
 
 import math
-import os
 import time
 
 import torch
@@ -39,6 +38,8 @@ from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.mixture_family import held_out_mixtures, sigma_data
 from numerics.schedule_grid import GRID_FAMILIES, grid_family, uniform_log_snr_grid
+
+from ..tiers import is_full
 
 from .uds_torch import frechet_distance, moments
 
@@ -55,8 +56,8 @@ SIZES = {"tiny": {"n": 100, "n_path": 32, "nfes": (10,), "mixtures": ("d2-K8",),
          "quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
          "default": {"n": 500, "n_path": 200, "nfes": NFES},
          "full": {"n": 20000, "n_path": 1000, "nfes": NFES}}
-#: The size the claim runs (the ledger's tiers may set it; FBD_VERIFY_FULL=1, as uds_peers.FULL, picks "full").
-SWEEP_SIZE = "full" if os.environ.get("FBD_VERIFY_FULL") == "1" else "default"
+#: The size the sweep runs when its caller names none (uds-vs-peers passes its tier table's; the full tier: "full").
+SWEEP_SIZE = "full" if is_full() else "default"
 #: The solvers: label -> (method, keyword arguments of uds.sample).
 SOLVERS = {"default": ("auto", {}),
            "dpm++2m": ("dpm++2m", {}),

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import math
-import os
 import time
 from pathlib import Path
 
@@ -39,13 +38,13 @@ from numerics.schedule_grid import lambda_integral, schedule_grid, uniform_log_s
 
 from ..ledger import Claim, Outcome, Verdict, register
 from ..report import register_renderer
+from ..tiers import is_full
 from ..tiers import settings as tier_settings
 from .uds_default import default_evidence, render_default
 from .uds_torch import UDS_SOURCES, frechet_distance, moments, printed_uds_forms, single_thread
 
 SEC = "3"
 EQS = (13, 14, 15)
-FULL = os.environ.get("FBD_VERIFY_FULL") == "1"
 
 NFES = (10, 20, 63, 255)
 #: The registry's members of the claim: the UDS methods (euler, heun, rk4, ms2, ms3, pc2, pc3) and the peers in the
@@ -565,7 +564,7 @@ register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: o
                + "/".join(str(uds_methods.declared_order(m)) for m in NEW_METHODS) + " and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids; the default method's "
                "goals on six mixtures and four grid families",
-               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if FULL else 600.0,
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if is_full() else 600.0,
                tiers=PEERS_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
 

@@ -16,7 +16,6 @@ its LaTeX by :func:`printed_uds_forms`), lambdifies them into the solvers, and m
 from __future__ import annotations
 
 import math
-import os
 import time
 
 import numpy as np
@@ -35,12 +34,12 @@ from numerics.schedule_grid import BETA_KEY, Q_KEY, lambda_integral, schedule_gr
 
 from ..ledger import Claim, Outcome, Verdict, register, step
 from ..paper_text import printed
+from ..tiers import is_full
 from ..tiers import settings as tier_settings
 from .namespace import step_ns
 
 SEC = "3"
 EQS = (13, 14, 15)
-FULL = os.environ.get("FBD_VERIFY_FULL") == "1"
 
 
 def printed_uds_forms():
@@ -172,7 +171,7 @@ def flow_orders(forms, *, schedules=("Logis", "Sech"), ladder=(32, 64, 128), int
 
 def _order_schedules() -> tuple:
     """Logis and Sech (every registered schedule with --full), and every schedule not built in."""
-    base = tuple(REGISTRY.schedules) if FULL else ("Logis", "Sech")
+    base = tuple(REGISTRY.schedules) if is_full() else ("Logis", "Sech")
     return base + tuple(s for s in REGISTRY.user("schedule") if s not in base)
 
 
@@ -182,9 +181,9 @@ def _user_rates() -> list[str]:
 
 def _orders_check(forms) -> Outcome:
     symbolic = gaussian_flow_map_symbolic()
-    ladder = (32, 64, 128, 256) if FULL else (32, 64, 128)
+    ladder = (32, 64, 128, 256) if is_full() else (32, 64, 128)
     schedules = _order_schedules()
-    cap = ORDER_LADDER_CAP * (2 if FULL else 1)
+    cap = ORDER_LADDER_CAP * (2 if is_full() else 1)
     res = flow_orders(forms, schedules=schedules, ladder=ladder, extend_to=cap)
     ok = symbolic
     undecided = []
@@ -250,7 +249,7 @@ def weak_errors(forms, *, rate_name: str, methods=WEAK_METHODS, ladder=(32, 64, 
 
 
 def _weak_check(forms) -> Outcome:
-    ladder = (64, 128, 256, 512) if FULL else (64, 128, 256)
+    ladder = (64, 128, 256, 512) if is_full() else (64, 128, 256)
     table, ok = {}, True
     for rate_name in ["ML", "MSE"] + _user_rates():
         all_errs = weak_errors(forms, rate_name=rate_name, ladder=ladder)
@@ -532,6 +531,6 @@ def _distribution_check(forms, **kw) -> Outcome:
 # mutable_keys: a convergence check of the samplers; the MSE diffusion size is small where it matters and
 # its sign is unobservable in distribution, so beta_st is checked by uds-ddpm-numeric and uds-weak-order.
 register(Claim("uds-distribution", SEC, title="UDS samplers converge in distribution on a Gaussian mixture (FD/SW vs NFE)",
-               equations=EQS, method="torch", printed=printed_uds_forms, custom=_distribution_check, timeout=300.0 if FULL else 150.0, tiers=DIST_TIERS,
+               equations=EQS, method="torch", printed=printed_uds_forms, custom=_distribution_check, timeout=300.0 if is_full() else 150.0, tiers=DIST_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES,
                covers=lambda: {"schedules": ["Logis"], "rates": list(DIST_RATES) + _user_rates()}))
