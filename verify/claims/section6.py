@@ -892,10 +892,9 @@ def table1_settings() -> dict:
 
 
 def _fd(x, mu, C) -> float:
-    from .uds_torch import frechet_distance, moments
+    from .uds_torch import fd_to_moments
 
-    m, c = moments(x)
-    return frechet_distance(m, c, mu, C)
+    return fd_to_moments(x, mu, C)
 
 
 def _table1_check(forms, *, runner=None) -> Outcome:

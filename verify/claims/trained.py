@@ -72,13 +72,6 @@ def _printed() -> dict:
     return {st: sp.Integer(code[w]) for st, w in tr.STATEMENTS.items()}
 
 
-def _fd(x, mu, C) -> float:
-    from .uds_torch import frechet_distance, moments
-
-    m, c = moments(x)
-    return frechet_distance(m, c, mu, C)
-
-
 def _sw(ref):
     """samples -> SW_2 to the exact reference set ``ref`` (4 n points) at the sample's quantile levels
     (uds_torch.SlicedReference: 64 fixed directions)."""
@@ -89,11 +82,11 @@ def _sw(ref):
 
 def run_experiment(s=None) -> dict:
     from numerics import trained as tr
-    from .uds_torch import single_thread
+    from .uds_torch import fd_to_moments, single_thread
 
     s = s or settings()
     with single_thread():
-        return tr.run(s, fd=_fd, sw=_sw, log=step)
+        return tr.run(s, fd=fd_to_moments, sw=_sw, log=step)
 
 
 def _check(forms, *, runner=None) -> Outcome:

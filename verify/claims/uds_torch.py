@@ -302,6 +302,12 @@ def moments(x: torch.Tensor):
     return x.mean(0), torch.cov(x.T).reshape(x.shape[1], x.shape[1])
 
 
+def fd_to_moments(x: torch.Tensor, mu: torch.Tensor, C: torch.Tensor) -> float:
+    """FD of the samples ``x`` (their empirical mean and covariance) to the exact moments (mu, C)."""
+    m, c = moments(x)
+    return frechet_distance(m, c, mu, C)
+
+
 def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_dirs: int = 64, seed: int = 0) -> float:
     """SW_2 between two equal-size sample sets over random unit directions."""
     g = torch.Generator().manual_seed(seed)
@@ -356,8 +362,7 @@ class SlicedReference:
 def _fd_sw(x, mu_T, C_T, ref) -> tuple[float, float]:
     if not bool(torch.isfinite(x).all()):
         return float("nan"), float("nan")
-    m, c = moments(x)
-    return frechet_distance(m, c, mu_T, C_T), ref.distance(x)
+    return fd_to_moments(x, mu_T, C_T), ref.distance(x)
 
 
 def noise_floor(mix: GaussianMixture, lam_T, batch: int, generator, replicates: int = FLOOR_REPLICATES) -> dict:
