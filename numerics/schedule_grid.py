@@ -233,17 +233,27 @@ class ScheduleGrid:
         return self.q_fn(rho_ratio, ring_s, ring_t), self.beta_fn(rho_ratio, ring_s, ring_t)
 
     def ring_lam_at_log_r(self, log_r: torch.Tensor) -> torch.Tensor:
-        """ring-lambda at the (intermediate) point where log r takes the value ``log_r``.
+        """ring-lambda at the (intermediate) point where log r takes the value ``log_r`` (:meth:`lam_ring_at_log_r`)."""
+        return self.lam_ring_at_log_r(log_r)[1]
 
-        Exact for the flow (lambda constant) and for lambda = c ring-lambda; otherwise inverse
-        interpolation of a fine table, then ring-lambda at that time."""
+    def lam_ring_at_log_r(self, log_r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(lambda, ring-lambda) at the (intermediate) point where log r = lambda + ring-lambda takes ``log_r``.
+
+        Exact for the flow (lambda constant) and for lambda = c ring-lambda.  Otherwise the time t* of the point is
+        found by inverse interpolation of a fine table of log r, lambda(t*) is interpolated on the same table and
+        ring-lambda = log r - lambda(t*).  Not the other way round: where lambda grows far slower than ring-lambda
+        (the MSE-diffusion near t0: lambda increments of 1e-5 per step against 0.3), ring-lambda(t*) carries the
+        table's error times ring-lambda', and log r - ring-lambda(t*) would lose every digit of the small lambda
+        increment (a stage with lambda_k < lambda_s, rho_s/rho_k > 1 and a NaN noise coefficient).  lambda is
+        clamped to the table's range, so it stays monotone in log r."""
         log_r = torch.as_tensor(log_r, dtype=torch.float64, device=self.device)
         if self.route.kind == "flow":
-            return log_r
+            return torch.zeros_like(log_r), log_r
         if self.route.kind == "proportional":
             lam0 = self.ring_lam[0]
             # log r = c (ring_lam - ring_lam0) + ring_lam
-            return (log_r + self.route.factor * lam0) / (1 + self.route.factor)
+            ring = (log_r + self.route.factor * lam0) / (1 + self.route.factor)
+            return log_r - ring, ring
         if self._table is None:  # uniform in t, refined 32-fold inside every step of the grid (non-uniform grids)
             nodes = self.times.detach().cpu().numpy()
             sub = (nodes[:-1, None] + np.diff(nodes)[:, None] * np.linspace(0, 1, 33)[None, :-1]).ravel()
@@ -251,12 +261,13 @@ class ScheduleGrid:
             lam = _lambda_fine(self.route, self.schedule, tt)
             lam = lam - lam[int(np.searchsorted(tt, nodes[0]))]  # the grid's lambda is relative to its first node
             ring = np.asarray(numeric(self.schedule.ring_lam, "numpy")(tt), dtype=float)
-            self._table = (torch.as_tensor(lam + ring, device=self.device), torch.as_tensor(tt, device=self.device))
-        xs, ts = self._table
-        idx = torch.clamp(torch.searchsorted(xs, log_r.reshape(-1)), 1, len(xs) - 1)
-        x0, x1, t0, t1 = xs[idx - 1], xs[idx], ts[idx - 1], ts[idx]
-        tq = (t0 + (log_r.reshape(-1) - x0) / (x1 - x0) * (t1 - t0)).reshape(log_r.shape)
-        return self._ring_lam_fn(tq)
+            self._table = tuple(torch.as_tensor(a, device=self.device) for a in (lam + ring, tt, lam))
+        xs, _, lams = self._table
+        flat = log_r.reshape(-1)
+        idx = torch.clamp(torch.searchsorted(xs, flat), 1, len(xs) - 1)
+        frac = ((flat - xs[idx - 1]) / (xs[idx] - xs[idx - 1])).clamp(0.0, 1.0)
+        lam = (lams[idx - 1] + frac * (lams[idx] - lams[idx - 1])).reshape(log_r.shape)
+        return lam, log_r - lam
 
 
 #: Default tolerance for given log-SNR nodes: |ring_lam - ring-lambda(times)| <= RING_LAM_TOL (1 + |ring-lambda|).
