@@ -358,3 +358,38 @@ def test_ralston_under_mse_is_finite_on_a_fine_grid():
     y0 = _mixture().sample_noisy(8, grid.ring_lam[0], torch.Generator().manual_seed(3))
     out = uds.sample(_mixture().denoise, grid, y0, "ralston", generator=torch.Generator().manual_seed(4)).y
     assert bool(torch.isfinite(out).all())
+
+
+# ------------------------------------------------------------------------------------------------
+# lambda by quadrature across a kink of a piecewise rate
+# ------------------------------------------------------------------------------------------------
+
+
+def test_quadrature_lambda_across_the_normal_schedules_mse_kink():
+    """The MSE rate of the Normal schedule is piecewise: Max(0, g) with g touching 0 at t* ~ 0.97725 (a kink).  The
+    grid's lambda over the step containing t* equals the integral split at t* (mpmath, 20 digits; t* from a
+    ternary search on g) to 1e-12; an unsplit tanh-sinh quadrature, the grids' route before, was off by 2.8e-6."""
+    import mpmath as mp
+    import sympy as sp
+
+    from numerics.schedule_grid import lambda_integral
+
+    sch, rate = REGISTRY.schedule("Normal"), REGISTRY.rate("MSE")
+    route = lambda_integral(sch, rate, REGISTRY.parameterization("Vel"), Interval())
+    assert route.kind == "quad"
+    (kink,) = [m for m in route.rate.atoms(sp.Max)]
+    g = sp.lambdify(list(route.rate.free_symbols), [a for a in kink.args if a != 0][0], "mpmath")
+    a, b = 0.892, 0.99
+    with mp.workdps(30):
+        lo, hi = mp.mpf("0.975"), mp.mpf("0.979")
+        for _ in range(90):
+            m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+            lo, hi = (lo, m2) if g(m1) < g(m2) else (m1, hi)
+        t_star = (lo + hi) / 2
+        assert a < t_star < b and abs(g(t_star)) < 1e-20  # the kink is inside the step
+        f = numeric(route.rate, "mpmath")
+        split = mp.quad(f, [a, t_star, b])
+        unsplit = mp.quad(f, [a, b])
+    lam = lambda_values(route, sch, np.array([a, b]))
+    assert abs(lam[1] - float(split)) < 1e-12 * float(split), (lam[1], float(split))
+    assert abs(float(unsplit - split)) > 1e-7  # the case separates the routes
