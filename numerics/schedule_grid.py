@@ -16,7 +16,7 @@ tensors on a chosen device:
 
 Intermediate points of a step (Runge-Kutta stages placed in r) need the inverse map log r -> t; for
 the flow and for rates proportional to ring-lambda' (ML, penalized) it is exact, otherwise it uses a
-fine monotone table of log r (piecewise-linear inverse interpolation).
+fine table: lambda as a function of log r, cubic Hermite with the exact slopes (:meth:`ScheduleGrid.lam_ring_at_log_r`).
 """
 
 from __future__ import annotations
@@ -265,13 +265,13 @@ class ScheduleGrid:
     def lam_ring_at_log_r(self, log_r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(lambda, ring-lambda) at the (intermediate) point where log r = lambda + ring-lambda takes ``log_r``.
 
-        Exact for the flow (lambda constant) and for lambda = c ring-lambda.  Otherwise the time t* of the point is
-        found by inverse interpolation of a fine table of log r, lambda(t*) is interpolated on the same table and
-        ring-lambda = log r - lambda(t*).  Not the other way round: where lambda grows far slower than ring-lambda
-        (the MSE-diffusion near t0: lambda increments of 1e-5 per step against 0.3), ring-lambda(t*) carries the
-        table's error times ring-lambda', and log r - ring-lambda(t*) would lose every digit of the small lambda
-        increment (a stage with lambda_k < lambda_s, rho_s/rho_k > 1 and a NaN noise coefficient).  lambda is
-        clamped to the table's range, so it stays monotone in log r."""
+        Exact for the flow (lambda constant) and for lambda = c ring-lambda.  Otherwise lambda is interpolated as a
+        function of log r on a fine table (cubic Hermite with the exact slope lambda'/(lambda' + ring-lambda') at
+        its nodes, linear if a slope is not finite) and ring-lambda = log r - lambda.  Not the other way round:
+        where lambda grows far slower than ring-lambda (the MSE-diffusion near t0: lambda increments of 1e-5 per
+        step against 0.3), ring-lambda at an interpolated time carries the table's error times ring-lambda', and
+        log r minus it would lose every digit of the small lambda increment (a stage with lambda_k < lambda_s, rho_s/rho_k > 1 and a NaN noise coefficient).  lambda is
+        clamped to its table interval's values, so it stays monotone in log r."""
         log_r = torch.as_tensor(log_r, dtype=torch.float64, device=self.device)
         if self.route.kind == "flow":
             return torch.zeros_like(log_r), log_r
@@ -287,12 +287,26 @@ class ScheduleGrid:
             lam = _lambda_fine(self.route, self.schedule, tt)
             lam = lam - lam[int(np.searchsorted(tt, nodes[0]))]  # the grid's lambda is relative to its first node
             ring = np.asarray(numeric(self.schedule.ring_lam, "numpy")(tt), dtype=float)
-            self._table = tuple(torch.as_tensor(a, device=self.device) for a in (lam + ring, tt, lam))
-        xs, _, lams = self._table
+            with np.errstate(all="ignore"):
+                rate = np.asarray(numeric(self.route.rate, "numpy")(tt), dtype=float) * np.ones_like(tt)
+                ring_rate = np.asarray(numeric(self.schedule.ring_lam_rate, "numpy")(tt), dtype=float) * np.ones_like(tt)
+            slope = rate / (rate + ring_rate)  # d lambda / d log r = lambda' / (lambda' + ring-lambda')
+            if not np.all(np.isfinite(slope)):  # no derivative at some node: linear interpolation there
+                slope = None
+            self._table = tuple(None if a is None else torch.as_tensor(a, device=self.device)
+                                for a in (lam + ring, tt, lam, slope))
+        xs, _, lams, slopes = self._table
         flat = log_r.reshape(-1)
         idx = torch.clamp(torch.searchsorted(xs, flat), 1, len(xs) - 1)
-        frac = ((flat - xs[idx - 1]) / (xs[idx] - xs[idx - 1])).clamp(0.0, 1.0)
-        lam = (lams[idx - 1] + frac * (lams[idx] - lams[idx - 1])).reshape(log_r.shape)
+        h = xs[idx] - xs[idx - 1]
+        u = ((flat - xs[idx - 1]) / h).clamp(0.0, 1.0)
+        if slopes is None:
+            lam = lams[idx - 1] + u * (lams[idx] - lams[idx - 1])
+        else:  # cubic Hermite in log r with the exact slopes: error O(h^4) (linear: O(h^2), 7e-8 in an MSE sample)
+            h00, h10, h01, h11 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u, 3 * u**2 - 2 * u**3, u**3 - u**2
+            lam = h00 * lams[idx - 1] + h10 * h * slopes[idx - 1] + h01 * lams[idx] + h11 * h * slopes[idx]
+        lam = torch.minimum(torch.maximum(lam, torch.minimum(lams[idx - 1], lams[idx])),
+                            torch.maximum(lams[idx - 1], lams[idx])).reshape(log_r.shape)
         return lam, log_r - lam
 
 

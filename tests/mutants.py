@@ -252,6 +252,14 @@ CATALOGUE: tuple[Mutant, ...] = (
            "        return lam, log_r - lam\n", "        return log_r - lam, lam\n",
            (f"{_SV}::test_stage_lambda_keeps_small_increments",),
            "the stage's (lambda, ring-lambda) returned swapped"),
+    Mutant("stage-hermite-slope-unscaled", "numerics.schedule_grid",
+           "h10 * h * slopes[idx - 1]", "h10 * slopes[idx - 1]",
+           (f"{_SV}::test_runge_kutta_tableaus_match_hand_written_under_the_diffusions",),
+           "the stage lambda's Hermite interpolation without the interval length on one slope"),
+    Mutant("rk-stage-node-in-log-r", "numerics.uds",
+           "log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))", "log_r_k = log_r_s + c * (log_r_t - log_r_s)",
+           (f"{_SV}::test_runge_kutta_tableaus_match_hand_written_under_the_diffusions",),
+           "Runge-Kutta stage nodes uniform in log r instead of r"),
 )
 
 #: Equivalent rewrites, one per mutation path (function, method, registry): each must SURVIVE its tests, which

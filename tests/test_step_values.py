@@ -393,3 +393,64 @@ def test_quadrature_lambda_across_the_normal_schedules_mse_kink():
     lam = lambda_values(route, sch, np.array([a, b]))
     assert abs(lam[1] - float(split)) < 1e-12 * float(split), (lam[1], float(split))
     assert abs(float(unsplit - split)) > 1e-7  # the case separates the routes
+
+
+# ------------------------------------------------------------------------------------------------
+# Runge-Kutta tableaus in UDS form under the diffusions, stage by stage
+# ------------------------------------------------------------------------------------------------
+
+
+def _stage_point(grid, i: int, c: float) -> tuple[float, float]:
+    """(lambda_k, ring-lambda_k) at r_k = r_s + c (r_t - r_s): the node's time by bisection of
+    log r(t) = lambda(t) + ring-lambda(t) (lambda from the grid's route at two points, ring-lambda from the schedule)."""
+    times = grid.times.numpy()
+    ring = numeric(grid.schedule.ring_lam, "numpy")
+
+    def lam(t):
+        return float(lambda_values(grid.route, grid.schedule, np.array([times[0], t]))[1])
+
+    r_s, r_t = math.exp(float(grid.log_r[i])), math.exp(float(grid.log_r[i + 1]))
+    target = math.log(r_s + c * (r_t - r_s))
+    lo, hi = times[i], times[i + 1]
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if lam(mid) + float(ring(mid)) < target else (lo, mid)
+    t_k = (lo + hi) / 2
+    return lam(t_k), float(ring(t_k))
+
+
+def hand_rk(den, grid, y0, xis, tableau):
+    """Each stage k at r_k = r_s + c_k (r_t - r_s): Y_k = q_sk Y_s + (1 - q_sk) sum_j (a_kj/c_k) X_j + n_k xi*, with
+    q_sk = r_s/r_k, n_k = (beta_sk^2/beta_st)(r_k/r_t) the bridge mean of the step's noise, beta_sk =
+    ring-rho_k^{-1} sqrt(1 - rho_s^2/rho_k^2); the step Y_t = q_st Y_s + (1 - q_st) sum_k b_k X_k + beta_st xi*."""
+    y = y0
+    for i in range(grid.n_steps):
+        r_s, r_t = math.exp(float(grid.log_r[i])), math.exp(float(grid.log_r[i + 1]))
+        lam_s = float(grid.lam[i])
+        beta_st = float(grid.beta[i])
+        xs = []
+        for ck, row in zip(tableau.c, tableau.a):
+            if ck == 0.0:
+                y_k, ring_k = y, float(grid.ring_lam[i])
+            else:
+                lam_k, ring_k = _stage_point(grid, i, ck)
+                r_k = r_s + ck * (r_t - r_s)
+                q_sk = r_s / r_k
+                beta_sk = math.exp(-ring_k) * math.sqrt(-math.expm1(-2 * (lam_k - lam_s)))
+                mean = _combine([a / ck for a in row], xs)
+                y_k = q_sk * y + (1 - q_sk) * mean + (beta_sk**2 / beta_st) * (r_k / r_t) * xis[i]
+            xs.append(den(y_k, torch.tensor(ring_k, dtype=torch.float64)))
+        q_st = r_s / r_t
+        y = q_st * y + (1 - q_st) * _combine(tableau.b, xs) + beta_st * xis[i]
+    return y
+
+
+@pytest.mark.parametrize("rate", ["ML", "MSE"])
+@pytest.mark.parametrize("method", [m.name for m in uds_methods.members(family="runge-kutta")
+                                    if m.tableau.stages > 2])
+def test_runge_kutta_tableaus_match_hand_written_under_the_diffusions(method, rate):
+    grid = _grid("Logis", rate)
+    y0, xis = _start_and_noise(grid)
+    want = hand_rk(_mixture().denoise, grid, y0, xis, uds_methods.get(method).tableau)
+    got = _project(method, grid, y0, xis)
+    assert _rel(got, want) < 1e-11, (method, rate, _rel(got, want))
