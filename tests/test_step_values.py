@@ -281,6 +281,16 @@ def test_ddpm_and_ddim_match_gaussian_conditioning(method, schedule):
 
 
 @pytest.mark.parametrize("rate", RATES)
+def test_euler_matches_hand_written(rate):
+    grid = _grid("Sech", rate)
+    y0, xis = _start_and_noise(grid)
+    den, y = _mixture().denoise, y0
+    for i in range(grid.n_steps):
+        y = _uds_update(grid, i, y, den(y, grid.ring_lam[i]), xis[i])
+    assert _rel(_project("euler", grid, y0, xis), y) < 1e-12
+
+
+@pytest.mark.parametrize("rate", RATES)
 def test_heun_matches_hand_written(rate):
     grid = _grid("Sech", rate)
     y0, xis = _start_and_noise(grid)
