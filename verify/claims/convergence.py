@@ -587,11 +587,18 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
     closed = cv.mp_function(sp.log(1 + ENDPOINT_V * sp.exp(2 * sch.ring_lam)) / 2)
     with mp.workdps(dps):
         half = mp.mpf(1) / 2
+        pieces: dict = {}
+
+        def piece(a, b):  # mp.quad integrates each piece between breakpoints on its own: the L's below share them
+            if (a, b) not in pieces:
+                pieces[a, b] = mp.quad(lambda x: mp.re(f_mp(x)), [a, b])
+            return pieces[a, b]
 
         def L(a, b):
             pts = [a] + [x for x in (mp.mpf(10) ** -j for j in range(1, 14)) if a < x < half] + [half]
             pts += [1 - x for x in (mp.mpf(10) ** -j for j in range(1, 14)) if half < 1 - x < b] + [b]
-            return mp.quad(lambda x: mp.re(f_mp(x)), sorted(set(pts)))
+            pts = sorted(set(pts))
+            return mp.fsum(piece(x, y) for x, y in zip(pts, pts[1:]))
 
         worst = mp.mpf(0)
         low, high = [], []
