@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 
 import mpmath as mp
 import sympy as sp
@@ -72,6 +73,15 @@ def _at_left_point(per_step_expr: sp.Expr) -> sp.Expr:
 
 
 def _series_coefficients(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    # the series is linear: a numeric factor (a form flipped in sign or scaled) is taken out, and the series of
+    # the rest (seconds of SymPy) is computed once per process for every form that shares it
+    coeff, rest = sp.sympify(expr).as_coeff_Mul()
+    w0, w1 = _series_coefficients_of(rest)
+    return (w0, w1) if coeff == 1 else (coeff * w0, coeff * w1)
+
+
+@lru_cache(maxsize=64)
+def _series_coefficients_of(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     ser = sp.series(expr, p2.h, 0, 3).removeO()  # one order more than needed (SymPy 1.14 caveat)
     return sp.simplify(ser.coeff(p2.h, 0)), sp.simplify(ser.coeff(p2.h, 1))
 
