@@ -43,6 +43,7 @@ import re
 import time
 import traceback
 from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 import mpmath as mp
@@ -312,7 +313,22 @@ def default_sampler(symbols: Iterable[sp.Symbol], ranges: Mapping[sp.Symbol, tup
 
 
 def _evaluate(expr: sp.Expr, subs: dict):
-    """expr at the point ``subs``, as an mpmath number at NUMERIC_DPS digits (None where undefined)."""
+    """expr at the point ``subs``, as an mpmath number at NUMERIC_DPS digits (None where undefined).
+
+    Cached per (expression, point): the sample points are seeded, so a derived form is evaluated once for the
+    printed form, the corrected form and every perturbed form compared with it."""
+    try:
+        return _evaluate_cached(expr, tuple(sorted(subs.items(), key=lambda kv: str(kv[0]))))
+    except TypeError:  # an unhashable expression or value: evaluate without the cache
+        return _evaluate_at(expr, subs)
+
+
+@lru_cache(maxsize=8192)
+def _evaluate_cached(expr: sp.Expr, point: tuple):
+    return _evaluate_at(expr, dict(point))
+
+
+def _evaluate_at(expr: sp.Expr, subs: dict):
     try:
         val = sp.N(expr.subs(subs), NUMERIC_DPS)
     except (ZeroDivisionError, ValueError, TypeError, OverflowError):
