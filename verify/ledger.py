@@ -504,8 +504,10 @@ class Claim:
     # The derivation is independent of the printed form, so it is computed once per process; and a
     # comparison is a pure function of (key, implied form), so it is memoised (the mutation tests
     # re-check the unperturbed keys many times).
+    # A claim with a tier table may derive differently per tier (its evidence): the memo is per tier.
     _derivation_cache: Derivation | None = field(default=None, repr=False, compare=False)
     _comparison_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _derivation_tier: str | None = field(default=None, repr=False, compare=False)
 
     def reset_cache(self) -> None:
         """Forget the memoised derivation and comparisons (after the registry changed)."""
@@ -513,9 +515,14 @@ class Claim:
         self._comparison_cache.clear()
 
     def derivation(self) -> Derivation:
-        if self._derivation_cache is None:
+        from .tiers import current
+
+        tier = current() if self.tiers else None
+        if self._derivation_cache is None or tier != self._derivation_tier:
+            self.reset_cache()
             step("the derivation")
             self._derivation_cache = self.derive()
+            self._derivation_tier = tier
         return self._derivation_cache
 
     def judge(self, forms: Forms) -> tuple[bool, bool, list[Comparison], Forms]:
