@@ -187,8 +187,8 @@ def stage_coefficients(grid: ScheduleGrid, c: float):
         ring_s = grid.ring_lam[:-1]
         q_true = torch.exp(log_r_s - log_r_t)  # node placement from the grid's r (the update uses q_st)
         log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))
-        lam_k = grid.ring_lam_at_log_r(log_r_k)
-        rho_ratio = torch.exp((log_r_s - ring_s) - (log_r_k - lam_k))  # rho_s / rho_k
+        lam_sk, lam_k = grid.lam_ring_at_log_r(log_r_k)  # (lambda, ring-lambda) at the stage node
+        rho_ratio = torch.exp(torch.clamp(grid.lam[:-1] - lam_sk, max=0.0))  # rho_s / rho_k <= 1
         q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(lam_k))
         if grid.is_flow:
             noise = torch.zeros_like(q_sk)

@@ -239,3 +239,16 @@ def test_the_numeric_route_rejects_a_near_miss_and_a_form_defined_nowhere():
     assert exact.numeric_ok and exact.symbolic_zero
     nowhere = compare("k", x, x + sp.zoo)  # the derived form is undefined at every point
     assert not nowhere.numeric_ok and nowhere.points == 0 and "no sample point" in nowhere.note
+
+
+def test_workers_start_the_longest_limit_first_and_report_in_ledger_order():
+    """With several workers the claim with the larger time limit starts first (it would otherwise start last and
+    run alone); the records come back in the ledger's order; one worker keeps the ledger's order."""
+    import dataclasses
+
+    claims = [dataclasses.replace(CLAIMS["eq3-estimators"], timeout=10.0),
+              dataclasses.replace(CLAIMS["param-vel"], timeout=50.0)]
+    for jobs, first in ((2, "param-vel"), (1, "eq3-estimators")):
+        started: list[str] = []
+        recs = run_claims(claims, jobs=jobs, timeout=120, on_start=lambda c: started.append(c.id))
+        assert started[0] == first and [r.id for r in recs] == ["eq3-estimators", "param-vel"]

@@ -40,3 +40,27 @@ def test_a_broken_default_misses_the_goals(tiny):
 
 def test_auto_runs_the_documented_method():
     assert ud.DEFAULT_RUNS == uds_methods.DEFAULT_METHOD == uds_methods.get("auto").name
+
+
+def test_pathwise_ratio_interval_resolves_only_what_the_starts_decide():
+    """The paired bootstrap: two solvers equal path by path give the interval [1, 1] (not resolved against 1); a
+    solver twice as far on every path is resolved against 1 and 1.2; one far path among many equal ones is not."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    d2 = torch.rand(200, generator=g, dtype=torch.float64) + 0.1
+    assert ud.ratio_interval(d2, d2) == (1.0, 1.0) and not ud._resolved(ud.ratio_interval(d2, d2), 1.0)
+    lo, hi = ud.ratio_interval(4 * d2, d2)
+    assert abs(lo - 2) < 1e-12 and abs(hi - 2) < 1e-12 and ud._resolved((lo, hi), ud.UNIPC_FACTOR)
+    one_far = d2.clone()
+    one_far[0] += 60.0  # one path in another component: the rms ratio is large, the interval spans 1.2
+    lo, hi = ud.ratio_interval(one_far, d2)
+    assert lo < ud.UNIPC_FACTOR < hi and not ud._resolved((lo, hi), ud.UNIPC_FACTOR)
+    assert ud.ratio_interval(None, d2) != ud.ratio_interval(None, d2)  # nan: a non-finite run is never resolved
+
+
+def test_goal_summary_counts_resolved_pathwise_misses(tiny):
+    table = ud.default_sweep(size="tiny", mixtures=tiny, grids=("uniform-logsnr",))
+    summary = ud.goal_summary(ud.default_goals(table))["pathwise"]
+    assert "missed_resolved" in summary and set(summary["missed_resolved"]) <= set(summary["missed"])
+    assert summary["resolved_cells"] <= summary["cells"]

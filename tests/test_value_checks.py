@@ -4,8 +4,8 @@ computed independently here, on cases where a one-line bug changes them.
 * DPM-Solver++(2M) against a hand-written DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2, data prediction,
   written here in alpha/sigma form) on an uneven grid whose consecutive log-SNR steps have unequal ratios
   (an inverted step ratio h/h_prev for h_prev/h changes the output by O(1); equal steps cannot see it).
-* Weak order of every one-step UDS method under ML and MSE by exact moment propagation: for a Gaussian X the
-  denoiser is affine, so Y_N = a Y_0 + sum_i b_i xi*_i + c, and (a, b, c) are read off by probing one batch
+* Weak order of every UDS method with a declared one, under ML and MSE, by exact moment propagation: for a Gaussian
+  X the denoiser is affine, so Y_N = a Y_0 + sum_i b_i xi*_i + c, and (a, b, c) are read off by probing one batch
   (a missing Runge-Kutta stage noise keeps the mean but halves the order of the variance).
 * ``GaussianMixture.marginal_moments`` at several ring-lambda against the definition Y = X + eps/ring-rho
   ((7)): the closed form from the mixture's parameters, and a fixed-seed Monte Carlo estimate.
@@ -106,7 +106,7 @@ def _grid(rate: str, n: int, schedule: str = "Logis"):
 def _moment_errors(method: str, rate: str, n: int, schedule: str = "Logis") -> tuple[float, float]:
     """(error of E Y_N, error of Var Y_N) after ``n`` steps of ``method`` from the exact marginal at t0.
 
-    The denoiser of X ~ N(mu, v) is affine in y, so every one-step method gives Y_N = a Y_0 + sum_i b_i xi_i + c.
+    The denoiser of X ~ N(mu, v) is affine in y, so every method gives Y_N = a Y_0 + sum_i b_i xi_i + c.
     One batch probes it: row 0 (Y_0 = 0, no noise) gives c, row 1 (Y_0 = 1) gives a + c, row 2 + i (xi_i = 1)
     gives b_i + c.  Then E Y_N = a mu + c, Var Y_N = a^2 Var Y_0 + sum b_i^2, against mu and v + ring-rho_N^-2."""
     grid = _grid(rate, n, schedule)
@@ -127,24 +127,52 @@ def _moment_errors(method: str, rate: str, n: int, schedule: str = "Logis") -> t
     return mean - GAUSS_MU, var - (GAUSS_VAR + math.exp(-2 * lam_n))
 
 
-#: Weak order of the variance on this ladder, by method: each one-step (Runge-Kutta) record's declared weak order (the
-#: stage noise is the bridge mean, which makes every tableau of order >= 2 weakly second order for the diffusions;
-#: Euler is first order).
-WEAK_ORDER = {m.name: m.weak_order for m in uds_methods.members(family="runge-kutta", weak=True)}
-LADDER = (32, 64, 128)
+#: Every method with a declared weak order (one-step, multistep and native alike): its declared order.
+WEAK_ORDER = {m.name: m.weak_order for m in uds_methods.members(weak=True)}
+#: Doublings of N for the weak-order test.  The signed error of several multistep methods changes sign near N = 200
+#: on this grid (ms3 under ML: -1.2e-4 at 128, +1.3e-5 at 256), so a last-pair order of |error| is meaningless
+#: there (0.40 for ms3 at 256-512); the test judges N^p times the error instead, which converges for weak order p.
+LADDER = (128, 256, 512, 1024)
+#: The increments of N^p e_N must shrink by at least this factor per doubling (an order-(p+1) correction gives 1/2;
+#: weak order p - 1 makes N^p e_N grow like N, increments doubling).
+CONTRACTION = 0.75
+
+
+def _scaled_error_increments(method: str, rate: str) -> tuple[list[float], list[float]]:
+    errs = [_moment_errors(method, rate, n) for n in LADDER]
+    for mean_err, _ in errs:  # the mean is propagated exactly by every consistent affine step
+        assert abs(mean_err) < 1e-9, (method, rate, mean_err)
+    p = WEAK_ORDER[method]
+    scaled = [n**p * v for n, (_, v) in zip(LADDER, errs)]
+    return scaled, [b - a for a, b in zip(scaled, scaled[1:])]
 
 
 @pytest.mark.parametrize("rate", ["ML", "MSE"])
 @pytest.mark.parametrize("method", list(WEAK_ORDER))
-def test_weak_order_of_one_step_methods_by_exact_moments(method, rate):
-    errs = [_moment_errors(method, rate, n) for n in LADDER]
-    for mean_err, _ in errs:  # the mean is propagated exactly by every consistent affine step
-        assert abs(mean_err) < 1e-9
-    var_errs = [abs(v) for _, v in errs]
-    orders = [math.log2(e0 / e1) for e0, e1 in zip(var_errs, var_errs[1:])]
-    assert var_errs[-1] < var_errs[0]
-    # the last ratio of the ladder is the asymptotic one; 0.25 below the order for the pre-asymptotic drift
-    assert orders[-1] >= WEAK_ORDER[method] - 0.25, (method, rate, var_errs, orders)
+def test_weak_order_by_exact_moments(method, rate):
+    """N^p (Var_N - Var) converges (weak order >= p): its last increment is small against the one before, or against
+    its value (already converged).  Every record with a declared weak order, one-step, multistep and native."""
+    scaled, inc = _scaled_error_increments(method, rate)
+    assert all(math.isfinite(s) for s in scaled), (method, rate, scaled)
+    assert _bounded(scaled, inc), (method, rate, scaled)
+
+
+def _bounded(scaled, inc) -> bool:
+    """N^p e_N stays bounded on the ladder's top: converged (last increment within 2% of the value), or its increments
+    contract by CONTRACTION, or they do not grow while |N^p e_N| shrinks (a slowly converging sub-leading term,
+    as for ms2 under MSE: 9.36, 9.07, 8.83, 8.61).  Weak order p - 1 fails all three: N^p e_N ~ N, increments double."""
+    converged = abs(inc[-1]) <= 0.02 * abs(scaled[-1])
+    contracting = abs(inc[-1]) <= CONTRACTION * abs(inc[-2])
+    shrinking = abs(inc[-1]) <= abs(inc[-2]) and abs(scaled[-1]) <= abs(scaled[-2])
+    return converged or contracting or shrinking
+
+
+def test_weak_order_test_rejects_an_order_it_does_not_have(monkeypatch):
+    """The criterion can fail: Euler judged as weakly second order (N^2 e_N grows like N), under both rates."""
+    monkeypatch.setitem(WEAK_ORDER, "euler", 2)
+    for rate in ("ML", "MSE"):
+        scaled, inc = _scaled_error_increments("euler", rate)
+        assert not _bounded(scaled, inc), (rate, scaled)
 
 
 def test_rk4_stage_noise_matters_under_ml():

@@ -535,7 +535,9 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
     gp, gf = default["goals_pathwise"], default["goals_fd"]
     ev["headline"]["default method (auto), goals at NFE 10/20"] = (
         f"{gp['both']} of {gp['cells']} cells by the pathwise error (<= DPM++(2M) {gp['le_dpm++2m']}, <= 1.2x UniPC "
-        f"{gp['le_1.2x_unipc']}); {gf['both']} by FD (resolved in {gf['resolved_cells']})")
+        f"{gp['le_1.2x_unipc']}; misses resolved by the bootstrap over the starts: "
+        f"{len(gp.get('missed_resolved', []))} of {len(gp['missed'])}); {gf['both']} by FD (resolved in "
+        f"{gf['resolved_cells']})")
     missed = ev["goals_missed"]
     notes = ("Same start Y_t0 (exact samples) for every solver (common random numbers); FD to the exact moments of "
              "Y_tmax, SW to fresh exact samples; the noise floor is that of exact samples of the same size. The verdict "
@@ -553,7 +555,8 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
              "families (uniform t, uniform log-SNR, Karras rho = 7, EDM2) and six mixtures (the two above and a held-out "
              "family), each scaled by its sigma_data: goals met in " + f"{gp['both']} of {gp['cells']}" + " cells by the "
              "pathwise error (missed: " + ("; ".join(f"{c} {r}" for c, r in gp["missed"].items()) or "none")
-             + "); reported, not part of the verdict. The large-step methods' weak orders are reported on a longer ladder "
+             + "; resolved by the paired bootstrap over the starts: "
+             + (", ".join(gp.get("missed_resolved", [])) or "none") + "); reported, not part of the verdict. The large-step methods' weak orders are reported on a longer ladder "
              "(pre-asymptotic below about 128 steps), not judged.")
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", printed=dict(forms), evidence=ev, notes=notes)
 
