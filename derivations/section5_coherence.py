@@ -52,7 +52,17 @@ def _coherence_constant_cached(schedule: NoiseSchedule, param: Parameterization,
 
 
 def maximum_on_interval(expr: sp.Expr, interval: Interval, dps: int = 30, grid: int = 257) -> sp.Float:
-    """max of an expression of t over [t0, t_max]: a grid search refined by golden section (the route of (29))."""
+    """max of an expression of t over [t0, t_max]: a grid search refined by golden section (the route of (29)).
+
+    Cached per (expression, interval, dps, grid): a claim's printed and corrected forms share their maximands."""
+    try:
+        return _maximum_on_interval_cached(expr, interval, dps, grid)
+    except TypeError:  # an unhashable argument: compute without the cache
+        return _maximum_on_interval_cached.__wrapped__(expr, interval, dps, grid)
+
+
+@lru_cache(maxsize=1024)
+def _maximum_on_interval_cached(expr: sp.Expr, interval: Interval, dps: int, grid: int) -> sp.Float:
     f = numeric(expr, "mpmath")
     with mp.workdps(dps):
         a, b = mp.mpf(interval.t0), mp.mpf(interval.t_max)

@@ -28,6 +28,19 @@ def test_weight_expansion_matches_hand_form_and_finite_differences():
     assert float(res["b_rel_residual"]) < 1e-20 and float(res["w_bar_rel_residual"]) < 1e-20
 
 
+def test_weight_series_equals_sympys_series_of_the_exact_weight():
+    """The exact power-series arithmetic of weight_series against SymPy's series of w^N_s/h itself, through h^2 (one
+    order beyond what the ladders use), at rational values of the derivatives (SymPy's series is then fast)."""
+    vals = {p2.lam1: sp.Rational(7, 10), p2.lam2: sp.Rational(-3, 10), p2.lam3: sp.Rational(13, 10),
+            p2.ring1: sp.Rational(2, 5), p2.ring2: sp.Rational(1, 5), p2.ring3: sp.Rational(-1, 2)}
+    dlam, dring = p2._increments()
+    ratio = (p2.step_weight_exact(dlam, dring) / p2.h).xreplace(vals)
+    ser = sp.series(ratio, p2.h, 0, 3).removeO()
+    coeffs = p2.weight_series(3)
+    assert [sp.nsimplify(c.xreplace(vals)) for c in coeffs] == [sp.nsimplify(ser.coeff(p2.h, k)) for k in range(3)]
+    assert coeffs[2].xreplace(vals) != 0   # the h^2 term is there to compare (not trivially zero)
+
+
 FAST = dict(ns=[64, 128, 256, 512, 1024])
 
 

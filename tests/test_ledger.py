@@ -150,6 +150,37 @@ def test_runner_timeout_and_crash_do_not_stop_the_run():
     assert by_id["eq3-estimators"].verdict == "proved"
 
 
+def test_runner_workers_run_claims_in_turn_and_a_dead_one_is_replaced():
+    """Each worker runs claims one after another (what one claim computed and cached, the next finds); a worker
+    that dies takes only its claim with it: the next claim runs in a fresh worker."""
+    import os
+
+    def pid(forms):
+        return ledger.Outcome(Verdict.CONFIRMED, "mpmath", evidence={"pid": os.getpid()})
+
+    def crash(forms):
+        os._exit(4)
+
+    claims = [Claim(f"zz-pid{i}", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=pid)
+              for i in range(2)]
+    claims.insert(1, Claim("zz-die", "2", title="t", equations=(), method="mpmath", printed=lambda: {},
+                           custom=crash))
+    claims.append(Claim("zz-pid2", "2", title="t", equations=(), method="mpmath", printed=lambda: {}, custom=pid))
+    for c in claims:
+        CLAIMS[c.id] = c
+    try:
+        recs = run_claims(claims, jobs=1, timeout=20)
+    finally:
+        for c in claims:
+            CLAIMS.pop(c.id)
+    by_id = {r.id: r for r in recs}
+    assert by_id["zz-die"].verdict == "failed" and "exited with code 4" in by_id["zz-die"].notes
+    pids = [by_id[f"zz-pid{i}"].evidence["pid"] for i in range(3)]
+    assert all(by_id[f"zz-pid{i}"].verdict == "confirmed" for i in range(3))
+    assert os.getpid() not in pids                      # in workers, not here
+    assert pids[0] != pids[1] and pids[1] == pids[2]    # a fresh worker after the death, then reused
+
+
 def test_report_json_schema_and_markdown():
     claim = CLAIMS["param-vel"]
     rec = make_record(claim, run_claim(claim))

@@ -142,3 +142,34 @@ def test_the_quick_tier_checks_two_cases_of_each_schedules_ladders(monkeypatch):
     for tier in ("default", "full"):
         monkeypatch.setenv(tiers.TIER_ENV, tier)
         assert cc._tier_cases(cases) == cases
+
+
+def test_a_claim_with_a_tier_table_derives_once_per_tier(monkeypatch):
+    """The memoised derivation of a claim with a tier table follows the run's tier (it never serves one tier's
+    derivation, with that tier's evidence, to another)."""
+    from verify.ledger import Derivation
+
+    claim = Claim("zz-tiered", "2", title="t", equations=(), method="symbolic", printed=dict,
+                  derive=lambda: Derivation({}, evidence={"tier": tiers.current()}),
+                  tiers={"quick": {"n": 1}, "default": {"n": 2}})
+    monkeypatch.setenv(tiers.TIER_ENV, "quick")
+    assert claim.derivation().evidence["tier"] == "quick"
+    monkeypatch.setenv(tiers.TIER_ENV, "default")
+    assert claim.derivation().evidence["tier"] == "default"
+    assert claim.derivation() is claim.derivation()
+
+
+def test_kg_weights_quick_tier_leaves_out_only_its_display_forms(monkeypatch):
+    """kg-weights in the quick tier: the same expected form and the same check (a perturbed omega fails), without
+    the w(lambda) display forms the default tier shows."""
+    from claim_helpers import perturbed_key_rejections
+
+    claim = CLAIMS["kg-weights"]
+    monkeypatch.setenv(tiers.TIER_ENV, "quick")
+    quick = claim.derive()
+    assert isinstance(quick.evidence["w_of_lambda"], str) and "quick tier" in quick.evidence["w_of_lambda"]
+    assert claim.evaluate().verdict.value == "proved"
+    assert perturbed_key_rejections(claim, "omega") >= 2
+    assert tiers.settings(claim.tiers, "default")["w_of_lambda"] and tiers.settings(claim.tiers, "full")["w_of_lambda"]
+    assert set(quick.expected) == {"omega"} and quick.evidence["pairs (w derived from K&G's own objective "
+                                                              "definitions, constants kept)"]

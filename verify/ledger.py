@@ -43,6 +43,7 @@ import re
 import time
 import traceback
 from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 import mpmath as mp
@@ -312,7 +313,22 @@ def default_sampler(symbols: Iterable[sp.Symbol], ranges: Mapping[sp.Symbol, tup
 
 
 def _evaluate(expr: sp.Expr, subs: dict):
-    """expr at the point ``subs``, as an mpmath number at NUMERIC_DPS digits (None where undefined)."""
+    """expr at the point ``subs``, as an mpmath number at NUMERIC_DPS digits (None where undefined).
+
+    Cached per (expression, point): the sample points are seeded, so a derived form is evaluated once for the
+    printed form, the corrected form and every perturbed form compared with it."""
+    try:
+        return _evaluate_cached(expr, tuple(sorted(subs.items(), key=lambda kv: str(kv[0]))))
+    except TypeError:  # an unhashable expression or value: evaluate without the cache
+        return _evaluate_at(expr, subs)
+
+
+@lru_cache(maxsize=8192)
+def _evaluate_cached(expr: sp.Expr, point: tuple):
+    return _evaluate_at(expr, dict(point))
+
+
+def _evaluate_at(expr: sp.Expr, subs: dict):
     try:
         val = sp.N(expr.subs(subs), NUMERIC_DPS)
     except (ZeroDivisionError, ValueError, TypeError, OverflowError):
@@ -488,8 +504,10 @@ class Claim:
     # The derivation is independent of the printed form, so it is computed once per process; and a
     # comparison is a pure function of (key, implied form), so it is memoised (the mutation tests
     # re-check the unperturbed keys many times).
+    # A claim with a tier table may derive differently per tier (its evidence): the memo is per tier.
     _derivation_cache: Derivation | None = field(default=None, repr=False, compare=False)
     _comparison_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _derivation_tier: str | None = field(default=None, repr=False, compare=False)
 
     def reset_cache(self) -> None:
         """Forget the memoised derivation and comparisons (after the registry changed)."""
@@ -497,9 +515,14 @@ class Claim:
         self._comparison_cache.clear()
 
     def derivation(self) -> Derivation:
-        if self._derivation_cache is None:
+        from .tiers import current
+
+        tier = current() if self.tiers else None
+        if self._derivation_cache is None or tier != self._derivation_tier:
+            self.reset_cache()
             step("the derivation")
             self._derivation_cache = self.derive()
+            self._derivation_tier = tier
         return self._derivation_cache
 
     def judge(self, forms: Forms) -> tuple[bool, bool, list[Comparison], Forms]:

@@ -43,15 +43,17 @@ class Interrupted(Exception):
 
 
 @dataclass
-class _Job:
-    claim: Claim
+class _Worker:
+    """A worker process that runs claims one after another (so a set-up two claims share, a cached lambdify or
+    a ladder's interpolant, is computed once per worker, not once per claim); ``claim`` is the one it is on."""
     proc: mproc.Process
     conn: object
-    start: float
     step: object
+    claim: Claim | None = None
+    start: float = 0.0
 
 
-def _child(claim_id: str, conn, step) -> None:
+def _child(conn, step) -> None:
     # the parent decides what an interruption means: a Ctrl-C sent to the whole process group must not print a
     # traceback from every worker, and a SIGTERM (from the parent, or anyone) simply ends the worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -59,8 +61,14 @@ def _child(claim_id: str, conn, step) -> None:
     from .ledger import CLAIMS
 
     ledger._STEP["shared"] = step
-    rec = make_record(CLAIMS[claim_id], run_claim(CLAIMS[claim_id]))
-    conn.send(rec)
+    while True:
+        try:
+            claim_id = conn.recv()
+        except EOFError:
+            break
+        if claim_id is None:
+            break
+        conn.send(make_record(CLAIMS[claim_id], run_claim(CLAIMS[claim_id])))
     conn.close()
 
 
@@ -68,14 +76,15 @@ def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: flo
                on_start: Callable[[Claim], None] | None = None,
                on_done: Callable[[ClaimRecord], None] | None = None,
                handle_signals: bool = False) -> list[ClaimRecord]:
-    """Run ``claims`` (``jobs`` at a time, in forked processes; jobs=1 runs in this process without a limit).
+    """Run ``claims`` (``jobs`` at a time, in forked worker processes that each run claims one after another, a
+    worker that hangs past its claim's limit or dies being replaced; jobs=1 runs in this process without a limit).
 
     Ctrl-C (KeyboardInterrupt), and SIGTERM when ``handle_signals`` (the command line), stop the workers and raise
     :class:`Interrupted` with the finished records."""
     jobs = jobs or min(len(claims), os.cpu_count() or 1) or 1
     in_process = jobs == 1 and timeout is None
     records: dict[str, ClaimRecord] = {}
-    running: list[_Job] = []
+    running: list[_Worker] = []
     stop: dict = {"signal": None}
 
     def flag(signum, frame):  # the polling loop sees it within 20 ms; nothing is raised at a random point
@@ -107,13 +116,13 @@ def run_claims(claims: Sequence[Claim], *, jobs: int | None = None, timeout: flo
     return [records[c.id] for c in claims]
 
 
-def _stop(running: list[_Job]) -> None:
-    """Kill every running worker and wait for it (no worker outlives the run)."""
-    for job in running:
-        if job.proc.is_alive():
-            job.proc.kill()
-    for job in running:
-        job.proc.join(timeout=5)
+def _stop(running: list[_Worker]) -> None:
+    """Kill every worker and wait for it (no worker outlives the run)."""
+    for w in running:
+        if w.proc.is_alive():
+            w.proc.kill()
+    for w in running:
+        w.proc.join(timeout=5)
     running.clear()
 
 
@@ -133,39 +142,66 @@ def _run_workers(claims, jobs, timeout, on_start, on_done, records, running, sto
     # ledger's order): the Section 6 and sampler claims, registered last, no longer start when the cheap ones are
     # done and run alone.  One worker keeps the ledger's order.
     pending = sorted(claims, key=lambda c: -float(c.timeout or 0.0)) if jobs > 1 else list(claims)
-    while (pending or running) and not stop["signal"]:
-        while pending and len(running) < jobs:
+    jobs = min(jobs, len(pending)) or 1
+
+    def spawn() -> _Worker:
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        step = ctx.RawArray("c", STEP_BYTES)
+        proc = ctx.Process(target=_child, args=(child_end, step), daemon=True)
+        proc.start()
+        child_end.close()
+        worker = _Worker(proc, parent_end, step)
+        running.append(worker)
+        return worker
+
+    def retire(worker: _Worker) -> None:  # a worker that hung or died is not reused
+        if worker.proc.is_alive():
+            worker.proc.kill()
+        worker.proc.join(timeout=5)
+        running.remove(worker)
+
+    while (pending or any(w.claim for w in running)) and not stop["signal"]:
+        while pending and (any(w.claim is None for w in running) or len(running) < jobs):
+            worker = next((w for w in running if w.claim is None), None) or spawn()
             claim = pending.pop(0)
-            recv, send = ctx.Pipe(duplex=False)
-            step = ctx.RawArray("c", STEP_BYTES)
-            proc = ctx.Process(target=_child, args=(claim.id, send, step), daemon=True)
-            proc.start()
-            send.close()
-            running.append(_Job(claim, proc, recv, time.perf_counter(), step))
+            worker.step.value = b""
+            worker.conn.send(claim.id)
+            worker.claim, worker.start = claim, time.perf_counter()
             on_start and on_start(claim)
         time.sleep(0.02)
-        for job in list(running):
-            limit = timeout if timeout is not None else job.claim.timeout
-            elapsed = time.perf_counter() - job.start
+        for worker in list(running):
+            claim = worker.claim
+            if claim is None:
+                continue
+            limit = timeout if timeout is not None else claim.timeout
+            elapsed = time.perf_counter() - worker.start
             rec = None
-            if job.conn.poll():
+            if worker.conn.poll():
                 try:
-                    rec = job.conn.recv()
+                    rec = worker.conn.recv()
                 except EOFError:
-                    job.proc.join(timeout=5)
-                    rec = _failure(job.claim, elapsed,
-                                   f"the worker process exited with code {job.proc.exitcode} without a result")
-            elif not job.proc.is_alive():
-                rec = _failure(job.claim, elapsed, f"the worker process exited with code {job.proc.exitcode}")
+                    worker.proc.join(timeout=5)
+                    rec = _failure(claim, elapsed,
+                                   f"the worker process exited with code {worker.proc.exitcode} without a result")
+                    retire(worker)
+            elif not worker.proc.is_alive():
+                rec = _failure(claim, elapsed, f"the worker process exited with code {worker.proc.exitcode}")
+                retire(worker)
             elif elapsed > limit:
-                job.proc.kill()
-                rec = _failure(job.claim, elapsed, timeout_reason(limit, job.step.value.decode("utf-8", "replace")))
+                worker.proc.kill()
+                rec = _failure(claim, elapsed, timeout_reason(limit, worker.step.value.decode("utf-8", "replace")))
+                retire(worker)
             if rec is None:
                 continue
-            job.proc.join(timeout=5)
-            running.remove(job)
-            records[job.claim.id] = rec
+            worker.claim = None
+            records[claim.id] = rec
             on_done and on_done(rec)
+    for worker in running:  # done: each idle worker is told to stop (``_stop`` kills whatever is left)
+        if worker.claim is None and worker.proc.is_alive():
+            try:
+                worker.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
 
 
 def timeout_reason(limit: float, where: str = "") -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 
 import mpmath as mp
 import sympy as sp
@@ -72,6 +73,15 @@ def _at_left_point(per_step_expr: sp.Expr) -> sp.Expr:
 
 
 def _series_coefficients(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    # the series is linear: a numeric factor (a form flipped in sign or scaled) is taken out, and the series of
+    # the rest (seconds of SymPy) is computed once per process for every form that shares it
+    coeff, rest = sp.sympify(expr).as_coeff_Mul()
+    w0, w1 = _series_coefficients_of(rest)
+    return (w0, w1) if coeff == 1 else (coeff * w0, coeff * w1)
+
+
+@lru_cache(maxsize=64)
+def _series_coefficients_of(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     ser = sp.series(expr, p2.h, 0, 3).removeO()  # one order more than needed (SymPy 1.14 caveat)
     return sp.simplify(ser.coeff(p2.h, 0)), sp.simplify(ser.coeff(p2.h, 1))
 
@@ -476,6 +486,30 @@ def _eq12_denoiser(rr):
     return mp.mpf("0.9") * rr**2 * v / (1 + rr**2 * v), mp.mpf("0.3") / (1 + rr**2)
 
 
+@lru_cache(maxsize=16)
+def _eq12_generator(rho_expr: sp.Expr, rr_expr: sp.Expr, ns: tuple, dps: int) -> tuple[tuple, mp.mpf, mp.mpf]:
+    """((mean, variance, summed noise variance) of the N-step generator (10) for each N of ``ns``, rho at t0, rho at
+    t1): exact recursions for the linear denoiser, independent of the forms of (12) (every evaluation of one case,
+    a perturbed form's too, shares them)."""
+    r_f, rho_f, rr_f = cv.mp_function(rho_expr * rr_expr), cv.mp_function(rho_expr), cv.mp_function(rr_expr)
+    with mp.workdps(dps):
+        a0, a1 = mp.mpf(T0), mp.mpf(T1)
+        top = ns[-1]
+        grid = [a0 + (a1 - a0) * j / top for j in range(top + 1)]
+        r_vals, rho_vals, rr_vals = [r_f(x) for x in grid], [rho_f(x) for x in grid], [rr_f(x) for x in grid]
+        out = []
+        for n in ns:
+            st = top // n
+            mu, var, noise = r_vals[0] * EQ12_Y0, mp.mpf(0), mp.mpf(0)
+            for i in range(0, top, st):
+                a, b = _eq12_denoiser(rr_vals[i])
+                dr = r_vals[i + st] - r_vals[i]
+                dn = rho_vals[i + st] ** 2 - rho_vals[i] ** 2
+                mu, var, noise = mu + dr * (a * mu / r_vals[i] + b), (1 + dr * a / r_vals[i]) ** 2 * var + dn, noise + dn
+            out.append((mu, var, noise))
+        return tuple(out), rho_vals[0], rho_vals[top]
+
+
 def eq12_ladder(forms: dict, schedule_name: str, rate_name: str, ns=None, dps: int = 20) -> dict:
     """Mean and variance of r_t Y_hat_t given Y_hat_s = y: the N-step generator (10) (exact recursions for a
     linear denoiser) against the continuous-time limit built from the forms of (12) (RK4, 2 resolutions)."""
@@ -491,7 +525,8 @@ def eq12_ladder(forms: dict, schedule_name: str, rate_name: str, ns=None, dps: i
     sub_t = {rho_t: rho_expr, ring_rho_t: rr_expr, rho_s: sp.Integer(1), ring_rho_s: rr_expr.subs(t, sp.nsimplify(T0))}
     g_rate = cv.mp_function(sp.diff(forms[KEY_INTEGRATOR].xreplace(sub_t), t))
     n_rate = cv.mp_function(sp.diff(forms[KEY_NOISE].xreplace(sub_t), t))
-    r_f, rho_f, rr_f = cv.mp_function(rho_expr * rr_expr), cv.mp_function(rho_expr), cv.mp_function(rr_expr)
+    r_f, rr_f = cv.mp_function(rho_expr * rr_expr), cv.mp_function(rr_expr)
+    generator, rho_0, rho_top = _eq12_generator(rho_expr, rr_expr, tuple(ns), dps)
     with mp.workdps(dps):
         a0, a1 = mp.mpf(T0), mp.mpf(T1)
 
@@ -507,21 +542,11 @@ def eq12_ladder(forms: dict, schedule_name: str, rate_name: str, ns=None, dps: i
             return phi * (r_f(a0) * EQ12_Y0 + q_int), phi**2 * n_int
 
         ref_hi, ref_lo = continuous(161), continuous(81)
-        top = ns[-1]
-        grid = [a0 + (a1 - a0) * j / top for j in range(top + 1)]
-        r_vals, rho_vals, rr_vals = [r_f(x) for x in grid], [rho_f(x) for x in grid], [rr_f(x) for x in grid]
         err_mu, err_var, tele = [], [], []
-        for n in ns:
-            st = top // n
-            mu, var, noise = r_vals[0] * EQ12_Y0, mp.mpf(0), mp.mpf(0)
-            for i in range(0, top, st):
-                a, b = _eq12_denoiser(rr_vals[i])
-                dr = r_vals[i + st] - r_vals[i]
-                dn = rho_vals[i + st] ** 2 - rho_vals[i] ** 2
-                mu, var, noise = mu + dr * (a * mu / r_vals[i] + b), (1 + dr * a / r_vals[i]) ** 2 * var + dn, noise + dn
+        for mu, var, noise in generator:
             err_mu.append(mu - ref_hi[0])
             err_var.append(var - ref_hi[1])
-            printed_var = forms[KEY_NOISE].xreplace({rho_t: sp.Float(rho_vals[top], dps), rho_s: sp.Float(rho_vals[0], dps)})
+            printed_var = forms[KEY_NOISE].xreplace({rho_t: sp.Float(rho_top, dps), rho_s: sp.Float(rho_0, dps)})
             tele.append(abs(noise - mp.mpf(sp.N(printed_var, dps))) / noise)
         ev = {"schedule": schedule_name, "rate": rate_name, "N": ns,
               "mean_error": [mp.nstr(e, 10) for e in err_mu], "variance_error": [mp.nstr(e, 10) for e in err_var],
@@ -587,11 +612,18 @@ def endpoint_study(forms: dict, schedule_name: str, dps: int = 30) -> dict:
     closed = cv.mp_function(sp.log(1 + ENDPOINT_V * sp.exp(2 * sch.ring_lam)) / 2)
     with mp.workdps(dps):
         half = mp.mpf(1) / 2
+        pieces: dict = {}
+
+        def piece(a, b):  # mp.quad integrates each piece between breakpoints on its own: the L's below share them
+            if (a, b) not in pieces:
+                pieces[a, b] = mp.quad(lambda x: mp.re(f_mp(x)), [a, b])
+            return pieces[a, b]
 
         def L(a, b):
             pts = [a] + [x for x in (mp.mpf(10) ** -j for j in range(1, 14)) if a < x < half] + [half]
             pts += [1 - x for x in (mp.mpf(10) ** -j for j in range(1, 14)) if half < 1 - x < b] + [b]
-            return mp.quad(lambda x: mp.re(f_mp(x)), sorted(set(pts)))
+            pts = sorted(set(pts))
+            return mp.fsum(piece(x, y) for x, y in zip(pts, pts[1:]))
 
         worst = mp.mpf(0)
         low, high = [], []

@@ -20,6 +20,7 @@ from derivations.symbols import t
 from ..ledger import SIMPLIFY_OPS_LIMIT, Claim, Correction, Derivation, register, step
 from ..paper_text import applications, entry, printed
 from ..reading import parse_printed
+from ..tiers import settings as tier_settings
 from .namespace import schedule_ns
 
 SEC = "2"
@@ -402,7 +403,8 @@ def _kg_derive():
             row["w (from K&G's definitions) / table row"] = str(t_exact) if t_exact is not None else mp.nstr(t_value, 20)
         pairs[f"{sname}/{pname}"] = row
     stated, over_budget = {}, []
-    for sname, sch in REGISTRY.schedules.items():
+    shown = tier_settings(KG_TIERS)["w_of_lambda"]
+    for sname, sch in (REGISTRY.schedules.items() if shown else ()):
         step(f"schedule {sname!r}")
         # SymPy's solve and simplify have no bound of their own (a user's SD scaled-linear schedule stalls them
         # for minutes): each gets SYMPY_STEP_BUDGET seconds, and a form not found in time is shown unsimplified.
@@ -435,7 +437,8 @@ def _kg_derive():
                                    "L_w = (2) exactly iff w = S_t^2/ring-lambda'_t = omega_t (no constant)",
                   "pairs (w derived from K&G's own objective definitions, constants kept)": pairs,
                   "K&G Appendix D.2 (56)-(57)": slip,
-                  "w_of_lambda": stated,
+                  "w_of_lambda": stated if shown else "not computed in the quick tier (display only, not part of "
+                                                     "the verdict; the default tier shows it)",
                   "w_of_lambda forms of user entries not closed (over SIMPLIFY_OPS_LIMIT operations, or "
                   f"{SYMPY_STEP_BUDGET:g} s per SymPy call; shown unsimplified)":
                       over_budget or "none"},
@@ -449,7 +452,13 @@ def _kg_derive():
               "pi e^(-lambda/2) for (56), which equals e^(-lambda/2)/pi (a slip in the cited paper, not in this one).")
 
 
+#: What the tier changes in kg-weights: the quick tier leaves out the display forms w(lambda) (SymPy's solve for
+#: t(lambda) and a simplify per pair, most of the claim's time; evidence only); the check, omega = c w_KG for every
+#: pair with each c exact, is the same in every tier.
+KG_TIERS = {"quick": {"w_of_lambda": False}, "default": {"w_of_lambda": True}}
+
+
 register(Claim("kg-weights", SEC, title="omega_t = S_t^2/ring-lambda'_t is Kingma & Gao's weighting w(lambda)",
                equations=(2,), method="symbolic", printed=_kg_printed, derive=_kg_derive, timeout=120, sources={"omega": "s2.kg.omega"},
                covers=lambda: {"schedules": list(REGISTRY.schedules),
-                               "parameterizations": list(REGISTRY.parameterizations)}))
+                               "parameterizations": list(REGISTRY.parameterizations)}, tiers=KG_TIERS))
