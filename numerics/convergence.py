@@ -279,6 +279,18 @@ def logsnr_window(schedule: NoiseSchedule, t0, t1) -> tuple[float, float, int]:
     return round(lo, 2), round(hi, 2), int(20 + 5 * math.ceil(hi - lo))
 
 
+def interpolation_window(schedule: NoiseSchedule, t0, t1) -> tuple[float, float, int]:
+    """The window the denoising error is interpolated on for this schedule: the shared LOGSNR_RANGE (one
+    interpolant per denoiser for every schedule inside it: the error is a function of the log-SNR alone) when
+    :func:`logsnr_window` lies inside it, with 8 nodes per unit of log-SNR (measured interpolation error 8.8e-13
+    relative, against 4e-13 to 5.4e-10 for the built-in schedules' own windows), else the schedule's own window."""
+    lo, hi, n = logsnr_window(schedule, t0, t1)
+    a, b = LOGSNR_RANGE
+    if a <= lo and hi <= b:
+        return a, b, int(20 + 8 * math.ceil(b - a))
+    return lo, hi, n
+
+
 @lru_cache(maxsize=16)
 def _grid_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, top: int, dps: int) -> tuple[str, tuple]:
     """(how lambda was integrated, rho = exp(lambda - lambda_t0) on the ladder's finest grid): shared by the ladders
@@ -291,7 +303,7 @@ def _grid_rho(schedule: NoiseSchedule, lam_rate: sp.Expr, t0, t1, top: int, dps:
 
 @lru_cache(maxsize=16)
 def _grid_errors(schedule: NoiseSchedule, denoiser: str, t0, t1, top: int, dps: int):
-    echeb, _ = error_of_logsnr(denoiser, *logsnr_window(schedule, t0, t1))
+    echeb, _ = error_of_logsnr(denoiser, *interpolation_window(schedule, t0, t1))
     with mp.workdps(dps):
         return tuple(echeb(r) for r in _grid_log_snr(schedule, t0, t1, top, dps))
 
@@ -315,7 +327,7 @@ def run_ladder(case: Case, weight_expr: sp.Expr, weight_per_step: bool, wbar_exp
     top = ns[-1]
     with mp.workdps(dps):
         t0, t1 = mp.mpf(case.t0), mp.mpf(case.t1)
-        lo, hi, n_nodes = logsnr_window(case.schedule, case.t0, case.t1)
+        lo, hi, n_nodes = interpolation_window(case.schedule, case.t0, case.t1)
         echeb, eerr = error_of_logsnr(case.denoiser, lo, hi, n_nodes)
         ring = mp_function(case.schedule.ring_lam)
         error = lambda x: echeb(ring(x))  # noqa: E731
