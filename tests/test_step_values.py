@@ -281,23 +281,16 @@ def test_ddpm_and_ddim_match_gaussian_conditioning(method, schedule):
 
 
 @pytest.mark.parametrize("rate", RATES)
-def test_euler_matches_hand_written(rate):
+@pytest.mark.parametrize("method", ["euler", "heun"])
+def test_euler_and_heun_match_hand_written(method, rate):
+    """EulerUDS (14) and HeunUDS (15), step by step."""
     grid = _grid("Sech", rate)
     y0, xis = _start_and_noise(grid)
     den, y = _mixture().denoise, y0
     for i in range(grid.n_steps):
-        y = _uds_update(grid, i, y, den(y, grid.ring_lam[i]), xis[i])
-    assert _rel(_project("euler", grid, y0, xis), y) < 1e-12
-
-
-@pytest.mark.parametrize("rate", RATES)
-def test_heun_matches_hand_written(rate):
-    grid = _grid("Sech", rate)
-    y0, xis = _start_and_noise(grid)
-    den, y = _mixture().denoise, y0
-    for i in range(grid.n_steps):
-        y = hand_heun(den, grid, i, y, xis[i], den(y, grid.ring_lam[i]))
-    assert _rel(_project("heun", grid, y0, xis), y) < 1e-12
+        x_s = den(y, grid.ring_lam[i])
+        y = _uds_update(grid, i, y, x_s, xis[i]) if method == "euler" else hand_heun(den, grid, i, y, xis[i], x_s)
+    assert _rel(_project(method, grid, y0, xis), y) < 1e-12
 
 
 @pytest.mark.parametrize("method", ["ms3", "pc3-ls", "ab3"])
