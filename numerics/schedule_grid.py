@@ -84,6 +84,10 @@ class LambdaIntegral:
         return out
 
 
+#: How the "quad" route integrates (:func:`lambda_values`), quoted in each route's reason.
+QUAD_ROUTE = "quadrature per step (QUADPACK, mpmath where it does not converge)"
+
+
 def lambda_integral(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization,
                     interval: Interval) -> LambdaIntegral:
     """Choose the route for lambda: the flow, c * ring-lambda, a verified closed form, or quadrature; the
@@ -97,21 +101,21 @@ def lambda_integral(schedule: NoiseSchedule, rate: DiffusionRate, param: Paramet
                               why=f"lambda' = {factor:.17g} ring-lambda' (constant ratio at 30 digits and by "
                                   "SymPy cancel): lambda = c ring-lambda exactly")
     if expr.has(sp.Max, sp.Min, sp.Piecewise):
-        return LambdaIntegral("quad", rate=expr, why="the rate is piecewise (Max/Min): quadrature per step (QUADPACK, mpmath where it does not converge)")
+        return LambdaIntegral("quad", rate=expr, why=f"the rate is piecewise (Max/Min): {QUAD_ROUTE}")
     if sp.count_ops(expr) > 60:
         return LambdaIntegral("quad", rate=expr, why=f"the rate has {sp.count_ops(expr)} operations (> 60), "
-                                                     "too large for sympy.integrate: quadrature per step (QUADPACK, mpmath where it does not converge)")
+                                                     f"too large for sympy.integrate: {QUAD_ROUTE}")
     try:
         anti = sp.integrate(expr, t)
     except (NotImplementedError, ValueError, TypeError, AttributeError) as exc:  # SymPy's integrator gives up
         return LambdaIntegral("quad", rate=expr, why=f"sympy.integrate raised {type(exc).__name__}: {exc}; "
-                                                     "quadrature per step (QUADPACK, mpmath where it does not converge)")
+                                                     f"{QUAD_ROUTE}")
     if anti.has(sp.Integral):
-        return LambdaIntegral("quad", rate=expr, why="sympy.integrate found no closed form; quadrature per step (QUADPACK, mpmath where it does not converge)")
+        return LambdaIntegral("quad", rate=expr, why=f"sympy.integrate found no closed form; {QUAD_ROUTE}")
     ok, reason = _antiderivative_check(anti, expr, interval)
     if not ok:
-        return LambdaIntegral("quad", rate=expr, why=f"closed form {anti} rejected ({reason}); quadrature "
-                                                     "per step")
+        return LambdaIntegral("quad", rate=expr, why=f"closed form {anti} rejected ({reason}); "
+                                                     f"{QUAD_ROUTE}")
     return LambdaIntegral("closed", antiderivative=anti, rate=expr, why=f"closed form from sympy.integrate, {reason}")
 
 
@@ -237,7 +241,6 @@ class ScheduleGrid:
     route: LambdaIntegral
     q_fn: Callable = field(repr=False)
     beta_fn: Callable = field(repr=False)
-    _ring_lam_fn: Callable = field(repr=False, default=None)
     _table: tuple | None = field(repr=False, default=None)
     #: Per-tableau stage coefficients (filled by :mod:`numerics.uds`).
     cache: dict = field(repr=False, default_factory=dict)
@@ -399,7 +402,7 @@ def schedule_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameter
     q = q_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])
     beta = beta_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])  # 0 for the flow (kappa = 1)
     return ScheduleGrid(schedule, rate, interval, times_t, ring, ring_rho, lam, lam + ring, rho_ratio,
-                        q, beta, route, q_fn, beta_fn, ring_lam_fn)
+                        q, beta, route, q_fn, beta_fn)
 
 
 def uniform_log_snr_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterization, interval: Interval,

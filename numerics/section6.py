@@ -577,7 +577,7 @@ def _grid_from_lambda(schedule, rate: DiffusionRate, param, interval, times, rin
     q = q_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])
     beta = beta_fn(rho_ratio, ring_rho[:-1], ring_rho[1:])
     return ScheduleGrid(schedule, rate, interval, times_t, ring_t, ring_rho, lam_t, lam_t + ring_t, rho_ratio, q, beta,
-                        route, q_fn, beta_fn, numeric(schedule.ring_lam, "torch"))
+                        route, q_fn, beta_fn)
 
 
 def table1_nodes(kind: str, n_positive: int) -> tuple[np.ndarray, np.ndarray]:

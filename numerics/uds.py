@@ -187,14 +187,14 @@ def stage_coefficients(grid: ScheduleGrid, c: float):
         ring_s = grid.ring_lam[:-1]
         q_true = torch.exp(log_r_s - log_r_t)  # node placement from the grid's r (the update uses q_st)
         log_r_k = log_r_t + torch.log(q_true + c * (1 - q_true))
-        lam_sk, lam_k = grid.lam_ring_at_log_r(log_r_k)  # (lambda, ring-lambda) at the stage node
-        rho_ratio = torch.exp(torch.clamp(grid.lam[:-1] - lam_sk, max=0.0))  # rho_s / rho_k <= 1
-        q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(lam_k))
+        lam_at_k, ring_k = grid.lam_ring_at_log_r(log_r_k)  # (lambda, ring-lambda) at the stage node
+        rho_ratio = torch.exp(torch.clamp(grid.lam[:-1] - lam_at_k, max=0.0))  # rho_s / rho_k <= 1
+        q_sk, beta_sk = grid.coefficients(rho_ratio, torch.exp(ring_s), torch.exp(ring_k))
         if grid.is_flow:
             noise = torch.zeros_like(q_sk)
         else:  # bridge mean of the noise path given xi*: (beta_sk^2/beta_st)(r_k/r_t), r_k/r_t = q_st/q_sk
             noise = beta_sk**2 / grid.beta * (grid.q / q_sk)
-        grid.cache[key] = (lam_k, q_sk, noise)
+        grid.cache[key] = (ring_k, q_sk, noise)
     return grid.cache[key]
 
 
