@@ -320,38 +320,46 @@ def test_the_hand_written_reference_tells_orders_and_weights_apart(method):
 # ------------------------------------------------------------------------------------------------
 
 
+def _stage_point(grid, i: int, c: float) -> tuple[float, float]:
+    """(lambda_k, ring-lambda_k) at r_k = r_s + c (r_t - r_s): the node's time by bisection of
+    log r(t) = lambda(t) + ring-lambda(t) (lambda from the grid's route at two points, ring-lambda from the schedule)."""
+    times = grid.times.numpy()
+    ring = numeric(grid.schedule.ring_lam, "numpy")
+
+    def lam(t):
+        return float(lambda_values(grid.route, grid.schedule, np.array([times[0], t]))[1])
+
+    r_s, r_t = math.exp(float(grid.log_r[i])), math.exp(float(grid.log_r[i + 1]))
+    target = math.log(r_s + c * (r_t - r_s))
+    lo, hi = times[i], times[i + 1]
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if lam(mid) + float(ring(mid)) < target else (lo, mid)
+    t_k = (lo + hi) / 2
+    return lam(t_k), float(ring(t_k))
+
+
 @pytest.mark.parametrize("rate", ["ML", "MSE"])
 def test_stage_lambda_keeps_small_increments(rate):
     """At a stage node r_k = r_s + c (r_t - r_s) the stage's lambda_k - lambda_s, against the closed form at the node's
-    time (found by bisection of log r(t) = lambda(t) + ring-lambda(t)), to 1e-3 relative, on a fine grid near t0
-    on the default interval, where lambda grows 3e4 times slower than ring-lambda under MSE.  It failed (negative, rho_s/rho_k > 1, a NaN
-    stage noise and a NaN Ralston sample) while lambda_k was log r_k - ring-lambda(t*)."""
+    time (:func:`_stage_point`), to 1e-3 relative, on a fine grid near t0 on the default interval, where lambda grows
+    3e4 times slower than ring-lambda under MSE.  It failed (negative, rho_s/rho_k > 1, a NaN stage noise and a NaN
+    Ralston sample) while lambda_k was log r_k - ring-lambda(t*)."""
     grid = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate(rate), REGISTRY.parameterization("Vel"),
                          Interval(), 256)
-    times = grid.times.numpy()
-    ring_np = lambda t: np.asarray(numeric(grid.schedule.ring_lam, "numpy")(t), dtype=float)  # noqa: E731
-
-    def log_r_exact(t):  # lambda relative to the grid's first node, plus ring-lambda
-        return lambda_values(grid.route, grid.schedule, np.array([times[0], t]))[1] + ring_np(t)
-
     for c in (1 / 3, 1 / 2, 2 / 3):
-        lam_k, _, noise = uds.stage_coefficients(grid, c)
+        ring_k, _, noise = uds.stage_coefficients(grid, c)
         assert bool(torch.isfinite(noise).all()) and bool((noise >= 0).all()), (rate, c)
         for i in (0, 1, 2, 100):
             r_s, r_t = math.exp(float(grid.log_r[i])), math.exp(float(grid.log_r[i + 1]))
             target = math.log(r_s + c * (r_t - r_s))  # log r at the stage node
-            lo, hi = times[i], times[i + 1]
-            for _ in range(80):
-                mid = (lo + hi) / 2
-                lo, hi = (mid, hi) if log_r_exact(mid) < target else (lo, mid)
-            t_k = (lo + hi) / 2
-            exact_inc = float(lambda_values(grid.route, grid.schedule, np.array([times[0], t_k]))[1]) - float(
-                grid.lam[i])
+            lam_exact, ring_exact = _stage_point(grid, i, c)
+            exact_inc = lam_exact - float(grid.lam[i])
             split_lam, split_ring = grid.lam_ring_at_log_r(torch.tensor(target, dtype=torch.float64))
             got_inc = float(split_lam) - float(grid.lam[i])
             assert exact_inc > 0 and abs(got_inc - exact_inc) <= 1e-3 * exact_inc, (rate, c, i, got_inc, exact_inc)
-            assert abs(float(split_ring) - float(lam_k[i])) < 1e-12
-            assert abs(float(split_ring) - float(ring_np(t_k))) < 1e-6 * (1 + abs(float(split_ring)))
+            assert abs(float(split_ring) - float(ring_k[i])) < 1e-12
+            assert abs(float(split_ring) - ring_exact) < 1e-6 * (1 + abs(float(split_ring)))
 
 
 def test_ralston_under_mse_is_finite_on_a_fine_grid():
@@ -401,25 +409,6 @@ def test_quadrature_lambda_across_the_normal_schedules_mse_kink():
 # ------------------------------------------------------------------------------------------------
 # Runge-Kutta tableaus in UDS form under the diffusions, stage by stage
 # ------------------------------------------------------------------------------------------------
-
-
-def _stage_point(grid, i: int, c: float) -> tuple[float, float]:
-    """(lambda_k, ring-lambda_k) at r_k = r_s + c (r_t - r_s): the node's time by bisection of
-    log r(t) = lambda(t) + ring-lambda(t) (lambda from the grid's route at two points, ring-lambda from the schedule)."""
-    times = grid.times.numpy()
-    ring = numeric(grid.schedule.ring_lam, "numpy")
-
-    def lam(t):
-        return float(lambda_values(grid.route, grid.schedule, np.array([times[0], t]))[1])
-
-    r_s, r_t = math.exp(float(grid.log_r[i])), math.exp(float(grid.log_r[i + 1]))
-    target = math.log(r_s + c * (r_t - r_s))
-    lo, hi = times[i], times[i + 1]
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if lam(mid) + float(ring(mid)) < target else (lo, mid)
-    t_k = (lo + hi) / 2
-    return lam(t_k), float(ring(t_k))
 
 
 def hand_rk(den, grid, y0, xis, tableau):
