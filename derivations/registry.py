@@ -264,7 +264,9 @@ def upper_branch(expr: sp.Expr) -> sp.Expr | None:
 def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
     import numpy as np
 
-    upper = expr.subs(t, 1 - _U)
+    # Max is folded into the inert ``maximum`` first (what the printers receive anyway): SymPy's Max re-evaluates its
+    # arguments' order (_find_localzeros) at every substitution and expansion, seconds on an MSE rate.
+    upper = expr.replace(sp.Max, lambda *args: _fold_maximum(args)).subs(t, 1 - _U)
     # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
     # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.
     expanded = sp.expand(upper, power_exp=False, log=False, power_base=False)
