@@ -24,6 +24,7 @@ noise schedule of the registry; tiny and huge ring-rho are handled in log space 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -173,6 +174,39 @@ def wiener_denoiser(mean, variance, name: str = "wiener") -> LinearDenoiser:
 # ------------------------------------------------------------------------------------------------
 
 
+def _noisy_components(mixture: GaussianMixture1D, g):
+    """Per component, the constants of the posterior given Y = y at ring-rho^2 = g: (log(w_k N-normaliser), mu_k,
+    1/(2 var_k), g v_k, 1 + g v_k, v_k/(1 + g v_k)) with var_k = v_k + 1/g (mpmath, current precision)."""
+    out = []
+    for w, m, v in mixture.components():
+        var = v + 1 / g
+        out.append((mp.log(w) - mp.log(2 * mp.pi * var) / 2, m, 1 / (2 * var), g * v, 1 + g * v, v / (1 + g * v)))
+    return out
+
+
+def _posterior_at(comps, y, exp, largest, total):
+    """(top, tot, E[X|y], Var[X|y]) with p_Y(y) = exp(top) tot: the responsibilities times the component posteriors.
+    Written once for both back-ends: mpmath scalars (exp=mp.exp, largest=max, total=mp.fsum) and float64 arrays of
+    y (NumPy's exp, elementwise maximum and sum)."""
+    logs = [c0 - h * (y - m) ** 2 for c0, m, h, _, _, _ in comps]
+    top = largest(logs)
+    r = [exp(a - top) for a in logs]
+    tot = total(r)
+    means = [(m + gv * y) / opg for (_, m, _, gv, opg, _) in comps]
+    mean = total([ri * mi for ri, mi in zip(r, means)]) / tot
+    var = total([ri * (c[5] + (mi - mean) ** 2) for ri, mi, c in zip(r, means, comps)]) / tot
+    return top, tot, mean, var
+
+
+def _quadrature_breaks(mixture: GaussianMixture1D, g) -> list:
+    """+-14 noisy-component standard deviations around the components (the mass outside is below exp(-98)
+    relative), with the component means as breakpoints."""
+    sds = [mp.sqrt(v + 1 / g) for _, _, v in mixture.components()]
+    lo = min(m - 14 * sd for (_, m, _), sd in zip(mixture.components(), sds))
+    hi = max(m + 14 * sd for (_, m, _), sd in zip(mixture.components(), sds))
+    return sorted({lo, hi, *[m for _, m, _ in mixture.components()]})
+
+
 def denoising_error(mixture: GaussianMixture1D, denoiser, ring_rho, dps: int = DPS):
     """e = E ||eps_hat - eps||^2 = ring-rho^2 E (D(Y) - X)^2 for data from ``mixture`` (quadrature over y).
 
@@ -184,34 +218,74 @@ def denoising_error(mixture: GaussianMixture1D, denoiser, ring_rho, dps: int = D
     with mp.workdps(dps + 10):
         rr = mp.mpf(ring_rho)
         g = rr ** 2
-        comps = []
-        for w, m, v in mixture.components():
-            var = v + 1 / g
-            comps.append((mp.log(w) - mp.log(2 * mp.pi * var) / 2, m, 1 / (2 * var), g * v, 1 + g * v,
-                          v / (1 + g * v)))
+        comps = _noisy_components(mixture, g)
         exact = isinstance(denoiser, ExactDenoiser) and denoiser.mixture == mixture
         if isinstance(denoiser, ExactDenoiser) and not exact:  # another mixture's posterior mean, sped up
             other = denoiser.mixture.posterior_mean_function(rr)
             denoiser = lambda y, _rr: other(y)  # noqa: E731
 
         def integrand(y):
-            logs = [c0 - h * (y - m) ** 2 for c0, m, h, _, _, _ in comps]
-            top = max(logs)
-            r = [mp.exp(a - top) for a in logs]
-            tot = mp.fsum(r)
-            means = [(m + gv * y) / opg for (_, m, _, gv, opg, _) in comps]
-            mean = mp.fsum(ri * mi for ri, mi in zip(r, means)) / tot
-            var = mp.fsum(ri * (c[5] + (mi - mean) ** 2) for ri, mi, c in zip(r, means, comps)) / tot
+            top, tot, mean, var = _posterior_at(comps, y, mp.exp, max, mp.fsum)
             gap = 0 if exact else (denoiser(y, rr) - mean) ** 2
             return mp.exp(top) * tot * (gap + var)
 
-        sds = [mp.sqrt(v + 1 / g) for _, _, v in mixture.components()]
-        lo = min(m - 14 * sd for (_, m, _), sd in zip(mixture.components(), sds))
-        hi = max(m + 14 * sd for (_, m, _), sd in zip(mixture.components(), sds))
-        pts = sorted({lo, hi, *[m for _, m, _ in mixture.components()]})
-        val = mp.quad(integrand, pts, method="gauss-legendre")
+        val = mp.quad(integrand, _quadrature_breaks(mixture, g), method="gauss-legendre")
         out = g * val
     return +out
+
+
+#: Composite Gauss-Legendre of the float64 route: this many nodes per panel, panels no wider than PANEL_SD of the
+#: narrowest noisy component's standard deviation (a Gaussian over half a standard deviation is integrated by 16
+#: nodes far below float64 rounding).
+PANEL_NODES, PANEL_SD = 16, 0.5
+
+
+def _float64_denoiser(denoiser, mixture: GaussianMixture1D, rr) -> Callable | None:
+    """y (float64 array) -> D(y) for the denoisers of this module, None for another callable (mpmath route only)."""
+    import numpy as np
+
+    def posterior_mean(mix):
+        comps = [tuple(float(c) for c in comp) for comp in _noisy_components(mix, rr ** 2)]
+        return lambda y: _posterior_at(comps, y, np.exp, np.maximum.reduce, sum)[2]
+
+    if isinstance(denoiser, ExactDenoiser):
+        return posterior_mean(denoiser.mixture)
+    if isinstance(denoiser, ShrunkDenoiser):
+        f, base, mean = float(denoiser.factor), posterior_mean(denoiser.mixture), float(denoiser.mixture.mean())
+        return lambda y: f * base(y) + (1 - f) * mean
+    if isinstance(denoiser, LinearDenoiser):
+        a, b = float(denoiser.a(rr)), float(denoiser.b(rr))
+        return lambda y: a * y + b
+    return None
+
+
+def denoising_error_float64(mixture: GaussianMixture1D, denoiser, ring_rho) -> float | None:
+    """The same e as :func:`denoising_error` in float64 (NumPy, a fixed composite Gauss-Legendre rule on the same
+    breakpoints): about a millisecond instead of 0.1 s, within 1e-14 relative of the 30-digit route
+    (tests/test_gaussian_1d.py).  None for a denoiser this module does not define (use :func:`denoising_error`)."""
+    import numpy as np
+
+    with mp.workdps(30):
+        rr = mp.mpf(ring_rho)
+        g = rr ** 2
+        den = _float64_denoiser(denoiser, mixture, rr)
+        if den is None:
+            return None
+        exact = isinstance(denoiser, ExactDenoiser) and denoiser.mixture == mixture
+        comps = [tuple(float(c) for c in comp) for comp in _noisy_components(mixture, g)]
+        breaks = [float(x) for x in _quadrature_breaks(mixture, g)]
+        narrowest = min(float(mp.sqrt(v + 1 / g)) for _, _, v in mixture.components())
+    x, w = np.polynomial.legendre.leggauss(PANEL_NODES)
+    ys, ws = [], []
+    for a, b in zip(breaks[:-1], breaks[1:]):
+        edges = np.linspace(a, b, int(np.ceil((b - a) / (PANEL_SD * narrowest))) + 1)
+        mid, half = (edges[:-1] + edges[1:]) / 2, (edges[1:] - edges[:-1]) / 2
+        ys.append((mid[:, None] + half[:, None] * x[None, :]).ravel())
+        ws.append((half[:, None] * w[None, :]).ravel())
+    y, wy = np.concatenate(ys), np.concatenate(ws)
+    top, tot, mean, var = _posterior_at(comps, y, np.exp, np.maximum.reduce, sum)
+    gap = 0.0 if exact else (den(y) - mean) ** 2
+    return float(g) * math.fsum(wy * np.exp(top) * tot * (gap + var))
 
 
 def linear_error_closed_form(mixture: GaussianMixture1D, a, b, ring_rho):

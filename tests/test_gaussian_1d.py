@@ -34,6 +34,35 @@ def test_linear_denoiser_quadrature_matches_closed_form(rr):
         assert abs(q - c) <= mp.mpf(10) ** -25 * c
 
 
+#: A mixture far from DATA: three components, one narrow (v = 0.004) and one wide, away from zero.
+_THREE = g1.GaussianMixture1D(("0.2", "0.5", "0.3"), ("-3", "0.25", "4"), ("0.004", "0.5", "2.5"))
+
+
+@pytest.mark.parametrize("mixture", [g1.DATA, _THREE], ids=["DATA", "three-components"])
+@pytest.mark.parametrize("name", ["exact", "misspecified", "shrunk", "wiener"])
+def test_float64_denoising_error_matches_the_30_digit_quadrature(mixture, name):
+    # the interpolant of Prop. 2's ladders takes its nodes from the float64 route: it must agree with the adaptive
+    # 30-digit quadrature to a few float64 roundings across the whole log-SNR window (and beyond), every denoiser
+    den = g1.standard_denoisers()[name]
+    for u in (-7, -6, -3.5, -1, 0, 0.7, 2, 4, 6):
+        rr = mp.exp(u)
+        ref = g1.denoising_error(mixture, den, rr, dps=30)
+        fast = g1.denoising_error_float64(mixture, den, rr)
+        assert abs(fast - ref) <= 4e-15 * ref, (u, fast, ref)
+
+
+def test_float64_denoising_error_tells_denoisers_apart_and_declines_unknown_ones():
+    den = g1.standard_denoisers()
+    rr = mp.mpf(2)
+    exact = g1.denoising_error_float64(g1.DATA, den["exact"], rr)
+    shrunk = g1.denoising_error_float64(g1.DATA, den["shrunk"], rr)
+    assert exact < shrunk and (shrunk - exact) > 1e-3 * exact
+    # a wrong gap term (the shrunk denoiser's factor changed) is seen at the 1e-15 level the test above allows
+    other = g1.denoising_error_float64(g1.DATA, g1.ShrunkDenoiser(g1.DATA, 0.9 + 1e-6), rr)
+    assert abs(other - shrunk) > 1e-12 * shrunk
+    assert g1.denoising_error_float64(g1.DATA, lambda y, r: y, rr) is None
+
+
 def test_exact_denoiser_is_optimal_and_imperfect_ones_are_worse():
     with mp.workdps(20):
         for rr in (mp.mpf("0.3"), mp.mpf(2)):
