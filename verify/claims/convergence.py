@@ -27,6 +27,7 @@ from derivations import REGISTRY, numeric
 from derivations import prop2_weight as p2
 from derivations.registry import Interval
 from derivations.section4_kl import kl_weight, limit_weight
+from derivations.truncated_series import Unsupported, taylor_coefficients
 from derivations.symbols import lam_rate, ring_lam_rate, ring_rho_s, ring_rho_t, rho_s, rho_t, t
 from numerics import convergence as cv
 from numerics import gaussian_1d as g1
@@ -82,8 +83,15 @@ def _series_coefficients(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
 
 @lru_cache(maxsize=64)
 def _series_coefficients_of(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    ser = sp.series(expr, p2.h, 0, 3).removeO()  # one order more than needed (SymPy 1.14 caveat)
-    return sp.simplify(ser.coeff(p2.h, 0)), sp.simplify(ser.coeff(p2.h, 1))
+    """The h^0 and h^1 coefficients: by the precision-tracked truncated series (milliseconds, a route independent
+    of the derivation's ``sympy.series``), or ``sympy.series`` one order more than needed (SymPy 1.14 caveat) for a
+    form outside its class."""
+    try:
+        w0, w1 = taylor_coefficients(expr, p2.h, 2)
+    except Unsupported:
+        ser = sp.series(expr, p2.h, 0, 3).removeO()
+        w0, w1 = ser.coeff(p2.h, 0), ser.coeff(p2.h, 1)
+    return sp.simplify(w0), sp.simplify(w1)
 
 
 def _eq40_implied(forms):
