@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Callable
 
 import mpmath as mp
+from mpmath.libmp import to_fixed
 import sympy as sp
 
 from derivations.registry import NoiseSchedule
@@ -44,8 +45,11 @@ DPS = 20
 @lru_cache(maxsize=256)
 def mp_function(expr: sp.Expr) -> Callable:
     """t -> expr(t) in mpmath: SymPy's lambdify with common-subexpression elimination (the derivatives of
-    the MSE rate repeat erfinv(2t - 1) dozens of times; mpmath's erfinv is a root search)."""
-    return sp.lambdify(t, sp.sympify(expr), modules="mpmath", cse=True)
+    the MSE rate repeat erfinv(2t - 1) dozens of times; mpmath's erfinv is a root search, so its values are also
+    remembered per argument and precision, as the registry's mpmath functions do)."""
+    from derivations.registry import _mp_erfinv
+
+    return sp.lambdify(t, sp.sympify(expr), modules=[{"erfinv": _mp_erfinv}, "mpmath"], cse=True)
 
 
 def full_tier() -> bool:
@@ -76,7 +80,7 @@ class Chebyshev:
     def __init__(self, f: Callable | None, a, b, n: int, *, coeffs=None, values=None):
         self.a, self.b, self.n = mp.mpf(a), mp.mpf(b), n
         if coeffs is not None:
-            self.c = list(coeffs)
+            self.c = tuple(coeffs)  # immutable: __call__ keeps a fixed-point copy
             return
         m = n - 1
         xs = [(self.a + self.b) / 2 + (self.b - self.a) / 2 * mp.cospi(mp.mpf(j) / m) for j in range(n)]
@@ -92,27 +96,39 @@ class Chebyshev:
             if k in (0, m):
                 ck /= 2
             c.append(ck)
-        self.c = c
+        self.c = tuple(c)
         self.nodes, self.node_values = xs, fx
 
+    #: Guard bits of the fixed-point Clenshaw recurrence (beyond the working precision).
+    GUARD_BITS = 64
+
     def __call__(self, x):
+        """Clenshaw's recurrence in fixed point (Python integers scaled by 2^(prec + GUARD_BITS)): exact additions and
+        one rounding per product, 20-30 times faster than mpf arithmetic; the rounding, n^2 2^-(prec + 64) relative to
+        the largest coefficient, is below the working precision for any n < 2^20 and values down to 2^-24 of it
+        (tests/test_convergence.py compares it with the recurrence in mpf arithmetic at 20 more digits)."""
         u = (2 * mp.mpf(x) - self.a - self.b) / (self.b - self.a)
-        b1 = b2 = mp.mpf(0)
-        for ck in reversed(self.c[1:]):
-            b1, b2 = 2 * u * b1 - b2 + ck, b1
-        return u * b1 - b2 + self.c[0]
+        bits = mp.mp.prec + self.GUARD_BITS
+        if getattr(self, "_fixed_bits", None) != bits:
+            self._fixed = [to_fixed((c if isinstance(c, mp.mpf) else mp.mpf(c))._mpf_, bits) for c in self.c]
+            self._fixed_bits = bits
+        coeffs = self._fixed
+        uf = to_fixed(u._mpf_, bits)
+        b1 = b2 = 0
+        for ck in reversed(coeffs[1:]):
+            b1, b2 = ((uf * b1) >> (bits - 1)) - b2 + ck, b1
+        return mp.mpf(((uf * b1) >> bits) - b2 + coeffs[0]) / mp.mpf(2) ** bits
 
     def antiderivative(self) -> "Chebyshev":
         """F with F' = f and F(a) = 0 (term-by-term integration of the Chebyshev series)."""
-        c = self.c + [mp.mpf(0), mp.mpf(0)]
+        c = list(self.c) + [mp.mpf(0), mp.mpf(0)]
         scale = (self.b - self.a) / 2
         C = [mp.mpf(0)]
         for k in range(1, len(self.c) + 1):
             prev = c[k - 1] * (2 if k == 1 else 1)  # c_0 enters with weight 2 in the recurrence
             C.append(scale * (prev - c[k + 1]) / (2 * k))
-        F = Chebyshev(None, self.a, self.b, len(C), coeffs=C)
-        F.c[0] -= F(self.a)
-        return F
+        C[0] = -Chebyshev(None, self.a, self.b, len(C), coeffs=C)(self.a)
+        return Chebyshev(None, self.a, self.b, len(C), coeffs=C)
 
     def tail(self):
         """max |c_k| over the last 5 coefficients: an a-priori error indicator."""

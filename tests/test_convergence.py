@@ -20,6 +20,33 @@ def test_chebyshev_interpolant_and_antiderivative():
         assert abs(val - mp.sin(3)) < mp.mpf(10) ** -25 and est < mp.mpf(10) ** -10
 
 
+def _clenshaw_in_mpf(interp, x):
+    u = (2 * mp.mpf(x) - interp.a - interp.b) / (interp.b - interp.a)
+    b1 = b2 = mp.mpf(0)
+    for ck in reversed(interp.c[1:]):
+        b1, b2 = 2 * u * b1 - b2 + ck, b1
+    return u * b1 - b2 + interp.c[0]
+
+
+@pytest.mark.parametrize("dps", [15, 20, 30])
+def test_fixed_point_clenshaw_equals_the_recurrence_at_twice_the_precision(dps):
+    # the interpolant the Prop. 2 ladders evaluate 10^4 times per run (values from 6e-6 to 1 over [-6, 4]):
+    # the fixed-point recurrence against the mpf recurrence run at dps + 20 digits, at points whose u = k/64 is exact
+    # at any precision (else rounding u itself, amplified where the value is 1e-6 of the coefficients, would differ)
+    interp, _ = cv.error_of_logsnr("misspecified", -6.0, 4.0, 100)
+    points = [mp.mpf(-1) + mp.mpf(5 * k) / 64 for k in range(-64, 65, 3)] + [mp.mpf(4)]
+    with mp.workdps(dps):
+        got = [interp(x) for x in points]
+    with mp.workdps(dps + 20):
+        worst = max(abs(g - _clenshaw_in_mpf(interp, x)) / abs(_clenshaw_in_mpf(interp, x)) for g, x in zip(got, points))
+    assert worst < mp.mpf(10) ** (1 - dps)
+    # and the check can fail: a coefficient changed by 1e-12 (relative to the largest) is seen
+    bumped = cv.Chebyshev(None, interp.a, interp.b, interp.n, coeffs=[interp.c[0], interp.c[1] * (1 + mp.mpf(10) ** -12),
+                                                                     *interp.c[2:]])
+    with mp.workdps(dps):
+        assert max(abs(bumped(x) - g) for x, g in zip(points, got)) > mp.mpf(10) ** -14
+
+
 def test_weight_expansion_matches_hand_form_and_finite_differences():
     w0, w1 = p2.weight_expansion()
     assert sp.simplify(w0 - (p2.lam1 + p2.ring1) ** 2 / (4 * p2.lam1)) == 0
