@@ -261,15 +261,14 @@ def upper_branch(expr: sp.Expr) -> sp.Expr | None:
         return None
 
 
+#: A t-form whose worst relative error near t = 1 is below this (a few float64 roundings) is kept without building the
+#: u-forms (their substitution, expansion and printing cost seconds on an MSE rate, for nothing to gain).
+ACCURATE_ENOUGH = 1e-15
+
+
 def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
     import numpy as np
 
-    # Max is folded into the inert ``maximum`` first (what the printers receive anyway): SymPy's Max re-evaluates its
-    # arguments' order (_find_localzeros) at every substitution and expansion, seconds on an MSE rate.
-    upper = expr.replace(sp.Max, lambda *args: _fold_maximum(args)).subs(t, 1 - _U)
-    # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
-    # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.
-    expanded = sp.expand(upper, power_exp=False, log=False, power_base=False)
     f_mp = sp.lambdify(t, expr, modules="mpmath")
     refs = []
     with mp.workdps(30):
@@ -292,6 +291,14 @@ def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
         return out
 
     base = worst(expr, False)
+    if base <= ACCURATE_ENOUGH:  # nothing to gain: no form does better than a few roundings
+        return None
+    # Max is folded into the inert ``maximum`` first (what the printers receive anyway): SymPy's Max re-evaluates its
+    # arguments' order (_find_localzeros) at every substitution and expansion, seconds on an MSE rate.
+    upper = expr.replace(sp.Max, lambda *args: _fold_maximum(args)).subs(t, 1 - _U)
+    # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
+    # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.
+    expanded = sp.expand(upper, power_exp=False, log=False, power_base=False)
     best, best_err = None, base
     for form in dict.fromkeys((upper, expanded)):
         err = worst(form, True)
