@@ -234,9 +234,16 @@ def _torch_printer():
 
     # One-argument functions that map straight onto a torch function.
     for name, torch_fn in (("ndtri", "torch.special.ndtri"), ("erfinv", "torch.special.erfinv"),
-                           ("expm1", "torch.expm1"), ("log1p", "torch.log1p")):
+                           ("expm1", "torch.expm1"), ("log1p", "torch.log1p"), ("erfc", "torch.special.erfc")):
         setattr(_Printer, f"_print_{name}",
                 lambda self, e, fn=torch_fn: f"{fn}({self._print(e.args[0])})")
+    # Reciprocal functions SymPy creates from the whitelisted ones (tan(pi (1 - u)/2) -> cot(pi u/2) in the u = 1 - t
+    # branch, derivatives of sech and tanh), which TorchPrinter does not know.
+    for name, template in (("cot", "(1/torch.tan({}))"), ("csc", "(1/torch.sin({}))"), ("sec", "(1/torch.cos({}))"),
+                           ("coth", "(1/torch.tanh({}))"), ("csch", "(1/torch.sinh({}))"),
+                           ("acot", "torch.atan(1/({}))")):
+        setattr(_Printer, f"_print_{name}",
+                lambda self, e, tpl=template: tpl.format(self._print(e.args[0])))
     return _Printer
 
 
@@ -264,6 +271,8 @@ def upper_branch(expr: sp.Expr) -> sp.Expr | None:
 #: A t-form whose worst relative error near t = 1 is below this (a few float64 roundings) is kept without building the
 #: u-forms (their substitution, expansion and printing cost seconds on an MSE rate, for nothing to gain).
 ACCURATE_ENOUGH = 1e-15
+#: The expanded u-form is tried only for forms up to this size (SymPy's count_ops).
+EXPAND_OPS_LIMIT = 120
 
 
 def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
@@ -293,15 +302,26 @@ def _measure_upper_branch(expr: sp.Expr) -> sp.Expr | None:
     base = worst(expr, False)
     if base <= ACCURATE_ENOUGH:  # nothing to gain: no form does better than a few roundings
         return None
-    # Max is folded into the inert ``maximum`` first (what the printers receive anyway): SymPy's Max re-evaluates its
-    # arguments' order (_find_localzeros) at every substitution and expansion, seconds on an MSE rate.
-    upper = expr.replace(sp.Max, lambda *args: _fold_maximum(args)).subs(t, 1 - _U)
-    # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
-    # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.
-    expanded = sp.expand(upper, power_exp=False, log=False, power_base=False)
+    from .budget import SYMPY_STEP_BUDGET, bounded
+
+    def u_forms():
+        # Max is folded into the inert ``maximum`` first (what the printers receive anyway): SymPy's Max re-evaluates
+        # its arguments' order (_find_localzeros) at every substitution and expansion, seconds on an MSE rate.
+        upper = expr.replace(sp.Max, lambda *args: _fold_maximum(args)).subs(t, 1 - _U)
+        forms = [upper]
+        # Also the u-form with polynomial differences multiplied out ((a + b u)^3 - a^3 loses a^3 exactly);
+        # exponentials and logarithms are left whole, so the expm1/log1p rewrites still apply.  Only for a small
+        # form: expanding a product of sums multiplies its size (minutes on SD's scaled-linear MSE rate).
+        if sp.count_ops(upper) <= EXPAND_OPS_LIMIT:
+            forms.append(sp.expand(upper, power_exp=False, log=False, power_base=False))
+        return forms
+
+    # a user's entry can make any of these SymPy steps slow: each gets the budget of one SymPy step, and a form
+    # not built and measured within it is not used (the t-form stays, as it was before the branch existed)
+    forms, _ = bounded(u_forms, SYMPY_STEP_BUDGET, [])
     best, best_err = None, base
-    for form in dict.fromkeys((upper, expanded)):
-        err = worst(form, True)
+    for form in dict.fromkeys(forms):
+        err, _ = bounded(lambda: worst(form, True), SYMPY_STEP_BUDGET, math.inf)
         if err * 10 < base and err < best_err:
             best, best_err = form, err
     return best
@@ -332,14 +352,28 @@ def _np_lambdify(expr):
     return f
 
 
+def _torch_print(expr):
+    from sympy.printing.codeprinter import PrintMethodNotImplementedError
+
+    try:
+        return sp.lambdify(t, _numpy_safe(expr), modules="torch", printer=_torch_printer())
+    except PrintMethodNotImplementedError as exc:
+        names = sorted({type(f).__name__ for f in expr.atoms(sp.Function)})
+        raise RegistryError(f"the torch back-end cannot print {expr} (functions {', '.join(names)}): "
+                            f"{str(exc).splitlines()[0]}") from None
+
+
 def _torch_lambdify(expr):
     import torch
 
-    lower = sp.lambdify(t, _numpy_safe(expr), modules="torch", printer=_torch_printer())
+    lower = _torch_print(expr)
     upper = upper_branch(expr)
     if upper is None:
         return lower
-    f_hi = sp.lambdify(t, _numpy_safe(upper.subs(_U, t)), modules="torch", printer=_torch_printer())
+    try:
+        f_hi = _torch_print(upper.subs(_U, t))
+    except RegistryError:  # the u-form has a function torch cannot print: the t-form, as without the branch
+        return lower
 
     def f(x):
         x = torch.as_tensor(x)

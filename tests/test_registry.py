@@ -251,3 +251,69 @@ def test_steep_but_increasing_schedules_are_accepted(tmp_path, ring_lambda):
     path = tmp_path / "ok.toml"
     path.write_text(f'[[schedule]]\nname = "Ok"\nring_lambda = "{ring_lambda}"\n')
     assert load_schedule_file(path, registry=register_builtins(Registry())).schedules == ["Ok"]
+
+
+#: Functions SymPy creates from the schedule files' whitelist (tan(pi (1 - u)/2) = cot(pi u/2) in the u = 1 - t branch,
+#: derivatives of sech and tanh, erfc from erf): every back-end must print each of them.
+_DERIVED_FUNCTIONS = (sp.cot, sp.csc, sp.sec, sp.coth, sp.csch, sp.acot, sp.erfc)
+
+
+@pytest.mark.parametrize("fn", _DERIVED_FUNCTIONS, ids=lambda f: f.__name__)
+def test_every_backend_prints_the_functions_sympy_derives(fn):
+    expr = fn(t / 2 + sp.Rational(1, 3)) * (1 + t)
+    xs = [0.1, 0.5, 0.9]
+    ref = [float(numeric(expr, "mpmath")(mp.mpf(x))) for x in xs]
+    got_np = numeric(expr, "numpy")(np.array(xs))
+    got_torch = numeric(expr, "torch")(torch.tensor(xs, dtype=torch.float64))
+    for r, a, b in zip(ref, got_np, got_torch.tolist()):
+        assert abs(a - r) <= 1e-14 * abs(r) and abs(b - r) <= 1e-14 * abs(r)
+
+
+def test_a_function_torch_cannot_print_is_one_line_naming_it():
+    class mystery(sp.Function):  # a function no printer knows
+        pass
+
+    with pytest.raises(RegistryError, match="torch back-end cannot print.*mystery"):
+        numeric(mystery(t) + t, "torch")
+
+
+def test_a_tan_schedule_gets_its_cot_branch_on_torch():
+    # the improved-DDPM shifted cosine of the literature file: ring-lambda = log(tan(pi t/2)) - log 8; the u = 1 - t
+    # branch of its MSE rate (Vel) has cot(pi u/2), which torch must print (it raised before)
+    from pathlib import Path
+
+    from derivations import section5_coherence as d5
+    from derivations.registry import upper_branch
+
+    reg = Registry()
+    register_builtins(reg)
+    load_schedule_file(Path(__file__).parent.parent / "examples" / "literature_schedules.toml", reg)
+    rate = d5.mse_diffusion_rate(reg.schedule("shifted-cosine-64-512"), reg.parameterization("Vel"), Interval())
+    assert sp.cot in {type(f) for f in upper_branch(sp.sympify(rate)).atoms(sp.Function)}
+    xs = [0.2, 0.7, 0.999, 1 - 1e-7]
+    with mp.workdps(40):
+        ref = [float(numeric(rate, "mpmath")(mp.mpf(x))) for x in xs]
+    got_np = numeric(rate, "numpy")(np.array(xs))
+    got_torch = numeric(rate, "torch")(torch.tensor(xs, dtype=torch.float64)).tolist()
+    for r, a, b in zip(ref, got_np, got_torch):
+        assert abs(a - r) <= 1e-9 * abs(r) and abs(b - r) <= 1e-9 * abs(r), (r, a, b)
+
+
+def test_the_upper_branch_expands_only_small_forms(monkeypatch):
+    # expanding the u-form of SD's scaled-linear MSE rate (Vel, 485 operations) took minutes; the branch search must
+    # leave large forms unexpanded (and still return a usable function)
+    from pathlib import Path
+
+    from derivations import registry as rg
+    from derivations import section5_coherence as d5
+
+    reg = Registry()
+    register_builtins(reg)
+    load_schedule_file(Path(__file__).parent.parent / "examples" / "literature_schedules.toml", reg)
+    rate = sp.sympify(d5.mse_diffusion_rate(reg.schedule("SD-scaled-linear"), reg.parameterization("Vel"), Interval()))
+    sizes = []
+    real_expand = sp.expand
+    monkeypatch.setattr(sp, "expand", lambda e, *a, **k: sizes.append(sp.count_ops(e)) or real_expand(e, *a, **k))
+    rg._measure_upper_branch(rate)
+    assert all(n <= rg.EXPAND_OPS_LIMIT for n in sizes)
+    assert math.isfinite(float(numeric(rate, "numpy")(np.float64(0.5))))
