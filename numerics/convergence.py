@@ -254,7 +254,6 @@ def weight_function(expr: sp.Expr, per_step: bool = False) -> Callable:
 
 def limit_weight_function(expr: sp.Expr, lam_rate: sp.Expr, schedule: NoiseSchedule) -> Callable:
     """mpmath function t -> w_bar(t) from an expression in lamprime, ringlamprime (the printed (23))."""
-    from derivations.budget import SIMPLIFY_OPS_LIMIT, SYMPY_STEP_BUDGET, bounded, simplify_bounded
     from derivations.prop2_weight import _plain
 
     subs = {}
