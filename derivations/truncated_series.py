@@ -137,17 +137,11 @@ class _Expander:
             return self.constant(e)
         if e == self.x:
             return self.make(1, [self.one], self.terms)
-        if e.is_Add:
-            out = None
-            for arg in e.args:
-                s = self.expand(arg)
-                out = s if out is None else self.add(out, s)
-            return out
-        if e.is_Mul:
-            out = None
-            for arg in e.args:
-                s = self.expand(arg)
-                out = s if out is None else self.mul(out, s)
+        if e.is_Add or e.is_Mul:
+            combine = self.add if e.is_Add else self.mul
+            out = self.expand(e.args[0])
+            for arg in e.args[1:]:
+                out = combine(out, self.expand(arg))
             return out
         if e.is_Pow and e.exp.is_Integer:
             return self.power(self.expand(e.base), int(e.exp))
