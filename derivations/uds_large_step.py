@@ -116,6 +116,47 @@ def large_step_check(frozen: dict | None = None) -> dict[str, bool]:
     return out
 
 
+#: The history shift of ``pc2-lsh`` (issue 21): the next step's history value is X_hat_t(Y_t^pred) + kappa (Y_t - Y_t^pred),
+#: Y_t the corrected state.  A first-order estimate of X_hat at the corrected state with the denoiser's Jacobian
+#: Cov[X | Y]/sigma^2 taken as kappa I: for data of variance s^2 along a direction it is s^2/(s^2 + sigma^2), 0 at
+#: large noise and 1 at small noise; kappa = 1/2 is its value at sigma = s.  Chosen by measurement (kappa = 1/2, 1,
+#: -1/2 on the goal table of verify/claims/uds_default.py; README "Default method"), not derived.
+HISTORY_SHIFT = sp.Rational(1, 2)
+
+
+def history_shift_check(shift=None, displacement: str = "corrector") -> dict[str, bool]:
+    """Why the history shift keeps the order, as SymPy series (flow, step H in log r, previous step a H, X smooth in
+    log r: X(x) = c0 + c1 x + c2 x^2 + c3 x^3 with x - x_s in units of H):
+
+    * the corrector's displacement Y_t - Y_t^pred = (1 - e^{-H}) (M_AM2 - M_AB2) (large-step weights) is O(H^3) with
+      a nonzero H^3 term, so a history value shifted by kappa times it changes the next step's mean by O(H^3) and its
+      state by O(H^4): a local error of the order of the method's own, for every fixed kappa;
+    * the shift is :data:`HISTORY_SHIFT` = 1/2 (``shift`` replaces it: a wrong value must fail).
+
+    ``displacement``: "corrector" (the method's) or "fresh" (a wrong variant: kappa (X_hat_t - X_hat_s), an O(H)
+    quantity, which must fail the order statement)."""
+    H, a = ums.H, ums.a
+    c0, c1, c2, c3 = sp.symbols("c0:4", real=True)
+    X = lambda v: c0 + c1 * v * H + c2 * (v * H) ** 2 + c3 * (v * H) ** 3  # noqa: E731  (v in units of H)
+    Xs, Xp, Xt = X(0), X(-a), X(1)
+    ab2 = [wj.subs(ums.MOMENT_SYMBOLS[0], 1) for wj in large_step_weights("AB2")]
+    am2 = [wj.subs(ums.MOMENT_SYMBOLS[0], 1) for wj in large_step_weights("AM2")]
+    m_pred = ab2[0] * Xs + ab2[1] * Xp
+    m_corr = am2[0] * Xt + am2[1] * Xs
+    if displacement == "corrector":
+        disp = (1 - sp.exp(-H)) * (m_corr - m_pred)
+    elif displacement == "fresh":
+        disp = Xt - Xs
+    else:
+        raise ValueError(f"displacement must be 'corrector' or 'fresh', got {displacement!r}")
+    ser = sp.expand(sp.series(disp, H, 0, 5).removeO())
+    low = [sp.simplify(ser.coeff(H, k)) for k in range(3)]
+    kappa = HISTORY_SHIFT if shift is None else sp.sympify(shift)
+    return {"history shift: the displacement is O(H^3)": all(c == 0 for c in low),
+            "history shift: its H^3 term is nonzero": sp.simplify(ser.coeff(H, 3)) != 0,
+            "history shift: kappa = 1/2": sp.simplify(kappa - sp.Rational(1, 2)) == 0}
+
+
 def lambdified_large_step_weights(name: str, frozen=None):
     """numpy function with the arguments of :func:`derivations.uds_multistep.lambdified_weights` (gaps..., m1, ...,
     m_M; see :func:`derivations.uds_multistep.weight_arity`) -> the layout's large-step weights (newest node
@@ -126,4 +167,5 @@ def lambdified_large_step_weights(name: str, frozen=None):
                        modules="numpy")
 
 
-__all__ = ["frozen_moment", "large_step_weights", "large_step_check", "lambdified_large_step_weights", "layout_size"]
+__all__ = ["frozen_moment", "large_step_weights", "large_step_check", "lambdified_large_step_weights", "layout_size",
+           "HISTORY_SHIFT", "history_shift_check"]

@@ -305,6 +305,26 @@ def _large_step_weights(layout: str):
 
 
 @lru_cache(maxsize=None)
+def _history_shift() -> float:
+    """kappa of the history shift (derivations.uds_large_step.HISTORY_SHIFT)."""
+    from derivations import uds_large_step as uls
+
+    return float(uls.HISTORY_SHIFT)
+
+
+def _shifted_history(fresh: torch.Tensor, y: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+    """The history value of a history-shifting method: X_hat_t(Y_t^pred) + kappa (Y_t - Y_t^pred), Y_t the corrected
+    state; ``y_pred`` is the sampler's own buffer and is overwritten (one new buffer, the shifted value)."""
+    kappa = _history_shift()
+    if _shares_memory(y_pred, fresh):  # a denoiser may return a view of its input
+        fresh = fresh.clone()
+    disp = y_pred.neg_().add_(y)  # Y_t - Y_t^pred, over Y_t^pred
+    out = fresh.clone()
+    _add_scaled_(out, kappa, disp)
+    return out
+
+
+@lru_cache(maxsize=None)
 def _bh2_weights():
     from derivations import uds_multistep as ums
 
@@ -360,14 +380,15 @@ def _ms_mean(layout: str, hist, x_s, x_t, fresh=None, bh2: bool = False, large_s
 
 def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: int | None, noise_at,
                       traj, startup: str, bh2: bool = False, large_step: bool = False,
-                      same_order_corrector: bool = False):
+                      same_order_corrector: bool = False, history_shift: bool = False):
     """Exponential multistep UDS: one evaluation per step.  Step i uses the predictor of order
     min(order, i + 1) (the start-up raises the order one per step), then, when ``corrector`` (every step) or at
     the first step of "ms" methods (``startup="corrector"``), the corrector of one order more with the fresh
     value X_hat_t = X_hat(Y_t^pred); that fresh value is kept as the next step's history (no re-evaluation).
     The final step is a predictor only (no evaluation after it), of order min(order, final_order).
     ``large_step``: the large-step weights in every layout; ``same_order_corrector``: the corrector keeps the
-    predictor's order (AM<k> after AB<k>, at least AM2).
+    predictor's order (AM<k> after AB<k>, at least AM2); ``history_shift``: the kept history value is the fresh value
+    moved by kappa (Y_t - Y_t^pred) (:func:`_shifted_history`; one more state while it is formed).
 
     Memory: the history holds denoiser values only (at most ``order``); each mean is one new buffer that becomes
     the next state in place ( :func:`_euler_over_mean`), and a step without a corrector lets go of the old state
@@ -398,12 +419,17 @@ def _multistep_sample(den, grid, y, order: int, corrector: bool, final_order: in
             fresh = den(y_pred, lam_t)
             nfe += 1
             if correct:
-                del y_pred
+                if not history_shift:
+                    del y_pred
                 kc = min(k + 1, len(hist) + 1)  # the corrector: one order more, as far as the history reaches
                 if same_order_corrector:
                     kc = max(2, min(kc, k))
                 y = _euler_over_mean(grid, i, y, _ms_mean(f"AM{kc}", hist, x[i], x[i + 1], fresh, bh2=bh2,
                                                           large_step=large_step), xi)
+                if history_shift:
+                    del hist[order - 1:]  # the oldest value is not needed again
+                    fresh = _shifted_history(fresh, y, y_pred)
+                    del y_pred
             else:
                 y = y_pred
                 del y_pred
@@ -470,7 +496,7 @@ def sample(den: Denoiser, grid: ScheduleGrid, y0: torch.Tensor, method: str = "e
     if family == "multistep":
         y, nfe = _multistep_sample(den, grid, y, rec.multistep_order, rec.corrector, final_order, noise_at, traj,
                                    startup, bh2=rec.bh2_weights, large_step=rec.large_step_weights,
-                                   same_order_corrector=rec.same_order_corrector)
+                                   same_order_corrector=rec.same_order_corrector, history_shift=rec.history_shift)
         return SampleResult(y, nfe, traj)
     nfe = 0
     n = grid.n_steps

@@ -90,7 +90,9 @@ class UDSMethod:
     startup_evals; ``claims``: the ledger claims that run the method; ``peer``: the published sampler the method
     reproduces (DPM-Solver++(2M), UniPC), if any.  ``large_step_weights``: a multistep method with the
     order-preserving large-step weights (derivations.uds_large_step, every rate); ``same_order_corrector``: its
-    corrector keeps the predictor's order (AM<k> after AB<k>) instead of one more."""
+    corrector keeps the predictor's order (AM<k> after AB<k>) instead of one more; ``history_shift``: the next step's
+    history value is the fresh value moved by kappa times the corrector's displacement (kappa =
+    derivations.uds_large_step.HISTORY_SHIFT; the order is kept)."""
 
     name: str
     family: str
@@ -106,6 +108,7 @@ class UDSMethod:
     bh2_weights: bool = False
     large_step_weights: bool = False
     same_order_corrector: bool = False
+    history_shift: bool = False
     flow_only: bool = False
     default_final_order: int | str | None = None
     claims: frozenset[str] = field(default_factory=frozenset)
@@ -150,6 +153,8 @@ class UDSMethod:
             bad("the large-step weights are for a multistep method without UniPC's weights")
         if self.same_order_corrector and not (self.family == "multistep" and self.corrector):
             bad("a same-order corrector needs a multistep method with a corrector")
+        if self.history_shift and not (self.family == "multistep" and self.corrector):
+            bad("a history shift needs a multistep method with a corrector")
         if self.weak_order is not None and self.flow_only:
             bad("a flow-only method has no weak order under the diffusions")
 
@@ -207,20 +212,24 @@ METHODS: tuple[UDSMethod, ...] = (
               multistep_order=2, corrector=True, bh2_weights=True, flow_only=True,
               default_final_order=1,  # diffusers' lower_order_final (order 2)
               claims=frozenset({_PEERS}), peer="UniPC"),
-    # Issue 21: the large-step weights (top kernel moment frozen at its small-step value, order kept).  "pc2-ls" is the
+    # Issue 21: the large-step weights (top kernel moment frozen at its small-step value, order kept).  "pc2-lsh" is the
     # default ("auto"), chosen once on four grid families and six mixtures (README "Default method"); its orders and
     # goals are measured by uds-vs-peers (uds_peers.LARGE_STEP, verify/claims/uds_default.py), not by its peer table.
     UDSMethod("pc2-ls", "multistep", 2, 1, "order-2 predictor and order-2 corrector in log r with the large-step "
-              "weights (flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid corrector every step); the default",
-              aliases=("auto",), weak_order=2, multistep_order=2, corrector=True, large_step_weights=True,
+              "weights (flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid corrector every step)",
+              weak_order=2, multistep_order=2, corrector=True, large_step_weights=True,
               same_order_corrector=True, default_final_order=1),
+    UDSMethod("pc2-lsh", "multistep", 2, 1, "pc2-ls whose history keeps the fresh value moved by half the corrector's "
+              "displacement (derivations.uds_large_step.HISTORY_SHIFT); the default", aliases=("auto",),
+              weak_order=2, multistep_order=2, corrector=True, large_step_weights=True,
+              same_order_corrector=True, history_shift=True, default_final_order=1),
     UDSMethod("ms3-ls", "multistep", 3, 1, "exponential multistep UDS in log r, order 3, large-step weights",
               weak_order=2, multistep_order=3, large_step_weights=True, default_final_order="auto"),
     UDSMethod("pc3-ls", "multistep", 3, 1, "order-3 predictor in log r with a corrector, large-step weights",
               weak_order=2, multistep_order=3, corrector=True, large_step_weights=True, default_final_order="auto"),
 )
 #: The method ``method="auto"`` runs (an alias of its record).
-DEFAULT_METHOD = "pc2-ls"
+DEFAULT_METHOD = "pc2-lsh"
 
 #: Records by name and by alias.
 BY_NAME: dict[str, UDSMethod] = {}

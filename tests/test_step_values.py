@@ -31,6 +31,7 @@ import pytest
 import torch
 
 from derivations import REGISTRY, Interval
+from derivations import uds_large_step as uls
 from derivations.registry import numeric
 from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
@@ -142,7 +143,7 @@ def _combine(weights, values):
 
 
 def hand_multistep(den, grid, y0, xis, *, order, corrector, large_step, final_order, same_order_corrector=False,
-                   startup_corrector=True):
+                   startup_corrector=True, history_shift=0.0):
     x = [float(v) for v in grid.log_r]
     lam = grid.ring_lam
     hist = [(x[0], den(y0, lam[0]))]  # (log r, X_hat), newest first
@@ -165,6 +166,7 @@ def hand_multistep(den, grid, y0, xis, *, order, corrector, large_step, final_or
             nodes = [(x[i + 1], fresh)] + hist[:kc - 1]
             w = mean_weights_log_r([xj for xj, _ in nodes], x[i], x[i + 1], large_step)
             y = _uds_update(grid, i, y, _combine(w, [v for _, v in nodes]), xis[i])
+            fresh = fresh + history_shift * (y - y_pred)  # the history value (pc2-lsh: kappa = 1/2)
         else:
             y = y_pred
         hist = ([(x[i + 1], fresh)] + hist)[:order]
@@ -246,7 +248,8 @@ def test_multistep_sampler_matches_hand_written(method, rate, final_order):
     y0, xis = _start_and_noise(grid)
     want = hand_multistep(_mixture().denoise, grid, y0, xis, order=rec.multistep_order, corrector=rec.corrector,
                           large_step=rec.large_step_weights, final_order=final_order,
-                          same_order_corrector=rec.same_order_corrector)
+                          same_order_corrector=rec.same_order_corrector,
+                          history_shift=float(uls.HISTORY_SHIFT) if rec.history_shift else 0.0)
     got = _project(method, grid, y0, xis, final_order=final_order)
     assert _rel(got, want) < 1e-11, (method, rate, final_order, _rel(got, want))
 
@@ -313,6 +316,20 @@ def test_the_hand_written_reference_tells_orders_and_weights_apart(method):
         other_weights = hand_multistep(den, grid, y0, xis, order=3, corrector=False, large_step=False,
                                        final_order=None, startup_corrector=False)
     assert _rel(got, other_order) > 1e-6 and _rel(got, other_weights) > 1e-6
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_the_hand_written_reference_tells_history_shifts_apart(rate):
+    """pc2-lsh against the reference without its history shift and with twice it: both differ by far more than the
+    tolerance (the comparison above can fail on the shift)."""
+    rec = uds_methods.get("pc2-lsh")
+    grid = _grid("Logis", rate)
+    y0, xis = _start_and_noise(grid)
+    got = _project("pc2-lsh", grid, y0, xis)
+    for shift in (0.0, 2 * float(uls.HISTORY_SHIFT)):
+        other = hand_multistep(_mixture().denoise, grid, y0, xis, order=2, corrector=True, large_step=True,
+                               final_order=rec.default_final_order, same_order_corrector=True, history_shift=shift)
+        assert _rel(got, other) > 1e-6, (rate, shift, _rel(got, other))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -41,7 +41,29 @@ def _flow_errors(method, ladder=(32, 64, 128)):
     return float(-np.polyfit(np.log(ladder), np.log(errs), 1)[0])
 
 
-@pytest.mark.parametrize("method,order", [("pc2-ls", 2), ("ms3-ls", 3), ("pc3-ls", 3)])
+def test_history_shift_derivation_holds():
+    out = uls.history_shift_check()
+    assert out and all(out.values()), [k for k, v in out.items() if not v]
+
+
+def test_a_wrong_history_shift_fails_the_derivation():
+    """kappa = 1 is not the declared shift; shifting by kappa (X_hat_t - X_hat_s), an O(H) quantity, is not O(H^3)."""
+    assert not uls.history_shift_check(shift=1)["history shift: kappa = 1/2"]
+    assert not uls.history_shift_check(displacement="fresh")["history shift: the displacement is O(H^3)"]
+
+
+def test_history_shift_is_applied_and_only_it(monkeypatch):
+    """pc2-lsh differs from pc2-ls, and with kappa = 0 it is pc2-ls bit for bit (the shift is the only change)."""
+    mix = GaussianMixture.random(3, 2, seed=2)
+    g = schedule_grid(REGISTRY.schedule("Logis"), REGISTRY.rate("flow"), PAR, Interval(), 10)
+    y0 = mix.sample_noisy(16, g.ring_lam[0], torch.Generator().manual_seed(0))
+    base = uds.sample(mix.denoise, g, y0, "pc2-ls").y
+    assert not torch.equal(uds.sample(mix.denoise, g, y0, "pc2-lsh").y, base)
+    monkeypatch.setattr(uds, "_history_shift", lambda: 0.0)
+    assert torch.equal(uds.sample(mix.denoise, g, y0, "pc2-lsh").y, base)
+
+
+@pytest.mark.parametrize("method,order", [("pc2-ls", 2), ("pc2-lsh", 2), ("ms3-ls", 3), ("pc3-ls", 3)])
 def test_large_step_methods_keep_their_flow_order(method, order):
     assert _flow_errors(method) >= order - 0.25
 
@@ -53,6 +75,16 @@ def test_a_wrong_frozen_moment_loses_the_order(monkeypatch):
 
     monkeypatch.setattr(uds, "_large_step_weights", wrong)
     assert _flow_errors("pc2-ls") < 1.5
+
+
+def test_a_history_shift_that_does_not_vanish_with_the_step_loses_the_order(monkeypatch):
+    """The same sampler shifting its history by kappa (X_hat_t - Y_t^pred), which does not vanish with the step,
+    instead of by the corrector's displacement: below second order."""
+    def wrong(fresh, y, y_pred):
+        return fresh + uds._history_shift() * (fresh - y_pred)
+
+    monkeypatch.setattr(uds, "_shifted_history", wrong)
+    assert _flow_errors("pc2-lsh") < 1.5
 
 
 def test_auto_is_the_documented_default():

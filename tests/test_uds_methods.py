@@ -56,6 +56,8 @@ def test_inconsistent_records_are_refused():
             dataclasses.replace(rk4, **change)
     with pytest.raises(ValueError, match="multistep_order"):
         dataclasses.replace(uds_methods.get("ms2"), multistep_order=None)
+    with pytest.raises(ValueError, match="history shift"):  # a history shift needs a corrector
+        dataclasses.replace(uds_methods.get("ms2"), history_shift=True)
 
 
 # ------------------------------------------------------------------------------------------------

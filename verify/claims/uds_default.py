@@ -256,9 +256,10 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
 
 #: The method "auto" runs (numerics.uds).
 DEFAULT_RUNS = uds_methods.DEFAULT_METHOD
-DEFAULT_DESCRIPTION = ("pc2-ls: order-2 predictor and order-2 corrector in log r with the large-step weights "
+DEFAULT_DESCRIPTION = ("pc2-lsh: order-2 predictor and order-2 corrector in log r with the large-step weights "
                        "(derivations.uds_large_step; for the flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid "
-                       "corrector at every step), first-order final step; chosen once, no per-cell choice")
+                       "corrector at every step), the history value moved by half the corrector's displacement "
+                       "(HISTORY_SHIFT), first-order final step; chosen once, no per-cell choice")
 
 
 def render_default(ev: dict) -> list[str]:
