@@ -33,7 +33,9 @@ import time
 import torch
 
 #: Issue 18's targets: peak growth over the input, output included, in states (flow).
-TARGETS = {"euler": 3, "heun": 4, "ms2": 4, "dpm++2m": 4, "ms3": 5, "pc2": 5, "unipc": 5, "pc3": 6}
+TARGETS = {"euler": 3, "heun": 4, "ms2": 4, "dpm++2m": 4, "ms3": 5, "pc2": 5, "unipc": 5, "pc3": 6,
+           # the default ("auto", issue 21): pc2's states and the shifted history value while it is formed
+           "pc2-lsh": 6}
 #: Methods measured by default (the targets' methods).
 METHODS = tuple(TARGETS)
 
