@@ -22,7 +22,7 @@ TIER_ENV = "FBD_VERIFY_TIER"
 FULL_ENV = "FBD_VERIFY_FULL"
 
 WHAT = {
-    "quick": "every symbolic claim; short ladders and small numerics (a first look: 40 s on 2 idle cores, 80 s "
+    "quick": "every symbolic claim; short ladders and small numerics (a first look: 22 s on 2 idle cores, 80 s "
              "before issue 20's speed-ups)",
     "default": "every claim at the precision the ledger's verdicts are stated at",
     "full": "the long ladders, big batches and large empirical runs",
