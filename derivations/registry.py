@@ -399,6 +399,11 @@ def _mp_erfinv(x):
         return mp.erfinv(x)
 
 
+def mpmath_modules() -> list:
+    """The module list of the mpmath lambdify: mpmath with erfinv remembered per argument and precision."""
+    return [{"erfinv": _mp_erfinv}, "mpmath"]
+
+
 @lru_cache(maxsize=1 << 16)
 def _mp_erfinv_at(x, prec: int):
     with mp.workprec(prec):
@@ -413,7 +418,7 @@ def _lambdified(expr: sp.Expr, backend: str):
     if free:
         raise RegistryError(f"expression {expr} has free symbols other than t: {sorted(map(str, free))}")
     if backend == "mpmath":
-        return sp.lambdify(t, expr, modules=[{"erfinv": _mp_erfinv}, "mpmath"])
+        return sp.lambdify(t, expr, modules=mpmath_modules())
     if backend == "numpy":
         f = _np_lambdify(expr)
         if t not in expr.free_symbols:  # a constant: broadcast like the input

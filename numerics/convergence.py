@@ -47,9 +47,9 @@ def mp_function(expr: sp.Expr) -> Callable:
     """t -> expr(t) in mpmath: SymPy's lambdify with common-subexpression elimination (the derivatives of
     the MSE rate repeat erfinv(2t - 1) dozens of times; mpmath's erfinv is a root search, so its values are also
     remembered per argument and precision, as the registry's mpmath functions do)."""
-    from derivations.registry import _mp_erfinv
+    from derivations.registry import mpmath_modules
 
-    return sp.lambdify(t, sp.sympify(expr), modules=[{"erfinv": _mp_erfinv}, "mpmath"], cse=True)
+    return sp.lambdify(t, sp.sympify(expr), modules=mpmath_modules(), cse=True)
 
 
 def full_tier() -> bool:
@@ -117,7 +117,7 @@ class Chebyshev:
         b1 = b2 = 0
         for ck in reversed(coeffs[1:]):
             b1, b2 = ((uf * b1) >> (bits - 1)) - b2 + ck, b1
-        return mp.mpf(((uf * b1) >> bits) - b2 + coeffs[0]) / mp.mpf(2) ** bits
+        return mp.ldexp(mp.mpf(((uf * b1) >> bits) - b2 + coeffs[0]), -bits)
 
     def antiderivative(self) -> "Chebyshev":
         """F with F' = f and F(a) = 0 (term-by-term integration of the Chebyshev series)."""
