@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from derivations import REGISTRY, Interval, NoiseSchedule, Parameterization, Registry, RegistryError, numeric
@@ -117,6 +117,12 @@ def test_random_decreasing_schedules_rejected(k, shift):
 
 @settings(max_examples=25, deadline=None)
 @given(k=st.floats(min_value=0.05, max_value=20), shift=st.floats(min_value=-3, max_value=3))
+# with integer slopes, SymPy's evaluation of log(alpha/sigma) in the validation isolated real roots of a large
+# polynomial until the test process was killed for memory (23 GB in a CI-like run). Whether it happens depends on
+# SymPy's cache (a fresh process passed these two): runs of 300 examples in one process under a 4 GB limit raised
+# MemoryError before the fix (these examples) and none after (0.16 s per example at most). They are kept.
+@example(k=16.0, shift=2.5662487162219483)
+@example(k=20.0, shift=-2.259198475780937)
 def test_random_increasing_vp_schedules_accepted(k, shift):
     lam = sp.nsimplify(k) * sp.log(t / (1 - t)) + sp.nsimplify(shift)
     sch = NoiseSchedule("random", lam, (1 + sp.exp(-2 * lam)) ** sp.Rational(-1, 2),
