@@ -64,3 +64,28 @@ def test_goal_summary_counts_resolved_pathwise_misses(tiny):
     summary = ud.goal_summary(ud.default_goals(table))["pathwise"]
     assert "missed_resolved" in summary and set(summary["missed_resolved"]) <= set(summary["missed"])
     assert summary["resolved_cells"] <= summary["cells"]
+
+
+def test_peer_goal_counts_count_each_peer_as_the_default():
+    """UniPC as the default meets a cell when UniPC <= DPM-Solver++(2M) (the better final-step rule); DPM-Solver++(2M)
+    when it is within 1.2x UniPC; counted per metric and NFE."""
+    rows = {"default": {10: 1.0, 20: 1.0}, "dpm++2m": {10: 2.0, 20: 1.0}, "dpm++2m/below15": {10: 1.5, 20: 3.0},
+            "unipc": {10: 1.4, 20: 0.5}}
+    table = {"pathwise": {"m/g": rows}, "fd": {"m/g": rows}}
+    counts = ud.peer_goal_counts(table)
+    # NFE 10: unipc 1.4 <= min(2, 1.5) yes; dpm 1.5 <= 1.68 yes.  NFE 20: unipc 0.5 <= 1 yes; dpm 1 <= 0.6 no.
+    assert counts["pathwise"] == counts["fd"] == {"cells": 2, "unipc": 2, "dpm++2m": 1}
+
+
+def test_the_validation_family_renders_beside_the_chosen_one():
+    gp = {"cells": 2, "le_dpm++2m": 2, "le_1.2x_unipc": 1, "both": 1, "missed": {"a/b/10": "1.3x UniPC"},
+          "missed_resolved": ["a/b/10"], "resolved_cells": 1}
+    gf = {"cells": 2, "le_dpm++2m": 2, "le_1.2x_unipc": 2, "both": 2, "missed": {}, "resolved_cells": 0}
+    peers = {"pathwise": {"cells": 2, "unipc": 1, "dpm++2m": 0}, "fd": {"cells": 2, "unipc": 2, "dpm++2m": 1}}
+    ev = {"method": {"description": "pc2-lsh"}, "setup": {"goal_nfes": [10, 20], "mixtures": ["a"]},
+          "goals_pathwise": gp, "goals_fd": gf, "peers_as_default": peers,
+          "validation": {"mixtures": ["v"], "goals_pathwise": gp, "goals_fd": gf, "peers_as_default": peers}}
+    text = "\n".join(ud.render_default(ev))
+    assert "| chosen on: a | pathwise error | 2 | 1 | 1 of 2" in text and "| 1 | 0 |" in text
+    assert "| validation (out of sample): v | FD |" in text and "on the validation family: a/b/10" in text
+    assert "validation" not in "\n".join(ud.render_default({k: v for k, v in ev.items() if k != "validation"}))

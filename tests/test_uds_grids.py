@@ -12,7 +12,7 @@ import torch
 from derivations import REGISTRY, numeric
 from derivations.registry import Interval
 from numerics import uds
-from numerics.mixture_family import held_out_mixtures, scaled, sigma_data
+from numerics.mixture_family import held_out_mixtures, scaled, sigma_data, validation_mixtures
 from numerics.gaussian_mixture import GaussianMixture
 from numerics.schedule_grid import (GRID_FAMILIES, edm2_grid, edm2_interval, grid_family, interval_for_sigma_data,
                                     karras_grid, karras_log_snr)
@@ -74,7 +74,7 @@ def test_sigma_data_scaling_makes_the_flow_equivariant(kind):
 
 @pytest.mark.parametrize("kind", GRID_FAMILIES)
 def test_every_family_runs_on_every_held_out_mixture(kind):
-    for name, mix in held_out_mixtures().items():
+    for name, mix in {**held_out_mixtures(), **validation_mixtures()}.items():
         g = grid_family(kind, SCH, FLOW, PAR, Interval(), 6, sigma_data=sigma_data(mix))
         assert math.isclose(float(torch.exp(-g.ring_lam[0])) / sigma_data(mix), 99 if kind != "edm2" else 160,
                             rel_tol=1e-9)
@@ -87,6 +87,18 @@ def test_held_out_family_shapes():
     assert {m.d for m in fam.values()} >= {2, 16, 64}
     assert fam["aniso-d16"].full and fam["grid25-d2"].K == 25
     assert sigma_data(fam["x25-d64"]) > 10 and sigma_data(fam["x0.04-d32"]) < 0.1
+
+
+def test_validation_family_is_new_and_broad():
+    """The out-of-sample family shares no mixture with the one the default was chosen on, and spans d = 1 to 32,
+    tight components (ring, 3-D lattice), very unequal weights and data scaled by 10."""
+    val, held = validation_mixtures(), held_out_mixtures()
+    assert not set(val) & set(held)
+    assert {m.d for m in val.values()} == {1, 2, 3, 4, 16, 32}
+    assert val["lattice27-d3"].K == 27 and val["ring12-d2"].K == 12 and val["aniso-d32"].full
+    w = val["unequal-d4"].weights
+    assert float(w.max() / w.min()) == pytest.approx(60.0)
+    assert sigma_data(val["x10-d16"]) > 5
 
 
 @pytest.mark.parametrize("call,match", [

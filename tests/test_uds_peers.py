@@ -51,6 +51,10 @@ def test_small_check_confirmed_and_evidence_layout(small_outcome):
     assert default["goals_pathwise"]["cells"] == 1 and set(default["pathwise"]) == {"d2-K8/uniform-logsnr"}
     assert set(default["pathwise"]["d2-K8/uniform-logsnr"]) >= {"default", "dpm++2m", "unipc"}
     assert "default method (auto), goals at NFE 10/20" in out.evidence["headline"]
+    val = default["validation"]  # the out-of-sample family: its own goal table, and each peer's as the default
+    assert val["goals_pathwise"]["cells"] == 1 and set(val["pathwise"]) == {"d1-K3/uniform-logsnr"}
+    assert set(val["peers_as_default"]["pathwise"]) == {"cells", "unipc", "dpm++2m"}
+    assert "validation family (out of sample)" in " ".join(out.evidence["headline"])
     assert set(out.evidence["weak_orders_large_step"]) == {f"{r}/{m}" for r in ("ML", "MSE") for m in up.LARGE_STEP}
 
 

@@ -19,6 +19,11 @@ and diffusers' two samplers when installed, from the same exact starts, and meas
   of the same size (the floor, the scale of FD's sampling noise): a comparison is resolved by FD only when the two
   sides differ by more than the floor.
 
+The same sweep runs on :func:`numerics.mixture_family.validation_mixtures`, a family built after the default was
+chosen (at the goal NFEs only): the out-of-sample goal table.  Each peer's own goal count (UniPC as the default:
+UniPC <= DPM-Solver++(2M); DPM-Solver++(2M) as the default: <= 1.2 x UniPC) is reported beside the default's, the
+scale of what one fixed method can meet when the goal is the better of two peers in every cell.
+
 The goals are judged for the fixed default (no per-cell choice): default <= DPM-Solver++(2M) (the better of its two
 final-step rules) and default <= 1.2 x UniPC, at NFE 10 and 20, by the pathwise error and, where resolved, by FD.
 NFE 5-8 are measured and reported, not judged.
@@ -39,7 +44,7 @@ from derivations import REGISTRY
 from derivations.registry import Interval
 from numerics import uds, uds_methods
 from numerics.gaussian_mixture import GaussianMixture
-from numerics.mixture_family import held_out_mixtures, sigma_data
+from numerics.mixture_family import held_out_mixtures, sigma_data, validation_mixtures
 from numerics.schedule_grid import GRID_FAMILIES, grid_family, uniform_log_snr_grid
 
 from ..tiers import is_full
@@ -55,7 +60,7 @@ UNIPC_FACTOR = 1.2
 REF_STEPS = 512
 #: Sample counts: n (FD and pathwise share the starts; the pathwise error uses the first n_path of them).
 SIZES = {"tiny": {"n": 100, "n_path": 32, "nfes": (10,), "mixtures": ("d2-K8",), "grids": ("uniform-logsnr",),
-                  "ref_steps": 64},  # tests only
+                  "ref_steps": 64, "validation_mixtures": ("d1-K3",)},  # tests only
          "quick": {"n": 400, "n_path": 128, "nfes": (10, 20)},
          "default": {"n": 500, "n_path": 200, "nfes": NFES},
          "full": {"n": 20000, "n_path": 1000, "nfes": NFES}}
@@ -69,10 +74,14 @@ SOLVERS = {"default": ("auto", {}),
 
 
 def sweep_mixtures() -> dict[str, GaussianMixture]:
-    """The claim's two mixtures and the held-out family."""
+    """The claim's two mixtures and the held-out family (the family the default was chosen on)."""
     return {"d2-K8": GaussianMixture.random(8, 2, seed=11),
             "d8-K4": GaussianMixture.random(4, 8, seed=5, spread=1.0, scale=(0.6, 1.2)),
             **held_out_mixtures()}
+
+
+def _only(mixes: dict, names) -> dict:
+    return mixes if names is None else {k: v for k, v in mixes.items() if k in names}
 
 
 def _rms(y: torch.Tensor, ref: torch.Tensor) -> float:
@@ -80,13 +89,15 @@ def _rms(y: torch.Tensor, ref: torch.Tensor) -> float:
 
 
 def default_sweep(forms=None, *, size: str | None = None, mixtures=None, grids=GRID_FAMILIES, sampler=None,
-                  with_diffusers: bool = False, diffusers_sample=None, seed: int = 0) -> dict:
-    """The table: pathwise[(mixture, grid)][label][nfe] (relative rms), fd[...] likewise, floor[(mixture, grid)]."""
-    cfg = SIZES[size or SWEEP_SIZE]
+                  with_diffusers: bool = False, diffusers_sample=None, seed: int = 0, nfes=None) -> dict:
+    """The table: pathwise[(mixture, grid)][label][nfe] (relative rms), fd[...] likewise, floor[(mixture, grid)].
+    ``mixtures``: name -> mixture (default: :func:`sweep_mixtures`, filtered by the size's "mixtures"); ``nfes``:
+    the NFE budgets (default: the size's)."""
+    cfg = dict(SIZES[size or SWEEP_SIZE])
+    if nfes is not None:
+        cfg["nfes"] = tuple(nfes)
     sampler = sampler or uds.sample
-    mixes = sweep_mixtures() if mixtures is None else mixtures
-    if "mixtures" in cfg and mixtures is None:
-        mixes = {k: v for k, v in mixes.items() if k in cfg["mixtures"]}
+    mixes = _only(sweep_mixtures(), cfg.get("mixtures")) if mixtures is None else mixtures
     grids = cfg.get("grids", grids)
     ref_steps = cfg.get("ref_steps", REF_STEPS)
     sch, par, flow = REGISTRY.schedule(SCHEDULE), REGISTRY.parameterization(PARAM), REGISTRY.rate("flow")
@@ -221,6 +232,25 @@ def goal_summary(goals: dict) -> dict:
     return out
 
 
+def peer_goal_counts(table: dict, nfes=GOAL_NFES) -> dict:
+    """Cells each peer would meet as the fixed default, by metric: UniPC (UniPC <= DPM-Solver++(2M), the better of
+    its two final-step rules) and DPM-Solver++(2M) (<= 1.2 x UniPC), counted as the default's goals are."""
+    out = {}
+    for metric in ("pathwise", "fd"):
+        c = {"cells": 0, "unipc": 0, "dpm++2m": 0}
+        for rows in table[metric].values():
+            for nfe in nfes:
+                if nfe not in rows.get("unipc", {}):
+                    continue
+                dpm = min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe])
+                uni = rows["unipc"][nfe]
+                c["cells"] += 1
+                c["unipc"] += uni <= dpm
+                c["dpm++2m"] += dpm <= UNIPC_FACTOR * uni
+        out[metric] = c
+    return out
+
+
 def _fmt(x: float) -> str:
     return f"{x:.3e}" if math.isfinite(x) else "nan"
 
@@ -233,6 +263,10 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
                           diffusers_sample=diffusers_sample)
     goals = default_goals(table)
     summary = goal_summary(goals)
+    cfg = SIZES[size or SWEEP_SIZE]
+    held = default_sweep(forms, size=size, sampler=sampler, nfes=[n for n in cfg["nfes"] if n in GOAL_NFES],
+                         mixtures=_only(validation_mixtures(), cfg.get("validation_mixtures")))
+    held_summary = goal_summary(default_goals(held))
     rec = DEFAULT_RUNS
     return {
         "method": {"name": "auto", "runs": str(rec), "description": DEFAULT_DESCRIPTION},
@@ -245,6 +279,14 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
                   "diffusers": bool(with_diffusers and diffusers_sample is not None)},
         "goals_pathwise": summary["pathwise"],
         "goals_fd": summary["fd"],
+        "peers_as_default": peer_goal_counts(table),
+        "validation": {"mixtures": sorted({c.split("/")[0] for c in held["setup"]}),
+                       "note": "built after the default was chosen, never used to choose it (out of sample)",
+                       "goals_pathwise": held_summary["pathwise"], "goals_fd": held_summary["fd"],
+                       "peers_as_default": peer_goal_counts(held),
+                       "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+                                    for c, rows in held["pathwise"].items()},
+                       "seconds": f"{held['seconds']:.1f}"},
         "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
                      for c, rows in table["pathwise"].items()},
         "fd": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
@@ -262,19 +304,40 @@ DEFAULT_DESCRIPTION = ("pc2-lsh: order-2 predictor and order-2 corrector in log 
                        "(HISTORY_SHIFT), first-order final step; chosen once, no per-cell choice")
 
 
+def _goal_rows(family: str, gp: dict, gf: dict, peers: dict | None) -> list[str]:
+    peers = peers or {}
+
+    def peer(metric: str) -> str:
+        c = peers.get(metric)
+        return f"{c['unipc']} | {c['dpm++2m']}" if c else "- | -"
+
+    return [f"| {family} | pathwise error | {gp['le_dpm++2m']} | {gp['le_1.2x_unipc']} | {gp['both']} of {gp['cells']}"
+            + (f" (misses resolved by the bootstrap: {len(gp['missed_resolved'])} of {len(gp['missed'])})"
+               if "missed_resolved" in gp else "") + f" | {peer('pathwise')} |",
+            f"| {family} | FD | {gf['le_dpm++2m']} | {gf['le_1.2x_unipc']} | {gf['both']} of {gf['cells']} "
+            f"(FD resolves {gf['resolved_cells']}) | {peer('fd')} |"]
+
+
 def render_default(ev: dict) -> list[str]:
-    """Markdown lines for the default's goal table (from the JSON evidence alone)."""
+    """Markdown lines for the default's goal tables, on the family it was chosen on and on the validation family
+    (from the JSON evidence alone)."""
     if not ev:
         return []
     gp, gf = ev["goals_pathwise"], ev["goals_fd"]
+    val = ev.get("validation")
     lines = [f"**Default method** (`method=\"auto\"`): {ev['method']['description']}. Goals at NFE "
-             f"{', '.join(map(str, ev['setup']['goal_nfes']))} over {gp['cells']} cells (mixtures x grid families x NFE):",
-             "", "| metric | <= DPM-Solver++(2M) | <= 1.2x UniPC | both |", "|---|---|---|---|",
-             f"| pathwise error | {gp['le_dpm++2m']} | {gp['le_1.2x_unipc']} | {gp['both']}"
-             + (f" (misses resolved by the bootstrap: {len(gp['missed_resolved'])} of {len(gp['missed'])})"
-                if "missed_resolved" in gp else "") + " |",
-             f"| FD | {gf['le_dpm++2m']} | {gf['le_1.2x_unipc']} | {gf['both']} (FD resolves {gf['resolved_cells']}) |",
-             ""]
+             f"{', '.join(map(str, ev['setup']['goal_nfes']))}, cells = mixtures x grid families x NFE; the last two "
+             "columns count the cells each peer would meet as the fixed default:",
+             "", "| mixtures | metric | <= DPM-Solver++(2M) | <= 1.2x UniPC | both | UniPC as default | "
+             "DPM-Solver++(2M) as default |", "|---|---|---|---|---|---|---|",
+             *_goal_rows("chosen on: " + ", ".join(ev["setup"]["mixtures"]), gp, gf, ev.get("peers_as_default"))]
+    if val:
+        lines += _goal_rows("validation (out of sample): " + ", ".join(val["mixtures"]), val["goals_pathwise"],
+                            val["goals_fd"], val.get("peers_as_default"))
+    lines.append("")
     if gp["missed"]:
         lines += ["Missed by the pathwise error: " + "; ".join(f"{c} ({r})" for c, r in gp["missed"].items()) + ".", ""]
+    if val and val["goals_pathwise"]["missed"]:
+        lines += ["Missed by the pathwise error on the validation family: "
+                  + "; ".join(f"{c} ({r})" for c, r in val["goals_pathwise"]["missed"].items()) + ".", ""]
     return lines

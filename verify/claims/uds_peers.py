@@ -538,6 +538,12 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
         f"{gp['le_1.2x_unipc']}; misses resolved by the bootstrap over the starts: "
         f"{len(gp.get('missed_resolved', []))} of {len(gp['missed'])}); {gf['both']} by FD (resolved in "
         f"{gf['resolved_cells']})")
+    val = default["validation"]
+    vp, vpeer = val["goals_pathwise"], val["peers_as_default"]["pathwise"]
+    ev["headline"]["default method (auto), validation family (out of sample)"] = (
+        f"{vp['both']} of {vp['cells']} cells by the pathwise error (misses resolved: "
+        f"{len(vp.get('missed_resolved', []))}); as the default, UniPC would meet {vpeer['unipc']} and "
+        f"DPM-Solver++(2M) {vpeer['dpm++2m']}")
     missed = ev["goals_missed"]
     notes = ("Same start Y_t0 (exact samples) for every solver (common random numbers); FD to the exact moments of "
              "Y_tmax, SW to fresh exact samples; the noise floor is that of exact samples of the same size. The verdict "
@@ -556,7 +562,9 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
              "family), each scaled by its sigma_data: goals met in " + f"{gp['both']} of {gp['cells']}" + " cells by the "
              "pathwise error (missed: " + ("; ".join(f"{c} {r}" for c, r in gp["missed"].items()) or "none")
              + "; resolved by the paired bootstrap over the starts: "
-             + (", ".join(gp.get("missed_resolved", [])) or "none") + "); reported, not part of the verdict. The large-step methods' weak orders are reported on a longer ladder "
+             + (", ".join(gp.get("missed_resolved", [])) or "none") + "); on the validation family (built after the "
+             "choice: " + ", ".join(val["mixtures"]) + f") {vp['both']} of {vp['cells']} (resolved misses: "
+             + (", ".join(vp.get("missed_resolved", [])) or "none") + "); reported, not part of the verdict. The large-step methods' weak orders are reported on a longer ladder "
              "(pre-asymptotic below about 128 steps), not judged.")
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", printed=dict(forms), evidence=ev, notes=notes)
 
