@@ -521,8 +521,22 @@ def edm2_grid(schedule: NoiseSchedule, rate: DiffusionRate, param: Parameterizat
     return schedule_grid(schedule, rate, param, iv, times=times, ring_lam=ring, **kw)
 
 
-#: The grid families: uniform in t, uniform in log-SNR, Karras rho = 7 in sigma on the interval, EDM2's sigma grid.
-GRID_FAMILIES = ("uniform-t", "uniform-logsnr", "karras", "edm2")
+#: The grid families: uniform in t, uniform in log-SNR, Karras rho = 7 in sigma on the interval, EDM2's sigma grid,
+#: and an irregular one (:func:`random_log_snr`: log-SNR steps of random lengths, a stress test of "any grid").
+GRID_FAMILIES = ("uniform-t", "uniform-logsnr", "karras", "edm2", "random-logsnr")
+#: The random family's seed (one fixed grid per number of steps) and the floor of its step lengths (a fraction of
+#: the mean step: neighbouring steps differ by up to about 1/RANDOM_STEP_FLOOR times).
+RANDOM_GRID_SEED, RANDOM_STEP_FLOOR = 2026, 0.05
+
+
+def random_log_snr(lo: float, hi: float, n_steps: int, seed: int = RANDOM_GRID_SEED) -> np.ndarray:
+    """n_steps + 1 increasing ring-lambda nodes from lo to hi with irregular steps: step lengths proportional to
+    E_i + RANDOM_STEP_FLOOR, E_i standard exponential (drawn from ``seed`` and n_steps, so the grid is fixed)."""
+    rng = np.random.default_rng([seed, n_steps])
+    steps = rng.standard_exponential(n_steps) + RANDOM_STEP_FLOOR
+    ring = lo + (hi - lo) * np.concatenate([[0.0], np.cumsum(steps) / steps.sum()])
+    ring[-1] = hi
+    return ring
 
 
 def family_log_snr(kind: str, schedule: NoiseSchedule, interval: Interval, n_steps: int) -> np.ndarray:
@@ -541,6 +555,8 @@ def family_log_snr(kind: str, schedule: NoiseSchedule, interval: Interval, n_ste
     elif kind == "edm2":
         v = _edm2_values()
         ring = karras_log_snr(v["sigma_min"], v["sigma_max"], n_steps, v["rho"])
+    elif kind == "random-logsnr":
+        ring = random_log_snr(lo, hi, n_steps)
     else:
         raise ValueError(f"unknown grid family {kind!r}; choose one of {', '.join(GRID_FAMILIES)}")
     if kind != "edm2":

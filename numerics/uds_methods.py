@@ -213,7 +213,7 @@ METHODS: tuple[UDSMethod, ...] = (
               default_final_order=1,  # diffusers' lower_order_final (order 2)
               claims=frozenset({_PEERS}), peer="UniPC"),
     # Issue 21: the large-step weights (top kernel moment frozen at its small-step value, order kept).  "pc2-lsh" is the
-    # default ("auto"), chosen once on four grid families and six mixtures (README "Default method"); its orders and
+    # default ("auto"), chosen once on four grid families and six mixtures (docs/default_method.md); its orders and
     # goals are measured by uds-vs-peers (uds_peers.LARGE_STEP, verify/claims/uds_default.py), not by its peer table.
     UDSMethod("pc2-ls", "multistep", 2, 1, "order-2 predictor and order-2 corrector in log r with the large-step "
               "weights (flow: DPM-Solver++(2M)'s predictor with UniPC's trapezoid corrector every step)",

@@ -14,8 +14,8 @@ from derivations.registry import Interval
 from numerics import uds
 from numerics.mixture_family import held_out_mixtures, scaled, sigma_data, validation_mixtures
 from numerics.gaussian_mixture import GaussianMixture
-from numerics.schedule_grid import (GRID_FAMILIES, edm2_grid, edm2_interval, grid_family, interval_for_sigma_data,
-                                    karras_grid, karras_log_snr)
+from numerics.schedule_grid import (GRID_FAMILIES, RANDOM_STEP_FLOOR, edm2_grid, edm2_interval, grid_family,
+                                    interval_for_sigma_data, karras_grid, karras_log_snr, random_log_snr)
 
 SCH, PAR, FLOW = REGISTRY.schedule("Logis"), REGISTRY.parameterization("Vel"), REGISTRY.rate("flow")
 
@@ -116,3 +116,14 @@ def test_bad_grid_inputs_are_one_line_errors(call, match):
     with pytest.raises(ValueError, match=match) as exc:
         call()
     assert "\n" not in str(exc.value)
+
+
+def test_random_family_is_fixed_irregular_and_spans_the_interval():
+    """The random log-SNR family: the same grid for the same number of steps, endpoints exact, increasing, steps of
+    irregular lengths (neighbours up to several times apart) but none below the floor's share of the mean step."""
+    a, b = random_log_snr(-4.6, 4.6, 20), random_log_snr(-4.6, 4.6, 20)
+    assert np.array_equal(a, b) and not np.array_equal(a[:11], random_log_snr(-4.6, 4.6, 10))
+    assert a[0] == -4.6 and a[-1] == 4.6 and np.all(np.diff(a) > 0)
+    h = np.diff(a)
+    assert (h[1:] / h[:-1]).max() > 3 and (h[1:] / h[:-1]).min() < 1 / 3
+    assert h.min() > RANDOM_STEP_FLOOR / 4 * h.mean()

@@ -3,7 +3,7 @@ and a held-out mixture family (issue 21): the sweep behind ``uds-vs-peers``' def
 
 For each mixture (the two of ``uds-vs-peers`` and :func:`numerics.mixture_family.held_out_mixtures`), each grid
 family (:data:`numerics.schedule_grid.GRID_FAMILIES`: uniform t, uniform log-SNR, Karras rho = 7 on the interval,
-EDM2's sigma grid) and each NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every
+EDM2's sigma grid, and a fixed irregular grid of random log-SNR steps, added after the default was chosen) and each NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every
 node's sigma times sigma_data: :func:`numerics.schedule_grid.grid_family`; EDM2's range times sigma_data/0.5, the
 interval's families for sigma_data = 1 on (0.01, 0.99)), it runs the default,
 the project's DPM-Solver++(2M) (first-order final step always, and diffusers' rule: below 15 steps) and UniPC (bh2),

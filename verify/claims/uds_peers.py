@@ -557,8 +557,8 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
              + "; cells FD cannot rank at this sample size: "
              + ("; ".join(f"{g}: {', '.join(c)}" for g, c in ev["goals_fd_unresolved"].items() if c) or "none")
              + ("" if table["diffusers"] else "; diffusers' DPM-Solver++(2M) and UniPC not run (diffusers not "
-                "installed)") + ". The fixed default (method='auto', " + default["method"]["runs"] + "), on four grid "
-             "families (uniform t, uniform log-SNR, Karras rho = 7, EDM2) and six mixtures (the two above and a held-out "
+                "installed)") + ". The fixed default (method='auto', " + default["method"]["runs"] + "), on five grid "
+             "families (uniform t, uniform log-SNR, Karras rho = 7, EDM2, random log-SNR steps) and six mixtures (the two above and a held-out "
              "family), each scaled by its sigma_data: goals met in " + f"{gp['both']} of {gp['cells']}" + " cells by the "
              "pathwise error (missed: " + ("; ".join(f"{c} {r}" for c, r in gp["missed"].items()) or "none")
              + "; resolved by the paired bootstrap over the starts: "
@@ -574,7 +574,7 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
 register(Claim("uds-vs-peers", SEC, title="Exponential multistep UDS in log r: orders "
                + "/".join(str(uds_methods.declared_order(m)) for m in NEW_METHODS) + " and convergence, with FD/SW "
                "against DPM-Solver++(2M) (and UniPC) at NFE 10-255 on two mixtures and two grids; the default method's "
-               "goals on six mixtures and four grid families",
+               "goals on six mixtures and five grid families",
                equations=EQS, method="torch", printed=printed_uds_forms, custom=peers_check, timeout=1500.0 if is_full() else 600.0,
                tiers=PEERS_TIERS,
                mutable_keys=("q_st",), sources=UDS_SOURCES))
