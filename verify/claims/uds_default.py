@@ -3,11 +3,12 @@ and a held-out mixture family (issue 21): the sweep behind ``uds-vs-peers``' def
 
 For each mixture (the two of ``uds-vs-peers`` and :func:`numerics.mixture_family.held_out_mixtures`), each grid
 family (:data:`numerics.schedule_grid.GRID_FAMILIES`: uniform t, uniform log-SNR, Karras rho = 7 on the interval,
-EDM2's sigma grid, and a fixed irregular grid of random log-SNR steps, added after the default was chosen) and each NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every
-node's sigma times sigma_data: :func:`numerics.schedule_grid.grid_family`; EDM2's range times sigma_data/0.5, the
-interval's families for sigma_data = 1 on (0.01, 0.99)), it runs the default,
-the project's DPM-Solver++(2M) (first-order final step always, and diffusers' rule: below 15 steps) and UniPC (bh2),
-and diffusers' two samplers when installed, from the same exact starts, and measures
+EDM2's sigma grid, and a fixed irregular grid of random log-SNR steps, added after the default was chosen) and each
+NFE, on the family's grid scaled to the data by EDM's sigma_data convention (every node's sigma times sigma_data:
+:func:`numerics.schedule_grid.grid_family`; EDM2's range times sigma_data/0.5, the interval's families for
+sigma_data = 1 on (0.01, 0.99)), it runs the default, the project's DPM-Solver++(2M) (first-order final step
+always, and diffusers' rule: below 15 steps) and UniPC (bh2), and diffusers' two samplers when installed, from the
+same exact starts, and measures
 
 * the pathwise error: rms distance to the flow map of the same starts (RK4, :data:`REF_STEPS` steps, uniform
   log-SNR grid on the same interval), relative to the rms size of the flow map's values (no sampling noise in the
@@ -264,7 +265,8 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
     goals = default_goals(table)
     summary = goal_summary(goals)
     cfg = SIZES[size or SWEEP_SIZE]
-    held = default_sweep(forms, size=size, sampler=sampler, nfes=[n for n in cfg["nfes"] if n in GOAL_NFES],
+    goal_nfes = [n for n in cfg["nfes"] if n in GOAL_NFES]
+    held = default_sweep(forms, size=size, sampler=sampler, nfes=goal_nfes,
                          mixtures=_only(validation_mixtures(), cfg.get("validation_mixtures")))
     held_summary = goal_summary(default_goals(held))
     rec = DEFAULT_RUNS
