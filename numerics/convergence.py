@@ -15,7 +15,8 @@ SymPy can (lambda' a constant multiple of ring-lambda', or an elementary integra
 Chebyshev interpolant of lambda' integrated term by term (checked against mpmath quadrature).
 
 The denoising error e(t) is computed by quadrature over y (:func:`numerics.gaussian_1d.denoising_error_float64`,
-checked against the 30-digit :func:`numerics.gaussian_1d.denoising_error`) at Chebyshev nodes in the log-SNR ring-lambda and interpolated (barycentric, at mpmath precision); the
+checked against the 30-digit :func:`numerics.gaussian_1d.denoising_error`) at Chebyshev nodes in the log-SNR
+ring-lambda and interpolated (barycentric, at mpmath precision); the
 interpolation error is measured at points between the nodes and reported.  Prop. 2 holds for any smooth
 e, and L^N, L and C are all computed from the same interpolant, so the interpolation error only shifts
 the data, never the comparison.

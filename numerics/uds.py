@@ -314,13 +314,11 @@ def _history_shift() -> float:
 
 def _shifted_history(fresh: torch.Tensor, y: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
     """The history value of a history-shifting method: X_hat_t(Y_t^pred) + kappa (Y_t - Y_t^pred), Y_t the corrected
-    state; ``y_pred`` is the sampler's own buffer and is overwritten (one new buffer, the shifted value)."""
-    kappa = _history_shift()
-    if _shares_memory(y_pred, fresh):  # a denoiser may return a view of its input
-        fresh = fresh.clone()
-    disp = y_pred.neg_().add_(y)  # Y_t - Y_t^pred, over Y_t^pred
+    state; ``y_pred`` is the sampler's own buffer and is overwritten (one new buffer, the shifted value, copied
+    before y_pred is: a denoiser may return a view of its input)."""
     out = fresh.clone()
-    _add_scaled_(out, kappa, disp)
+    disp = y_pred.neg_().add_(y)  # Y_t - Y_t^pred, over Y_t^pred
+    _add_scaled_(out, _history_shift(), disp)
     return out
 
 

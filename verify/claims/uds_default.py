@@ -175,6 +175,11 @@ def _resolved(interval: tuple[float, float], threshold: float) -> bool:
     return math.isfinite(lo) and (hi < threshold or lo > threshold)
 
 
+def _peer_values(rows: dict, nfe: int) -> tuple[float, float]:
+    """(DPM-Solver++(2M), UniPC) in one cell: DPM-Solver++(2M) is the better of its two final-step rules."""
+    return min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe]), rows["unipc"][nfe]
+
+
 def default_goals(table: dict, nfes=GOAL_NFES) -> dict:
     """The goals for the fixed default, cell by cell (cell = mixture/grid/NFE): by the pathwise error and by FD
     (with ``fd_resolved``)."""
@@ -185,8 +190,7 @@ def default_goals(table: dict, nfes=GOAL_NFES) -> dict:
                 if nfe not in rows.get("default", {}):
                     continue
                 d = rows["default"][nfe]
-                dpm = min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe])
-                uni = rows["unipc"][nfe]
+                dpm, uni = _peer_values(rows, nfe)
                 rec = {"default": d, "dpm++2m": dpm, "unipc": uni, "ratio_dpm": d / dpm, "ratio_unipc": d / uni,
                        "le_dpm": d <= dpm, "le_1.2_unipc": d <= UNIPC_FACTOR * uni}
                 rec["met"] = rec["le_dpm"] and rec["le_1.2_unipc"]
@@ -243,8 +247,7 @@ def peer_goal_counts(table: dict, nfes=GOAL_NFES) -> dict:
             for nfe in nfes:
                 if nfe not in rows.get("unipc", {}):
                     continue
-                dpm = min(rows["dpm++2m"][nfe], rows["dpm++2m/below15"][nfe])
-                uni = rows["unipc"][nfe]
+                dpm, uni = _peer_values(rows, nfe)
                 c["cells"] += 1
                 c["unipc"] += uni <= dpm
                 c["dpm++2m"] += dpm <= UNIPC_FACTOR * uni
@@ -254,6 +257,12 @@ def peer_goal_counts(table: dict, nfes=GOAL_NFES) -> dict:
 
 def _fmt(x: float) -> str:
     return f"{x:.3e}" if math.isfinite(x) else "nan"
+
+
+def _formatted(metric_table: dict) -> dict:
+    """cell -> label -> NFE -> value of one metric, formatted for the JSON evidence."""
+    return {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
+            for c, rows in metric_table.items()}
 
 
 def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, diffusers_sample=None,
@@ -286,13 +295,10 @@ def default_evidence(forms=None, *, sampler=None, with_diffusers: bool = False, 
                        "note": "built after the default was chosen, never used to choose it (out of sample)",
                        "goals_pathwise": held_summary["pathwise"], "goals_fd": held_summary["fd"],
                        "peers_as_default": peer_goal_counts(held),
-                       "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
-                                    for c, rows in held["pathwise"].items()},
+                       "pathwise": _formatted(held["pathwise"]),
                        "seconds": f"{held['seconds']:.1f}"},
-        "pathwise": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
-                     for c, rows in table["pathwise"].items()},
-        "fd": {c: {lab: {str(n): _fmt(v) for n, v in row.items()} for lab, row in rows.items()}
-               for c, rows in table["fd"].items()},
+        "pathwise": _formatted(table["pathwise"]),
+        "fd": _formatted(table["fd"]),
         "fd_floor": {c: _fmt(v) for c, v in table["floor"].items()},
         "seconds": f"{table['seconds']:.1f}",
     }

@@ -558,14 +558,15 @@ def peers_check(forms, *, batch: int | None = None, nfes=NFES, sampler=None, wit
              + ("; ".join(f"{g}: {', '.join(c)}" for g, c in ev["goals_fd_unresolved"].items() if c) or "none")
              + ("" if table["diffusers"] else "; diffusers' DPM-Solver++(2M) and UniPC not run (diffusers not "
                 "installed)") + ". The fixed default (method='auto', " + default["method"]["runs"] + "), on five grid "
-             "families (uniform t, uniform log-SNR, Karras rho = 7, EDM2, random log-SNR steps) and six mixtures (the two above and a held-out "
-             "family), each scaled by its sigma_data: goals met in " + f"{gp['both']} of {gp['cells']}" + " cells by the "
+             "families (uniform t, uniform log-SNR, Karras rho = 7, EDM2, random log-SNR steps) and six mixtures "
+             "(the two above and a held-out family), each scaled by its sigma_data: goals met in " + f"{gp['both']} of {gp['cells']}" + " cells by the "
              "pathwise error (missed: " + ("; ".join(f"{c} {r}" for c, r in gp["missed"].items()) or "none")
              + "; resolved by the paired bootstrap over the starts: "
              + (", ".join(gp.get("missed_resolved", [])) or "none") + "); on the validation family (built after the "
              "choice: " + ", ".join(val["mixtures"]) + f") {vp['both']} of {vp['cells']} (resolved misses: "
-             + (", ".join(vp.get("missed_resolved", [])) or "none") + "); reported, not part of the verdict. The large-step methods' weak orders are reported on a longer ladder "
-             "(pre-asymptotic below about 128 steps), not judged.")
+             + (", ".join(vp.get("missed_resolved", [])) or "none") + "); reported, not part of the verdict. The "
+             "large-step methods' weak orders are reported on a longer ladder (pre-asymptotic below about 128 "
+             "steps), not judged.")
     return Outcome(Verdict.CONFIRMED if ok else Verdict.FAILED, "torch", printed=dict(forms), evidence=ev, notes=notes)
 
 
